@@ -1,0 +1,49 @@
+# WaveDB developer commands. Everything installs into .venv (and the SAM CLI into .venv-sam).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+FN ?=
+EVENT ?=
+
+.PHONY: help install run invoke test lint typecheck template-check clean
+
+help:
+	@echo "make run                      start the local stack on http://127.0.0.1:$(PORT)"
+	@echo "make test                     lint, type-check, template checks and the test suites"
+	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
+	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) exec $(BIN)/python -m wavedb_local run
+
+invoke: $(STAMP)
+	@test -n "$(FN)" || (echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json" >&2; exit 2)
+	@$(BIN)/python -m wavedb_local invoke "$(FN)" $(if $(EVENT),"$(EVENT)",)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared infra functions tests
+
+template-check: $(STAMP)
+	bash infra/check_template.sh
+
+test: lint typecheck template-check
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .venv-sam .aws-sam .mypy_cache .ruff_cache .pytest_cache

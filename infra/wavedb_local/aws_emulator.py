@@ -1,0 +1,56 @@
+"""moto's server on 127.0.0.1 as the local S3 and SQS, and boto3 clients that reach it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger("wavedb_local.aws")
+
+EMULATOR_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+class MotoEmulator:
+    """moto's threaded server on a free loopback port."""
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self.endpoint: str | None = None
+
+    def start(self) -> str:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        logger.info("AWS emulator (moto) listening on %s", self.endpoint)
+        return self.endpoint
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def aws_client(service: str, *, region: str, endpoint_url: str | None) -> Any:
+    """A boto3 client for the local stack's own use (provisioning and event sources)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(connect_timeout=3, read_timeout=30, retries={"max_attempts": 3}),
+    )
+
+
+def account_id_of_caller(region: str) -> str:
+    """The account of the default boto3 credentials (real AWS)."""
+    identity = aws_client("sts", region=region, endpoint_url=None).get_caller_identity()
+    return str(identity["Account"])

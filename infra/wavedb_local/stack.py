@@ -1,0 +1,367 @@
+"""The local stack: services, environment, provisioning, the HTTP gateway and event sources."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import uvicorn
+
+from wavedb_local.aws_emulator import (
+    EMULATOR_CREDENTIALS,
+    MotoEmulator,
+    account_id_of_caller,
+    aws_client,
+)
+from wavedb_local.config import ConfigurationError, LocalStackConfig
+from wavedb_local.environment import REMOVED_LOCALLY, applied_environment, local_environment
+from wavedb_local.gateway import HttpApiGateway
+from wavedb_local.model import SqsEventSource, StackModel
+from wavedb_local.naming import LOCAL_ACCOUNT_ID, LocalNaming
+from wavedb_local.openapi import build_openapi
+from wavedb_local.postgres import EmbeddedPostgres, apply_database_migrations, describe_database
+from wavedb_local.provisioning import provision
+from wavedb_local.runtime import FunctionRegistry, add_layers_to_path
+from wavedb_local.s3_source import S3EventPoller
+from wavedb_local.schedules import ScheduleTicker
+from wavedb_local.secret_store import persistent_secret
+from wavedb_local.sqs_source import SqsPoller
+from wavedb_local.template import load_stack
+
+logger = logging.getLogger("wavedb_local")
+
+SERVICE_NAME = "wavedb-local"
+_CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class LocalStack:
+    """Everything `python -m wavedb_local run` starts, in one object (usable from tests)."""
+
+    def __init__(self, config: LocalStackConfig) -> None:
+        self.config = config
+        self.port = config.port
+        self.database_url = ""
+        self.aws_endpoint: str | None = None
+        self.naming = LocalNaming(region=config.region, stack_name=config.stack_name)
+        self.model: StackModel | None = None
+        self.registry: FunctionRegistry | None = None
+        self.environment: dict[str, str] = {}
+        self._cleanup = contextlib.ExitStack()
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._server_thread: threading.Thread | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._pollers: list[SqsPoller] = []
+        self._tickers: list[ScheduleTicker] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(
+        self, *, serve_http: bool = True, event_sources: bool = True, preload: bool = True
+    ) -> None:
+        """Start everything; on failure, whatever was started is stopped again."""
+        try:
+            self._start(serve_http=serve_http, event_sources=event_sources, preload=preload)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, *, serve_http: bool, event_sources: bool, preload: bool) -> None:
+        config = self.config
+        started = time.monotonic()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        if serve_http:
+            self._socket = _bind(config.host, config.port)
+            self._cleanup.callback(self._close_socket)
+            self.port = int(self._socket.getsockname()[1])
+        self.database_url = self._start_database()
+        self.aws_endpoint, account_id = self._start_aws()
+        self.naming = LocalNaming(
+            region=config.region,
+            account_id=account_id,
+            stack_name=config.stack_name,
+            sqs_endpoint=self.aws_endpoint,
+        )
+        model = load_stack(
+            config.template_path, naming=self.naming, parameter_overrides=config.parameter_overrides
+        )
+        self.model = model
+        self._apply_environment(model)
+        for spec in model.functions.values():
+            add_layers_to_path(spec)
+        internal_queues = []
+        if not config.use_real_aws:
+            internal_queues = provision(
+                model, self.naming, sqs=self._client("sqs"), s3=self._client("s3")
+            )
+        if config.apply_migrations:
+            applied = apply_database_migrations(self.database_url)
+            if applied:
+                logger.info("applied migrations: %s", ", ".join(applied))
+        self.registry = FunctionRegistry(model.functions)
+        if preload:
+            for logical_id, error in self.registry.load_all().items():
+                logger.error("%s cannot be loaded: %s", logical_id, error)
+        self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lambda")
+        self._cleanup.callback(self._executor.shutdown, wait=True, cancel_futures=True)
+        if event_sources:
+            self._start_event_sources(model, internal_queues)
+        if serve_http:
+            self._start_http(model)
+        logger.info("local stack ready in %.1f s", time.monotonic() - started)
+
+    def stop(self) -> None:
+        """Stop everything that was started, in reverse order, and restore os.environ."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._server_thread is not None:
+            self._server_thread.join(15)
+            self._server_thread = None
+        for poller in self._pollers:
+            poller.stop()
+        for ticker in self._tickers:
+            ticker.stop()
+        self._pollers, self._tickers = [], []
+        self._cleanup.close()
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ services
+    def _start_database(self) -> str:
+        if self.config.database_url:
+            return self.config.database_url
+        postgres = EmbeddedPostgres(self.config.data_dir)
+        url = postgres.start()
+        self._cleanup.callback(postgres.stop)
+        return url
+
+    def _start_aws(self) -> tuple[str | None, str]:
+        config = self.config
+        if config.use_real_aws:
+            try:
+                return None, account_id_of_caller(config.region)
+            except Exception as error:
+                raise ConfigurationError(
+                    f"WAVEDB_USE_REAL_AWS is set but no AWS credentials work: {error}"
+                ) from error
+        if config.aws_endpoint_url:
+            return config.aws_endpoint_url, LOCAL_ACCOUNT_ID
+        emulator = MotoEmulator()
+        # The emulator's clients must not pick up real credentials.
+        self._cleanup.enter_context(
+            applied_environment(EMULATOR_CREDENTIALS, remove=_CREDENTIAL_VARIABLES)
+        )
+        endpoint = emulator.start()
+        self._cleanup.callback(emulator.stop)
+        return endpoint, LOCAL_ACCOUNT_ID
+
+    def local_overrides(self) -> dict[str, str]:
+        """What the local stack sets on top of the template's environment."""
+        config = self.config
+        overrides = {
+            "DATABASE_URL": self.database_url,
+            "JWT_SECRET": config.jwt_secret or persistent_secret(config.data_dir),
+            "AWS_REGION": config.region,
+            "AWS_DEFAULT_REGION": config.region,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
+        }
+        if not config.use_real_aws:
+            assert self.aws_endpoint is not None
+            overrides["AWS_ENDPOINT_URL"] = self.aws_endpoint
+            overrides.update(EMULATOR_CREDENTIALS)
+        return overrides
+
+    def _apply_environment(self, model: StackModel) -> None:
+        overrides = self.local_overrides()
+        if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
+            overrides.pop("PUBLIC_BASE_URL")  # the template sets it (e.g. PublicBaseUrl=...)
+        self.environment = local_environment(model.functions.values(), overrides)
+        if self.config.use_real_aws:
+            # Deployed resources have CloudFormation's names: the caller's values win.
+            for name in set(self.environment) - set(overrides):
+                if name in os.environ:
+                    self.environment[name] = os.environ[name]
+        removed = list(REMOVED_LOCALLY)
+        if not self.config.use_real_aws:
+            removed += list(_CREDENTIAL_VARIABLES)
+        self._cleanup.enter_context(applied_environment(self.environment, remove=removed))
+
+    def _client(self, service: str) -> Any:
+        return aws_client(service, region=self.config.region, endpoint_url=self.aws_endpoint)
+
+    def _queue_exists(self, name: str) -> bool:
+        try:
+            self._client("sqs").get_queue_url(QueueName=name)
+        except Exception:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ event sources
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Invoke one function's handler with `event` on the calling thread."""
+        assert self.registry is not None, "start the stack first"
+        return self.registry.invoke(logical_id, event)
+
+    def _invoke_from_source(self, logical_id: str, event: Any) -> Any:
+        return self.invoke(logical_id, event)
+
+    def _start_event_sources(self, model: StackModel, internal_queues: list[Any]) -> None:
+        config = self.config
+        for spec in model.functions.values():
+            for source in spec.sqs_sources:
+                queue = model.queue_by_arn(source.queue_arn)
+                if not source.enabled:
+                    continue
+                if queue is None:
+                    logger.warning(
+                        "%s.%s: queue %s is not in the template; not polled",
+                        spec.logical_id,
+                        source.event_name,
+                        source.queue_arn,
+                    )
+                    continue
+                if config.use_real_aws and not self._queue_exists(queue.name):
+                    logger.warning(
+                        "%s.%s: queue %s does not exist in AWS; not polled",
+                        spec.logical_id,
+                        source.event_name,
+                        queue.name,
+                    )
+                    continue
+                self._pollers.append(
+                    SqsPoller(
+                        client=self._client("sqs"),
+                        queue=queue,
+                        source=source,
+                        invoke=self._invoke_from_source,
+                        region=config.region,
+                        retry_visibility_seconds=config.retry_visibility_seconds,
+                        wait_seconds=config.sqs_wait_seconds,
+                    )
+                )
+            for schedule in spec.schedules:
+                if schedule.enabled:
+                    self._tickers.append(
+                        ScheduleTicker(
+                            source=schedule,
+                            invoke=self._invoke_from_source,
+                            naming=self.naming,
+                            interval_seconds=config.schedule_interval_seconds,
+                        )
+                    )
+        for item in internal_queues:
+            self._pollers.append(
+                S3EventPoller(
+                    client=self._client("sqs"),
+                    queue=item.queue,
+                    source=SqsEventSource(
+                        function_id=item.function_id,
+                        event_name=item.event_name,
+                        queue_arn=item.queue.arn,
+                    ),
+                    invoke=self._invoke_from_source,
+                    region=config.region,
+                    retry_visibility_seconds=config.retry_visibility_seconds,
+                    wait_seconds=config.sqs_wait_seconds,
+                )
+            )
+        for poller in self._pollers:
+            poller.start()
+        for ticker in self._tickers:
+            ticker.start()
+
+    # ------------------------------------------------------------------ HTTP
+    def build_gateway(self) -> HttpApiGateway:
+        """The ASGI app of the local HTTP API."""
+        assert self.model is not None
+        assert self.registry is not None
+        assert self._executor is not None
+        model, registry = self.model, self.registry
+        return HttpApiGateway(
+            model=model,
+            registry=registry,
+            executor=self._executor,
+            naming=self.naming,
+            openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
+        )
+
+    def _start_http(self, model: StackModel) -> None:
+        assert self._socket is not None
+        server_config = uvicorn.Config(
+            self.build_gateway(),
+            host=self.config.host,
+            port=self.port,
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+        )
+        self._server = uvicorn.Server(server_config)
+        self._server_thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="http", daemon=True
+        )
+        self._server_thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._server_thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.02)
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    # ------------------------------------------------------------------ reporting
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def describe(self) -> str:
+        """Where everything is, for the person who started the stack."""
+        model = self.model
+        routes = len(model.routes) if model is not None else 0
+        functions = len(model.functions) if model is not None else 0
+        aws = "real AWS (default credentials)" if self.config.use_real_aws else self.aws_endpoint
+        lines = [
+            f"WaveDB local stack ready ({functions} functions, {routes} routes)",
+            f"  API:        {self.api_url}",
+            f"  Docs:       {self.api_url}/docs",
+            f"  OpenAPI:    {self.api_url}/openapi.json",
+            f"  Data dir:   {self.config.data_dir}",
+            f"  Database:   {describe_database(self.database_url)}",
+            f"  AWS:        {aws} (region {self.config.region})",
+        ]
+        if model is not None:
+            for queue in model.queues.values():
+                lines.append(f"  Queue:      {queue.logical_id} -> {queue.url}")
+            for bucket in model.buckets.values():
+                lines.append(f"  Bucket:     {bucket.logical_id} -> {bucket.name}")
+        return "\n".join(lines)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({error.strerror}); set PORT to a free port"
+        ) from error
+    listener.listen(128)
+    return listener

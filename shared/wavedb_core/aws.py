@@ -1,0 +1,47 @@
+"""boto3 clients, created lazily once per execution environment, with the endpoint from settings.
+
+boto3 is imported on first use only: the Lambda runtime provides it, the layer does not ship
+it, and functions that never touch AWS do not pay for the import at cold start.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from wavedb_core.settings import get_settings
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def aws_client(service: str) -> Any:
+    """The shared client of an AWS service (s3, sqs, ses...), at AWS_ENDPOINT_URL if set."""
+    client = _clients.get(service)
+    if client is not None:
+        return client
+    with _lock:
+        client = _clients.get(service)
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            settings = get_settings()
+            client = boto3.session.Session().client(
+                service,
+                region_name=settings.aws_region,
+                endpoint_url=settings.aws_endpoint_url,
+                config=Config(
+                    connect_timeout=3,
+                    read_timeout=10,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                ),
+            )
+            _clients[service] = client
+    return client
+
+
+def reset_aws_clients() -> None:
+    """Forget the clients (after the endpoint or credentials change, e.g. in tests)."""
+    with _lock:
+        _clients.clear()

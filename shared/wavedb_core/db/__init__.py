@@ -1,0 +1,1 @@
+"""Database access: the connection of this execution environment and the migrations."""

@@ -1,0 +1,13 @@
+"""What every HTTP function shares: the app factory, the error mapping, the Lambda entry point."""
+
+from wavedb_core.http.app import create_app
+from wavedb_core.http.lambda_handler import http_handler
+from wavedb_core.http.security import AuthenticatedPrincipal, ClientIp, OptionalPrincipal
+
+__all__ = [
+    "AuthenticatedPrincipal",
+    "ClientIp",
+    "OptionalPrincipal",
+    "create_app",
+    "http_handler",
+]

@@ -1,0 +1,54 @@
+"""API keys: created once in plain text, then only ever described."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from wavedb_core.models.base import RequestModel, ResponseModel
+
+Scope = Literal["read", "write"]
+
+
+class ApiKeyCreateRequest(RequestModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    scopes: list[Scope] = Field(default=["read", "write"], min_length=1)
+    expires_at: datetime | None = Field(default=None, description="When the key stops working.")
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique_scopes(cls, scopes: list[Scope]) -> list[Scope]:
+        return sorted(set(scopes))
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a time zone (e.g. 2027-01-01T00:00:00Z)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> ApiKeyCreateRequest:
+        if self.expires_at is not None and self.expires_in_days is not None:
+            raise ValueError("give expires_at or expires_in_days, not both")
+        return self
+
+
+class ApiKeyOut(ResponseModel):
+    id: UUID
+    name: str
+    prefix: str = Field(description="The first, public part of the key, to recognise it.")
+    scopes: list[Scope]
+    rate_limit_per_minute: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The key itself. Shown only in this answer: store it now.")

@@ -1,0 +1,45 @@
+"""Base classes for request and response models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+def contains_nul(value: object) -> bool:
+    """Whether a string, or any string inside nested lists and dicts, holds a NUL character
+    (PostgreSQL text cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused, surrounding white space is stripped,
+    and text may not hold NUL characters."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul_characters(cls, value: object) -> object:
+        if contains_nul(value):
+            raise ValueError("text may not contain NUL (\\u0000) characters")
+        return value
+
+
+class ResponseModel(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(ResponseModel):
+    """What every error answers: a machine-readable code and a human message."""
+
+    code: str
+    message: str
+    details: object | None = None

@@ -1,0 +1,30 @@
+"""Fixed-window request counters shared by every execution environment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from wavedb_core.db.connection import Connection
+
+
+def count_hit(connection: Connection, bucket: str, window_start: datetime) -> int:
+    """Add one hit to the bucket's window; returns the hits so far in that window."""
+    row = connection.execute(
+        "INSERT INTO rate_limit_windows AS w (bucket, window_start, hits) VALUES (%s, %s, 1)"
+        " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + 1 RETURNING hits",
+        (bucket, window_start),
+    ).fetchone()
+    assert row is not None
+    return int(str(row["hits"]))
+
+
+def current_hits(connection: Connection, bucket: str, window_start: datetime) -> int:
+    row = connection.execute(
+        "SELECT hits FROM rate_limit_windows WHERE bucket = %s AND window_start = %s",
+        (bucket, window_start),
+    ).fetchone()
+    return 0 if row is None else int(str(row["hits"]))
+
+
+def delete_windows_before(connection: Connection, cutoff: datetime) -> None:
+    connection.execute("DELETE FROM rate_limit_windows WHERE window_start < %s", (cutoff,))

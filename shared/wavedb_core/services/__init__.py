@@ -1,0 +1,1 @@
+"""Business rules, written once and called by every handler that needs them."""

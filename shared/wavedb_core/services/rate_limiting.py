@@ -1,0 +1,47 @@
+"""Rate limits: fixed windows counted in PostgreSQL, so every execution environment agrees."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from wavedb_core.db.connection import get_connection
+from wavedb_core.errors import RateLimited
+from wavedb_core.repositories import rate_limits
+
+_CLEANUP_PROBABILITY = 0.002
+
+
+def _window(window_seconds: int) -> tuple[datetime, int]:
+    """The start of the current window and the seconds left in it."""
+    now = datetime.now(UTC).timestamp()
+    start = math.floor(now / window_seconds) * window_seconds
+    retry_after = max(1, math.ceil(start + window_seconds - now))
+    return datetime.fromtimestamp(start, UTC), retry_after
+
+
+def enforce_rate_limit(bucket: str, *, limit: int, window_seconds: int = 60) -> None:
+    """Count one request; raise RateLimited (429 with Retry-After) past the limit."""
+    start, retry_after = _window(window_seconds)
+    connection = get_connection()
+    hits = rate_limits.count_hit(connection, bucket, start)
+    if random.random() < _CLEANUP_PROBABILITY:  # noqa: S311 - not a security decision
+        rate_limits.delete_windows_before(connection, start - timedelta(days=1))
+    if hits > limit:
+        raise RateLimited(
+            f"rate limit of {limit} requests per {window_seconds} s exceeded",
+            retry_after_seconds=retry_after,
+        )
+
+
+def ensure_below_limit(bucket: str, *, limit: int, window_seconds: int, message: str) -> None:
+    """Raise RateLimited if the bucket already holds `limit` hits in this window."""
+    start, retry_after = _window(window_seconds)
+    if rate_limits.current_hits(get_connection(), bucket, start) >= limit:
+        raise RateLimited(message, retry_after_seconds=retry_after)
+
+
+def record_hit(bucket: str, *, window_seconds: int) -> None:
+    start, _ = _window(window_seconds)
+    rate_limits.count_hit(get_connection(), bucket, start)

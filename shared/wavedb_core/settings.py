@@ -1,0 +1,72 @@
+"""Every setting of the server, parsed once from the environment and validated up front."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server settings. Environment variable names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    stage: str = "local"
+
+    # Database: a connection URL, or (in AWS) the ARN of a Secrets Manager secret in the
+    # RDS format ({"host", "port", "username", "password", "dbname"}).
+    database_url: SecretStr | None = None
+    database_secret_arn: str | None = None
+    database_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
+
+    # JWT signing secret: given directly, or read once from Secrets Manager.
+    jwt_secret: SecretStr | None = None
+    jwt_secret_arn: str | None = None
+    jwt_issuer: str = "wavedb"
+    jwt_audience: str = "wavedb-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3_600, le=365 * 86_400)
+
+    # Accounts.
+    require_email_confirmation: bool = False
+    email_confirmation_ttl_seconds: int = Field(default=2 * 86_400, ge=600)
+    email_sender: str | None = None
+    public_base_url: str = "http://127.0.0.1:3000"
+    password_min_length: int = Field(default=8, ge=6, le=128)
+
+    # Abuse protection.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_max_failures_per_ip: int = Field(default=100, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60)
+    signup_max_per_ip_per_hour: int = Field(default=20, ge=1)
+    default_rate_limit_per_minute: int = Field(default=6_000, ge=1)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1_024)
+
+    # AWS resources, reached through boto3; aws_endpoint_url points at an emulator.
+    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    media_bucket: str | None = None
+    ingest_queue_url: str | None = None
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _check_sources(self) -> Settings:
+        if self.database_url is None and self.database_secret_arn is None:
+            raise ValueError("set DATABASE_URL or DATABASE_SECRET_ARN")
+        if self.jwt_secret is None and self.jwt_secret_arn is None:
+            raise ValueError("set JWT_SECRET or JWT_SECRET_ARN")
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 characters")
+        if self.require_email_confirmation and not self.email_sender:
+            raise ValueError("REQUIRE_EMAIL_CONFIRMATION needs EMAIL_SENDER")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this execution environment (parsed on first use, then cached)."""
+    return Settings()

