@@ -60,7 +60,7 @@ def http_handler(app: FastAPI, *, max_body_bytes: int | None = None) -> LambdaHa
         limit = max_body_bytes or get_settings().max_request_body_bytes
         if _body_size(event) > limit:
             return _payload_too_large(limit)
-        if True:
+        with bound_to_environment():
             response: dict[str, Any] = asgi(event, cast(Any, context))
         return response
 
