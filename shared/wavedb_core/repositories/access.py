@@ -28,9 +28,7 @@ def project_role(
     return None if row is None else (row["workspace_id"], str(row["role"]))  # type: ignore[return-value]
 
 
-def run_role(
-    connection: Connection, user_id: UUID, run_id: UUID
-) -> tuple[UUID, UUID, str] | None:
+def run_role(connection: Connection, user_id: UUID, run_id: UUID) -> tuple[UUID, UUID, str] | None:
     """(project id, workspace id, role) of the caller on the run's workspace."""
     row = connection.execute(
         "SELECT r.project_id, r.workspace_id, m.role FROM runs r"

@@ -1,0 +1,36 @@
+"""Real third-party clients against the local stack served over HTTP, with the SQS event
+sources running (metric batches reach the database through the ingest worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import REPOSITORY, TEST_JWT_SECRET, reset_cached_settings
+from wavedb_local.config import LocalStackConfig
+from wavedb_local.stack import LocalStack
+
+
+@pytest.fixture(scope="module")
+def served_stack(
+    local_stack: LocalStack,
+    database_url: str,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalStack]:
+    """`make run` on a free loopback port: HTTP API, authorizer, handlers, SQS workers."""
+    config = LocalStackConfig(
+        template_path=REPOSITORY / "template.yaml",
+        data_dir=tmp_path_factory.mktemp("wavedb-served"),
+        port=0,
+        database_url=database_url,
+        aws_endpoint_url=moto_endpoint,
+        jwt_secret=TEST_JWT_SECRET,
+    )
+    stack = LocalStack(config)
+    stack.start(serve_http=True, event_sources=True)
+    reset_cached_settings()
+    yield stack
+    stack.stop()
+    reset_cached_settings()
