@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     media_bucket: str | None = None
     ingest_queue_url: str | None = None
 
+    # @slice runs (settings)
+    # @slice metrics (settings)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
