@@ -101,6 +101,8 @@ class RouteTable:
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
         """The route serving `method raw_path`, with its path parameters; None if none."""
         parts = _split(raw_path)
+        if len(parts) > 1 and parts[-1] == "":
+            parts = parts[:-1]  # API Gateway routes `/user/` as `/user` (rawPath keeps the slash)
         method = method.upper()
         for compiled in self._routes:
             if compiled.route.method not in {method, "ANY"}:

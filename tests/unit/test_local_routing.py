@@ -45,6 +45,8 @@ TABLE = RouteTable(
         ("GET", "/files/public/a/b", "GET /files/public/{proxy+}"),
         ("GET", "/files/private/a", "GET /files/{proxy+}"),
         ("GET", "/", "GET /"),
+        ("GET", "/pets/dog/", "GET /pets/dog"),  # a trailing slash routes like its absence
+        ("GET", "/pets/cat/", "GET /pets/{id}"),
     ],
 )
 def test_match_picks_the_most_specific_route(method: str, path: str, expected: str) -> None:

@@ -7,13 +7,18 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 def contains_nul(value: object) -> bool:
     """Whether a string, or any string inside nested lists and dicts, holds a NUL character
-    (PostgreSQL text cannot store one)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(contains_nul(item) for item in value)
+    (PostgreSQL text cannot store one). Iterative, so any nesting depth is safe."""
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            pending.extend(item)
     return False
 
 
