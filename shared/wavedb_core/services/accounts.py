@@ -22,6 +22,7 @@ from wavedb_core.services.rate_limiting import (
     ensure_below_limit,
     record_hit,
 )
+from wavedb_core.services.workspaces import create_personal_workspace
 from wavedb_core.settings import get_settings
 
 logger = Logger(child=True)
@@ -63,6 +64,7 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
             password_hash=password_hash,
             confirmed=not confirmation_required,
         )
+        create_personal_workspace(connection, user_id=user.id, user_name=user.name)
         confirmation = _create_email_confirmation(user.id) if confirmation_required else None
     logger.info("account created", extra={"user_id": str(user.id)})
     if confirmation is not None:

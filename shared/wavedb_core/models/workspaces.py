@@ -1,0 +1,92 @@
+"""Workspaces, their members and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from wavedb_core.models.base import RequestModel, ResponseModel
+
+WorkspaceName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+MemberRole = Literal["owner", "admin", "member", "viewer"]
+InvitedRole = Literal["admin", "member", "viewer"]
+
+
+class WorkspaceCreateRequest(RequestModel):
+    name: WorkspaceName
+    description: Description = ""
+
+
+class WorkspaceUpdateRequest(RequestModel):
+    """Only the fields given change."""
+
+    name: WorkspaceName | None = None
+    description: Description | None = None
+
+
+class WorkspaceOut(ResponseModel):
+    id: UUID
+    name: str
+    description: str
+    is_personal: bool
+    role: MemberRole = Field(description="The caller's role in the workspace.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkspaceList(ResponseModel):
+    items: list[WorkspaceOut]
+    next_cursor: str | None = None
+
+
+class MemberRoleRequest(RequestModel):
+    role: MemberRole
+
+
+class MemberOut(ResponseModel):
+    user_id: UUID
+    email: str
+    name: str
+    role: MemberRole
+    joined_at: datetime
+
+
+class MemberList(ResponseModel):
+    items: list[MemberOut]
+    next_cursor: str | None = None
+
+
+class InvitationCreateRequest(RequestModel):
+    email: Annotated[EmailStr, Field(max_length=254)]
+    role: InvitedRole = "member"
+
+
+class UserSummary(ResponseModel):
+    id: UUID
+    email: str
+    name: str
+
+
+class InvitationOut(ResponseModel):
+    id: UUID
+    workspace_id: UUID
+    workspace_name: str
+    email: str
+    role: InvitedRole
+    invited_by: UserSummary | None = Field(
+        description="Who sent the invitation (null once that account is deleted)."
+    )
+    status: Literal["pending", "accepted", "declined", "revoked"]
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationList(ResponseModel):
+    items: list[InvitationOut]
+    next_cursor: str | None = None

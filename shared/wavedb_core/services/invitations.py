@@ -1,0 +1,209 @@
+"""Invitations: admins invite an e-mail address with a role; its owner accepts or declines.
+
+An invitation is pending for 14 days. At most one is pending per workspace and address (a
+second one is refused with 409 `invitation_pending`). Invitations are found by the caller's
+account e-mail (any case); one addressed to someone else answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from aws_lambda_powertools import Logger
+
+from wavedb_core.db.connection import Connection, transaction
+from wavedb_core.errors import Conflict, NotFound, ValidationFailed
+from wavedb_core.principal import Principal
+from wavedb_core.repositories import invitations as repository
+from wavedb_core.repositories import users
+from wavedb_core.repositories import workspaces as workspace_repository
+from wavedb_core.services.access import MANAGE, Role, require_workspace
+from wavedb_core.services.mailer import send_email
+from wavedb_core.services.workspaces import WorkspaceView, workspace_view
+from wavedb_core.settings import get_settings
+
+logger = Logger(child=True)
+
+INVITATION_TTL = timedelta(days=14)
+INVITABLE_ROLES = frozenset({Role.ADMIN, Role.MEMBER, Role.VIEWER})
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    id: UUID
+    workspace_id: UUID
+    workspace_name: str
+    email: str
+    role: str
+    invited_by_id: UUID | None
+    invited_by_email: str | None
+    invited_by_name: str | None
+    status: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def _view(row: repository.InvitationRow) -> InvitationView:
+    return InvitationView(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        workspace_name=row.workspace_name,
+        email=row.email,
+        role=row.role,
+        invited_by_id=row.invited_by_id,
+        invited_by_email=row.invited_by_email,
+        invited_by_name=row.invited_by_name,
+        status=row.status,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -> InvitationView:
+    """Invite `email` to the workspace with `role` (admins and owners)."""
+    invited_role = Role.parse(role)
+    if invited_role not in INVITABLE_ROLES:
+        raise ValidationFailed(
+            "invitations give the admin, member or viewer role; make owners from members",
+            details=[{"location": "body.role", "message": "must be admin, member or viewer"}],
+        )
+    email = email.strip()
+    invitation_id = uuid.uuid4()
+    with transaction() as connection:
+        require_workspace(connection, principal, workspace_id, MANAGE)
+        if workspace_repository.has_member_with_email(
+            connection, workspace_id=workspace_id, email=email
+        ):
+            raise Conflict(
+                "this address already belongs to a member of the workspace", code="already_member"
+            )
+        inserted = repository.insert_invitation(
+            connection,
+            invitation_id=invitation_id,
+            workspace_id=workspace_id,
+            email=email,
+            role=invited_role.label,
+            invited_by=principal.user_id,
+            expires_at=datetime.now(UTC) + INVITATION_TTL,
+        )
+        if not inserted:
+            raise Conflict(
+                "an invitation to this address is already pending; revoke it to invite again",
+                code="invitation_pending",
+            )
+        row = repository.find_invitation(connection, invitation_id)
+    assert row is not None
+    logger.info(
+        "invitation created",
+        extra={"workspace_id": str(workspace_id), "invitation_id": str(invitation_id)},
+    )
+    _notify(row)
+    return _view(row)
+
+
+def list_workspace_invitations(principal: Principal, workspace_id: UUID) -> list[InvitationView]:
+    """The workspace's pending invitations (admins and owners)."""
+    with transaction() as connection:
+        require_workspace(connection, principal, workspace_id, MANAGE)
+        rows = repository.list_pending_for_workspace(connection, workspace_id)
+    return [_view(row) for row in rows]
+
+
+def revoke_invitation(principal: Principal, workspace_id: UUID, invitation_id: UUID) -> None:
+    with transaction() as connection:
+        require_workspace(connection, principal, workspace_id, MANAGE)
+        if not repository.revoke(
+            connection, workspace_id=workspace_id, invitation_id=invitation_id
+        ):
+            raise NotFound("no pending invitation with this id", code="invitation_not_found")
+    logger.info("invitation revoked", extra={"invitation_id": str(invitation_id)})
+
+
+def list_my_invitations(principal: Principal) -> list[InvitationView]:
+    """Pending, unexpired invitations addressed to the caller's e-mail address."""
+    with transaction() as connection:
+        email = _caller_email(connection, principal)
+        rows = repository.list_pending_for_email(connection, email)
+    return [_view(row) for row in rows]
+
+
+def accept_invitation(principal: Principal, invitation_id: UUID) -> WorkspaceView:
+    """Join the workspace with the invitation's role (a member already keeps their role)."""
+    with transaction() as connection:
+        invitation = _open_invitation_of_caller(connection, principal, invitation_id)
+        workspace_repository.add_member(
+            connection,
+            workspace_id=invitation.workspace_id,
+            user_id=principal.user_id,
+            role=invitation.role,
+        )
+        repository.respond(connection, invitation_id, "accepted")
+        membership = workspace_repository.find_membership(
+            connection, user_id=principal.user_id, workspace_id=invitation.workspace_id
+        )
+    assert membership is not None
+    logger.info("invitation accepted", extra={"invitation_id": str(invitation_id)})
+    return workspace_view(membership)
+
+
+def decline_invitation(principal: Principal, invitation_id: UUID) -> None:
+    with transaction() as connection:
+        _open_invitation_of_caller(connection, principal, invitation_id)
+        repository.respond(connection, invitation_id, "declined")
+    logger.info("invitation declined", extra={"invitation_id": str(invitation_id)})
+
+
+# ------------------------------------------------------------------ internals
+
+
+def _caller_email(connection: Connection, principal: Principal) -> str:
+    user = users.find_user(connection, principal.user_id)
+    if user is None:
+        raise NotFound("user not found", code="user_not_found")
+    return user.email
+
+
+def _open_invitation_of_caller(
+    connection: Connection, principal: Principal, invitation_id: UUID
+) -> repository.InvitationRow:
+    """The invitation, locked, when it is addressed to the caller and can still be answered."""
+    email = _caller_email(connection, principal)
+    row = repository.find_invitation(connection, invitation_id, for_update=True)
+    if row is None or row.email.lower() != email.lower():
+        raise NotFound("invitation not found", code="invitation_not_found")
+    if row.status != "pending":
+        raise Conflict(
+            f"this invitation was already {row.status}",
+            code="invitation_not_pending",
+            details={"status": row.status},
+        )
+    if row.expires_at <= datetime.now(UTC):
+        raise Conflict("this invitation has expired; ask for a new one", code="invitation_expired")
+    return row
+
+
+def _notify(row: repository.InvitationRow) -> None:
+    """E-mail the invitee when an e-mail sender is configured. The invitation stands even
+    if the message cannot be sent: the invitee also finds it in the app."""
+    settings = get_settings()
+    if not settings.email_sender:
+        return
+    workspace = " ".join(row.workspace_name.split())
+    inviter = row.invited_by_name or "A WaveDB user"
+    base = settings.public_base_url.rstrip("/")
+    try:
+        send_email(
+            to=row.email,
+            subject=f"You are invited to {workspace} on WaveDB",
+            text=(
+                f'Hello,\n\n{inviter} invited you to join the workspace "{workspace}" on'
+                f" WaveDB as {row.role}.\n\nSign in (or sign up) with this e-mail address to"
+                f" accept or decline:\n{base}/invitations\n\nThe invitation expires on"
+                f" {row.expires_at:%Y-%m-%d}. If you did not expect it, ignore this message.\n"
+            ),
+        )
+    except Exception:
+        logger.exception("invitation e-mail not sent", extra={"invitation_id": str(row.id)})
