@@ -1,0 +1,216 @@
+"""Runs: create, list (per project or everywhere), read, batch read, change, delete, heartbeat."""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.models.runs import (
+    DEFAULT_RUN_SORT,
+    MAX_NAME_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    RunBatchGetRequest,
+    RunBatchOut,
+    RunCreateRequest,
+    RunHeartbeatOut,
+    RunOut,
+    RunPageOut,
+    RunSort,
+    RunUpdateRequest,
+)
+from wavedb_core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from wavedb_core.principal import Principal
+from wavedb_core.services import runs
+from wavedb_core.services.runs import RunPage, RunView
+
+router = APIRouter(tags=["runs"])
+
+StatusFilter = Annotated[
+    list[Annotated[str, Query(max_length=200)]] | None,
+    Query(
+        alias="status",
+        max_length=10,
+        description="Repeat, or separate with commas: runs in any of these statuses.",
+    ),
+]
+TagFilter = Annotated[
+    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH)]] | None,
+    Query(alias="tag", max_length=MAX_TAGS, description="Runs carrying every one of these tags."),
+]
+NameContains = Annotated[
+    str | None, Query(max_length=MAX_NAME_LENGTH, description="Case-insensitive.")
+]
+CreatedAfter = Annotated[datetime | None, Query(description="RFC 3339, exclusive.")]
+CreatedBefore = Annotated[datetime | None, Query(description="RFC 3339, exclusive.")]
+Sort = Annotated[RunSort, Query()]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, Query(max_length=1024)]
+
+
+def _out(view: RunView, summaries: Mapping[UUID, Any] | None = None) -> RunOut:
+    summary = None if summaries is None else summaries.get(view.id)
+    return RunOut.model_validate({**vars(view), "summary": summary})
+
+
+def _with_summaries(views: Sequence[RunView]) -> list[RunOut]:
+    summaries = runs.run_summaries(views)
+    return [_out(view, summaries) for view in views]
+
+
+def _page(page: RunPage) -> RunPageOut:
+    return RunPageOut(items=_with_summaries(page.items), next_cursor=page.next_cursor)
+
+
+@router.post("/v1/projects/{project_id}/runs", status_code=status.HTTP_201_CREATED)
+def create_run(
+    principal: AuthenticatedPrincipal, project_id: UUID, body: RunCreateRequest
+) -> RunOut:
+    return _out(
+        runs.create_run(
+            principal,
+            project_id,
+            name=body.name,
+            description=body.description,
+            config=body.config,
+            tags=body.tags,
+            notes=body.notes,
+            status=body.status,
+        )
+    )
+
+
+def _list(
+    principal: Principal,
+    *,
+    workspace_id: UUID | None,
+    project_id: UUID | None,
+    statuses: list[str] | None,
+    tags: list[str] | None,
+    name_contains: str | None,
+    created_after: datetime | None,
+    created_before: datetime | None,
+    sort: RunSort,
+    limit: int,
+    cursor: str | None,
+) -> RunPageOut:
+    return _page(
+        runs.list_runs(
+            principal,
+            workspace_id=workspace_id,
+            project_id=project_id,
+            statuses=statuses,
+            tags=tags,
+            name_contains=name_contains,
+            created_after=created_after,
+            created_before=created_before,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
+
+
+@router.get("/v1/projects/{project_id}/runs")
+def list_project_runs(
+    principal: AuthenticatedPrincipal,
+    project_id: UUID,
+    statuses: StatusFilter = None,
+    tags: TagFilter = None,
+    name_contains: NameContains = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+    sort: Sort = DEFAULT_RUN_SORT,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> RunPageOut:
+    return _list(
+        principal,
+        workspace_id=None,
+        project_id=project_id,
+        statuses=statuses,
+        tags=tags,
+        name_contains=name_contains,
+        created_after=created_after,
+        created_before=created_before,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/v1/runs")
+def list_runs(
+    principal: AuthenticatedPrincipal,
+    workspace_id: UUID | None = None,
+    project_id: UUID | None = None,
+    statuses: StatusFilter = None,
+    tags: TagFilter = None,
+    name_contains: NameContains = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+    sort: Sort = DEFAULT_RUN_SORT,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> RunPageOut:
+    return _list(
+        principal,
+        workspace_id=workspace_id,
+        project_id=project_id,
+        statuses=statuses,
+        tags=tags,
+        name_contains=name_contains,
+        created_after=created_after,
+        created_before=created_before,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post("/v1/runs/batch-get")
+def batch_get_runs(principal: AuthenticatedPrincipal, body: RunBatchGetRequest) -> RunBatchOut:
+    return RunBatchOut(items=_with_summaries(runs.get_runs(principal, body.ids)))
+
+
+@router.get("/v1/runs/{run_id}")
+def get_run(principal: AuthenticatedPrincipal, run_id: UUID) -> RunOut:
+    [run] = _with_summaries([runs.get_run(principal, run_id)])
+    return run
+
+
+@router.patch("/v1/runs/{run_id}")
+def update_run(principal: AuthenticatedPrincipal, run_id: UUID, body: RunUpdateRequest) -> RunOut:
+    return _out(
+        runs.update_run(
+            principal,
+            run_id,
+            name=body.name,
+            description=body.description,
+            config=body.config,
+            tags=body.tags,
+            notes=body.notes,
+            status=body.status,
+        )
+    )
+
+
+@router.delete("/v1/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_run(principal: AuthenticatedPrincipal, run_id: UUID) -> Response:
+    runs.delete_run(principal, run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/v1/runs/{run_id}/heartbeat")
+def record_heartbeat(principal: AuthenticatedPrincipal, run_id: UUID) -> RunHeartbeatOut:
+    run = runs.record_heartbeat(principal, run_id)
+    return RunHeartbeatOut.model_validate(
+        {"id": run.id, "status": run.status, "heartbeat_at": run.heartbeat_at}
+    )
+
+
+app = create_app(router, title="runs")
+handler = http_handler(app)

@@ -1,0 +1,173 @@
+"""Runs (Tora: experiments, WaveDB: runners): their limits, requests and answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, field_validator
+
+from wavedb_core.models.base import RequestModel, ResponseModel
+
+RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
+StartingStatus = Literal["pending", "running"]
+RunSort = Literal[
+    "created_at", "-created_at", "name", "-name", "updated_at", "-updated_at", "status", "-status"
+]
+
+RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+STARTING_STATUSES: frozenset[str] = frozenset(get_args(StartingStatus))
+# A run in one of these has stopped; `ended_at` says when.
+ENDED_STATUSES: frozenset[str] = frozenset({"finished", "failed", "crashed", "canceled"})
+RUN_SORTS: frozenset[str] = frozenset(get_args(RunSort))
+DEFAULT_RUN_SORT: RunSort = "-created_at"
+
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 5_000
+MAX_NOTES_LENGTH = 20_000
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 64
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_CONFIG_DEPTH = 64
+MAX_BATCH_GET_IDS = 100
+
+RunName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+]
+RunDescription = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
+RunNotes = Annotated[str, StringConstraints(max_length=MAX_NOTES_LENGTH)]
+RunTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH)
+]
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest inside `value` (a scalar is 0)."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth + 1)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth + 1)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def check_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config: a JSON object of at most MAX_CONFIG_BYTES, finite numbers only."""
+    if _depth(config) > MAX_CONFIG_DEPTH:
+        raise ValueError(f"the config may nest at most {MAX_CONFIG_DEPTH} levels deep")
+    try:
+        encoded = json.dumps(config, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as error:
+        raise ValueError("the config may hold only finite numbers (no NaN or Infinity)") from error
+    try:
+        size = len(encoded.encode())
+    except UnicodeEncodeError as error:
+        raise ValueError("the config holds text that is not valid Unicode") from error
+    if size > MAX_CONFIG_BYTES:
+        raise ValueError(f"the config exceeds {MAX_CONFIG_BYTES} bytes once encoded as JSON")
+    return config
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    """A run's tags without surrounding white space or repeats, in their first order."""
+    cleaned = list(dict.fromkeys(tag.strip() for tag in tags))
+    if len(cleaned) > MAX_TAGS:
+        raise ValueError(f"a run may carry at most {MAX_TAGS} tags")
+    for tag in cleaned:
+        if not 1 <= len(tag) <= MAX_TAG_LENGTH:
+            raise ValueError(f"each tag must be 1 to {MAX_TAG_LENGTH} characters")
+    return cleaned
+
+
+class _RunFields(RequestModel):
+    @field_validator("config", mode="before", check_fields=False)
+    @classmethod
+    def _config_depth(cls, config: object) -> object:
+        # Before any other check walks the config recursively.
+        if _depth(config) > MAX_CONFIG_DEPTH:
+            raise ValueError(f"the config may nest at most {MAX_CONFIG_DEPTH} levels deep")
+        return config
+
+    @field_validator("config", check_fields=False)
+    @classmethod
+    def _config(cls, config: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if config is None else check_config(config)
+
+    @field_validator("tags", check_fields=False)
+    @classmethod
+    def _tags(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else check_tags(tags)
+
+
+class RunCreateRequest(_RunFields):
+    name: RunName | None = Field(
+        default=None, description="A readable name is generated when none is given."
+    )
+    description: RunDescription = ""
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="Hyperparameters and settings: any JSON object."
+    )
+    tags: list[RunTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    notes: RunNotes = ""
+    status: StartingStatus = "running"
+
+
+class RunUpdateRequest(_RunFields):
+    """Only the fields given change. A status that ends the run sets `ended_at`;
+    `running` resumes it (sets `started_at` if unset, clears `ended_at`)."""
+
+    name: RunName | None = None
+    description: RunDescription | None = None
+    config: dict[str, Any] | None = None
+    tags: list[RunTag] | None = Field(default=None, max_length=MAX_TAGS)
+    notes: RunNotes | None = None
+    status: RunStatus | None = None
+
+
+class RunBatchGetRequest(RequestModel):
+    ids: list[UUID] = Field(min_length=1, max_length=MAX_BATCH_GET_IDS)
+
+
+class RunOut(ResponseModel):
+    id: UUID
+    project_id: UUID
+    workspace_id: UUID
+    name: str
+    description: str
+    config: dict[str, Any]
+    tags: list[str]
+    notes: str
+    status: RunStatus
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+    summary: dict[str, Any] | None = Field(
+        default=None,
+        description="Each metric's latest value, range and count, and the run's results"
+        " (in reads; null in the answers of writes).",
+    )
+
+
+class RunPageOut(ResponseModel):
+    items: list[RunOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+class RunBatchOut(ResponseModel):
+    items: list[RunOut]
+
+
+class RunHeartbeatOut(ResponseModel):
+    id: UUID
+    status: RunStatus
+    heartbeat_at: datetime | None

@@ -1,0 +1,259 @@
+"""Runs: one row each, listed by keyset pagination over the caller's workspaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from wavedb_core.db.connection import Connection
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: UUID
+    project_id: UUID
+    workspace_id: UUID
+    name: str
+    description: str
+    config: dict[str, Any]
+    tags: list[str]
+    notes: str
+    status: str
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    """Which runs a listing includes (None: no condition)."""
+
+    workspace_id: UUID | None = None
+    project_id: UUID | None = None
+    statuses: list[str] | None = None
+    tags: list[str] | None = None
+    name_contains: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    """A listing's order: one sortable column, then the id, both in one direction."""
+
+    column: str  # one of SORTABLE_COLUMNS
+    descending: bool
+
+
+SORTABLE_COLUMNS = frozenset({"created_at", "updated_at", "name", "status"})
+
+_COLUMNS = (
+    "id, project_id, workspace_id, name, description, config, tags, notes, status, created_by,"
+    " created_at, updated_at, started_at, ended_at, heartbeat_at"
+)
+_VISIBLE_COLUMNS = sql.SQL(", ").join(sql.Identifier("r", name) for name in _COLUMNS.split(", "))
+_ENDED = ["finished", "failed", "crashed", "canceled"]
+
+
+def insert_run(
+    connection: Connection,
+    *,
+    project_id: UUID,
+    workspace_id: UUID,
+    name: str,
+    description: str,
+    config: dict[str, Any],
+    tags: list[str],
+    notes: str,
+    status: str,
+    created_by: UUID,
+) -> RunRow:
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(
+            "INSERT INTO runs (project_id, workspace_id, name, description, config, tags, notes,"
+            " status, created_by, started_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " CASE WHEN %s = 'running' THEN now() END)"
+            f" RETURNING {_COLUMNS}",
+            (
+                project_id,
+                workspace_id,
+                name,
+                description,
+                Jsonb(config),
+                tags,
+                notes,
+                status,
+                created_by,
+                status,
+            ),
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return row
+
+
+def find_run(connection: Connection, run_id: UUID) -> RunRow | None:
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = %s", (run_id,))
+        return cursor.fetchone()
+
+
+def find_visible_runs(connection: Connection, user_id: UUID, run_ids: list[UUID]) -> list[RunRow]:
+    """The runs among `run_ids` in workspaces the user belongs to (in no particular order)."""
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT {columns} FROM runs r"
+                " JOIN workspace_members m ON m.workspace_id = r.workspace_id AND m.user_id = %s"
+                " WHERE r.id = ANY(%s)"
+            ).format(columns=_VISIBLE_COLUMNS),
+            (user_id, run_ids),
+        )
+        return cursor.fetchall()
+
+
+def update_run(
+    connection: Connection,
+    run_id: UUID,
+    *,
+    name: str | None,
+    description: str | None,
+    config: dict[str, Any] | None,
+    tags: list[str] | None,
+    notes: str | None,
+    status: str | None,
+) -> RunRow | None:
+    """Change the given fields (None: unchanged). Ending sets `ended_at` once; `running`
+    sets `started_at` once and clears `ended_at`."""
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(
+            "UPDATE runs SET"
+            " name = coalesce(%(name)s, name),"
+            " description = coalesce(%(description)s, description),"
+            " config = coalesce(%(config)s::jsonb, config),"
+            " tags = coalesce(%(tags)s::text[], tags),"
+            " notes = coalesce(%(notes)s, notes),"
+            " status = coalesce(%(status)s::text, status),"
+            " started_at = CASE WHEN %(status)s::text = 'running'"
+            "   THEN coalesce(started_at, now()) ELSE started_at END,"
+            " ended_at = CASE WHEN %(status)s::text = ANY(%(ended)s::text[])"
+            "   THEN coalesce(ended_at, now())"
+            "   WHEN %(status)s::text = 'running' THEN NULL ELSE ended_at END,"
+            " updated_at = now()"
+            f" WHERE id = %(id)s RETURNING {_COLUMNS}",
+            {
+                "id": run_id,
+                "name": name,
+                "description": description,
+                "config": None if config is None else Jsonb(config),
+                "tags": tags,
+                "notes": notes,
+                "status": status,
+                "ended": _ENDED,
+            },
+        )
+        return cursor.fetchone()
+
+
+def delete_run(connection: Connection, run_id: UUID) -> bool:
+    cursor = connection.execute("DELETE FROM runs WHERE id = %s", (run_id,))
+    return cursor.rowcount == 1
+
+
+def record_heartbeat(connection: Connection, run_id: UUID) -> RunRow | None:
+    """Note a sign of life; a `crashed` run was alive after all and is `running` again.
+    None when the run is gone or has ended otherwise (finished, failed, canceled)."""
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(
+            "UPDATE runs SET heartbeat_at = now(),"
+            " status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END,"
+            " ended_at = CASE WHEN status = 'crashed' THEN NULL ELSE ended_at END,"
+            " started_at = CASE WHEN status = 'crashed' THEN coalesce(started_at, now())"
+            "   ELSE started_at END,"
+            " updated_at = CASE WHEN status = 'crashed' THEN now() ELSE updated_at END"
+            " WHERE id = %s AND status IN ('pending', 'running', 'crashed')"
+            f" RETURNING {_COLUMNS}",
+            (run_id,),
+        )
+        return cursor.fetchone()
+
+
+def list_visible_runs(
+    connection: Connection,
+    *,
+    user_id: UUID,
+    filters: RunFilters,
+    order: RunOrder,
+    after: tuple[object, UUID] | None,
+    limit: int,
+) -> list[RunRow]:
+    """Up to `limit` runs of the user's workspaces matching `filters`, in `order`, starting
+    after the position `after` = (sort value, id) of the previous page's last run."""
+    if order.column not in SORTABLE_COLUMNS:
+        raise ValueError(f"not a sortable column: {order.column}")
+    conditions: list[sql.Composable] = []
+    params: list[object] = [user_id]
+    if filters.workspace_id is not None:
+        conditions.append(sql.SQL("r.workspace_id = %s"))
+        params.append(filters.workspace_id)
+    if filters.project_id is not None:
+        conditions.append(sql.SQL("r.project_id = %s"))
+        params.append(filters.project_id)
+    if filters.statuses:
+        conditions.append(sql.SQL("r.status = ANY(%s::text[])"))
+        params.append(filters.statuses)
+    if filters.tags:
+        conditions.append(sql.SQL("r.tags @> %s::text[]"))
+        params.append(filters.tags)
+    if filters.name_contains:
+        conditions.append(sql.SQL("strpos(lower(r.name), lower(%s)) > 0"))
+        params.append(filters.name_contains)
+    if filters.created_after is not None:
+        conditions.append(sql.SQL("r.created_at > %s"))
+        params.append(filters.created_after)
+    if filters.created_before is not None:
+        conditions.append(sql.SQL("r.created_at < %s"))
+        params.append(filters.created_before)
+    column = sql.Identifier("r", order.column)
+    direction = sql.SQL("DESC" if order.descending else "ASC")
+    if after is not None:
+        comparison = sql.SQL("<" if order.descending else ">")
+        conditions.append(
+            sql.SQL("({column}, r.id) {comparison} (%s, %s)").format(
+                column=column, comparison=comparison
+            )
+        )
+        params.extend(after)
+    where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
+    query = sql.SQL(
+        "SELECT {columns} FROM runs r"
+        " JOIN workspace_members m ON m.workspace_id = r.workspace_id AND m.user_id = %s"
+        " WHERE {where} ORDER BY {column} {direction}, r.id {direction} LIMIT %s"
+    ).format(columns=_VISIBLE_COLUMNS, where=where, column=column, direction=direction)
+    params.append(limit)
+    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def mark_silent_runs_crashed(connection: Connection, *, silent_for: timedelta) -> int:
+    """Mark `crashed` every running run whose last sign of life (heartbeat, else start,
+    else creation) is older than `silent_for`; it ended at that last sign of life."""
+    cursor = connection.execute(
+        "UPDATE runs SET status = 'crashed',"
+        " ended_at = coalesce(heartbeat_at, started_at, created_at), updated_at = now()"
+        " WHERE status = 'running'"
+        " AND coalesce(heartbeat_at, started_at, created_at) < now() - %s",
+        (silent_for,),
+    )
+    return cursor.rowcount

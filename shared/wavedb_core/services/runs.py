@@ -1,0 +1,412 @@
+"""Runs: create, read, list, change, delete, heartbeats, and crash detection.
+
+Every function that takes a `principal` checks access through `services.access` and runs
+in its own transaction; what the caller cannot see is a 404, what it may only read a 403.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools import Logger
+
+from wavedb_core.db.connection import Connection, transaction
+from wavedb_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from wavedb_core.models.metrics import RunSummary
+from wavedb_core.models.runs import (
+    DEFAULT_RUN_SORT,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTES_LENGTH,
+    RUN_SORTS,
+    RUN_STATUSES,
+    STARTING_STATUSES,
+    check_config,
+    check_tags,
+)
+from wavedb_core.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from wavedb_core.principal import Principal
+from wavedb_core.repositories import runs as repository
+from wavedb_core.services import summaries
+from wavedb_core.services.access import (
+    READ,
+    WRITE,
+    require_project,
+    require_run,
+    require_workspace,
+)
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: UUID
+    project_id: UUID
+    workspace_id: UUID
+    name: str
+    description: str
+    config: dict[str, Any]
+    tags: list[str]
+    notes: str
+    status: str
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunPage:
+    items: list[RunView]
+    next_cursor: str | None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _view(row: repository.RunRow) -> RunView:
+    return RunView(
+        id=row.id,
+        project_id=row.project_id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        description=row.description,
+        config=row.config,
+        tags=list(row.tags),
+        notes=row.notes,
+        status=row.status,
+        created_by=row.created_by,
+        created_at=row.created_at.astimezone(UTC),
+        updated_at=row.updated_at.astimezone(UTC),
+        started_at=_utc(row.started_at),
+        ended_at=_utc(row.ended_at),
+        heartbeat_at=_utc(row.heartbeat_at),
+    )
+
+
+# ---------------------------------------------------------------- input rules
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field}: {message}", details=[{"location": field, "message": message}]
+    )
+
+
+def _text(field: str, value: str | None, *, maximum: int, minimum: int = 0) -> str | None:
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise _invalid(field, "text may not contain NUL (\\u0000) characters")
+    if not minimum <= len(value) <= maximum:
+        raise _invalid(field, f"must be {minimum} to {maximum} characters")
+    return value
+
+
+def _name(value: str | None) -> str | None:
+    return _text(
+        "name", None if value is None else value.strip(), maximum=MAX_NAME_LENGTH, minimum=1
+    )
+
+
+def _config(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _invalid("config", "must be a JSON object")
+    try:
+        return check_config(value)
+    except ValueError as error:
+        raise _invalid("config", str(error)) from error
+
+
+def _tags(value: Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    tags = list(value)
+    if any("\x00" in tag for tag in tags):
+        raise _invalid("tags", "text may not contain NUL (\\u0000) characters")
+    try:
+        return check_tags(tags)
+    except ValueError as error:
+        raise _invalid("tags", str(error)) from error
+
+
+def _status(value: str | None, allowed: frozenset[str]) -> str | None:
+    if value is not None and value not in allowed:
+        raise _invalid("status", f"must be one of {', '.join(sorted(allowed))}")
+    return value
+
+
+_ADJECTIVES = (
+    "amber", "bold", "brave", "bright", "calm", "clever", "cosmic", "crimson", "daring", "eager",
+    "fancy", "gentle", "golden", "happy", "hidden", "jolly", "keen", "lively", "lucky", "mellow",
+    "misty", "noble", "polar", "proud", "quiet", "rapid", "silent", "silver", "solar", "swift",
+    "vivid", "wild",
+)  # fmt: skip
+_NOUNS = (
+    "badger", "breeze", "canyon", "comet", "dawn", "delta", "falcon", "fern", "forest", "glacier",
+    "harbor", "heron", "lake", "lynx", "meadow", "meteor", "moon", "nebula", "otter", "panda",
+    "pine", "planet", "raven", "river", "sky", "sparrow", "star", "storm", "sun", "tiger",
+    "valley", "wave",
+)  # fmt: skip
+
+
+def generated_run_name() -> str:
+    """A readable name such as `swift-otter-17`."""
+    return f"{secrets.choice(_ADJECTIVES)}-{secrets.choice(_NOUNS)}-{secrets.randbelow(999) + 1}"
+
+
+# ---------------------------------------------------------------- runs
+
+
+def create_run(
+    principal: Principal,
+    project_id: UUID,
+    *,
+    name: str | None = None,
+    description: str = "",
+    config: dict[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str = "",
+    status: str = "running",
+) -> RunView:
+    """A new run in the project (member or above); `running` runs start now."""
+    checked_name = _name(name) or generated_run_name()
+    checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
+    checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
+    checked_status = _status(status, STARTING_STATUSES)
+    with transaction() as connection:
+        project = require_project(connection, principal, project_id, WRITE)
+        row = repository.insert_run(
+            connection,
+            project_id=project.project_id,
+            workspace_id=project.workspace_id,
+            name=checked_name,
+            description=checked_description or "",
+            config=_config(config) or {},
+            tags=_tags(tags) or [],
+            notes=checked_notes or "",
+            status=checked_status or "running",
+            created_by=principal.user_id,
+        )
+    logger.info("run created", extra={"run_id": str(row.id), "project_id": str(project_id)})
+    return _view(row)
+
+
+def get_run(principal: Principal, run_id: UUID) -> RunView:
+    with transaction() as connection:
+        require_run(connection, principal, run_id, READ)
+        row = repository.find_run(connection, run_id)
+    if row is None:
+        raise NotFound("run not found", code="run_not_found")
+    return _view(row)
+
+
+def get_runs(principal: Principal, run_ids: Sequence[UUID]) -> list[RunView]:
+    """The runs the caller can see among `run_ids`, in that order (others are left out)."""
+    wanted = list(dict.fromkeys(run_ids))
+    if not wanted:
+        return []
+    with transaction() as connection:
+        rows = repository.find_visible_runs(connection, principal.user_id, wanted)
+    by_id = {row.id: row for row in rows}
+    return [_view(by_id[run_id]) for run_id in wanted if run_id in by_id]
+
+
+def update_run(
+    principal: Principal,
+    run_id: UUID,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    config: dict[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str | None = None,
+    status: str | None = None,
+) -> RunView:
+    """Change the given fields (None: unchanged; member or above). An ending status sets
+    `ended_at` if unset; `running` sets `started_at` if unset and clears `ended_at`."""
+    checked_name = _name(name)
+    checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
+    checked_config = _config(config)
+    checked_tags = _tags(tags)
+    checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
+    checked_status = _status(status, RUN_STATUSES)
+    with transaction() as connection:
+        require_run(connection, principal, run_id, WRITE)
+        row = repository.update_run(
+            connection,
+            run_id,
+            name=checked_name,
+            description=checked_description,
+            config=checked_config,
+            tags=checked_tags,
+            notes=checked_notes,
+            status=checked_status,
+        )
+    if row is None:
+        raise NotFound("run not found", code="run_not_found")
+    if status is not None:
+        logger.info("run status changed", extra={"run_id": str(run_id), "status": status})
+    return _view(row)
+
+
+def delete_run(principal: Principal, run_id: UUID) -> None:
+    """Delete the run and everything recorded for it (member or above)."""
+    with transaction() as connection:
+        require_run(connection, principal, run_id, WRITE)
+        if not repository.delete_run(connection, run_id):
+            raise NotFound("run not found", code="run_not_found")
+    logger.info("run deleted", extra={"run_id": str(run_id)})
+
+
+def record_heartbeat(principal: Principal, run_id: UUID) -> RunView:
+    """A sign of life from the run's process (member or above). A `crashed` run is
+    `running` again; a run that finished, failed or was canceled answers 409."""
+    with transaction() as connection:
+        require_run(connection, principal, run_id, WRITE)
+        row = repository.record_heartbeat(connection, run_id)
+        if row is None:
+            current = repository.find_run(connection, run_id)
+            if current is None:
+                raise NotFound("run not found", code="run_not_found")
+            raise Conflict(
+                f"the run has ended ({current.status}); it takes no more heartbeats",
+                code="run_ended",
+                details={"status": current.status},
+            )
+    return _view(row)
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _statuses(values: Iterable[str] | None) -> list[str] | None:
+    """Statuses given repeatedly and/or as comma-separated lists."""
+    if values is None:
+        return None
+    statuses = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    for value in statuses:
+        _status(value, RUN_STATUSES)
+    return list(dict.fromkeys(statuses)) or None
+
+
+def _aware(field: str, moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        raise _invalid(field, "must include a time zone (e.g. 2027-01-01T00:00:00Z)")
+    return moment
+
+
+def _order(sort: str) -> repository.RunOrder:
+    if sort not in RUN_SORTS:
+        raise _invalid("sort", f"must be one of {', '.join(sorted(RUN_SORTS))}")
+    return repository.RunOrder(column=sort.lstrip("-"), descending=sort.startswith("-"))
+
+
+def _cursor_value(row: repository.RunRow, column: str) -> str:
+    value = getattr(row, column)
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _position(cursor: str, sort: str) -> tuple[object, UUID]:
+    """(sort value, id) of the run a cursor ends on; 400 invalid_cursor when unusable."""
+    position = decode_cursor(cursor, required_keys=frozenset({"sort", "value", "id"}))
+    value = position["value"]
+    if position["sort"] != sort:
+        raise BadRequest("the cursor belongs to another sort order", code="invalid_cursor")
+    if not isinstance(value, str) or not isinstance(position["id"], str):
+        raise BadRequest("the cursor is malformed", code="invalid_cursor")
+    try:
+        run_id = UUID(position["id"])
+        if sort.lstrip("-") in ("created_at", "updated_at"):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError(value)
+            return moment, run_id
+    except ValueError as error:
+        raise BadRequest("the cursor is malformed", code="invalid_cursor") from error
+    return value, run_id
+
+
+def list_runs(
+    principal: Principal,
+    *,
+    workspace_id: UUID | None = None,
+    project_id: UUID | None = None,
+    statuses: Iterable[str] | None = None,
+    tags: Sequence[str] | None = None,
+    name_contains: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sort: str = DEFAULT_RUN_SORT,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> RunPage:
+    """A page of the runs the caller can see, narrowed to a workspace or a project (404 if
+    not visible) and by the filters: every given tag must be present."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise _invalid("limit", f"must be 1 to {MAX_PAGE_SIZE}")
+    order = _order(sort)
+    filters = repository.RunFilters(
+        workspace_id=workspace_id,
+        project_id=project_id,
+        statuses=_statuses(statuses),
+        tags=_tags(tags) or None,
+        name_contains=_text("name_contains", name_contains, maximum=MAX_NAME_LENGTH) or None,
+        created_after=_aware("created_after", created_after),
+        created_before=_aware("created_before", created_before),
+    )
+    after = None if cursor is None else _position(cursor, sort)
+    with transaction() as connection:
+        if workspace_id is not None:
+            require_workspace(connection, principal, workspace_id, READ)
+        if project_id is not None:
+            require_project(connection, principal, project_id, READ)
+        rows = repository.list_visible_runs(
+            connection,
+            user_id=principal.user_id,
+            filters=filters,
+            order=order,
+            after=after,
+            limit=limit + 1,
+        )
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = None
+    if more:
+        last = page[-1]
+        next_cursor = encode_cursor(
+            {"sort": sort, "value": _cursor_value(last, order.column), "id": str(last.id)}
+        )
+    return RunPage(items=[_view(row) for row in page], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def run_summaries(runs: Sequence[RunView]) -> dict[UUID, RunSummary]:
+    """Each run's latest metric values and results (for runs the caller already sees)."""
+    if not runs:
+        return {}
+    with transaction() as connection:
+        return summaries.run_summaries(connection, [run.id for run in runs])
+
+
+# ---------------------------------------------------------------- crash detection
+
+
+def mark_silent_runs_crashed(connection: Connection, *, silent_for: timedelta) -> int:
+    """Mark `crashed` the running runs silent for longer than `silent_for`; how many."""
+    crashed = repository.mark_silent_runs_crashed(connection, silent_for=silent_for)
+    if crashed:
+        logger.info("silent runs marked crashed", extra={"crashed": crashed})
+    return crashed
