@@ -1,0 +1,166 @@
+"""Metrics of a run: ingest batches of points (queued), summaries, raw and downsampled
+series, comparison across runs, CSV export, results and batch status."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import StreamingResponse
+
+from wavedb_core.errors import ValidationFailed
+from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.models.metrics import (
+    DEFAULT_RAW_PAGE,
+    MAX_COMPARED_RUNS,
+    MAX_METRIC_NAME_LENGTH,
+    MAX_RAW_PAGE,
+    MAX_SERIES_BUCKETS,
+    MAX_STEP,
+    BatchAccepted,
+    BatchReceipt,
+    ComparedSeries,
+    DownsampledSeries,
+    MetricBatchRequest,
+    MetricSummaryList,
+    RawSeriesPage,
+    ResultIn,
+    ResultList,
+    ResultsRequest,
+)
+from wavedb_core.services import ingest, metric_reads
+
+router = APIRouter(tags=["metrics"])
+
+MetricNameQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_METRIC_NAME_LENGTH,
+        description="The metric's name (in the query string: names may contain '/').",
+    ),
+]
+StepQuery = Annotated[int | None, Query(ge=0, le=MAX_STEP)]
+BucketsQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_SERIES_BUCKETS, description="Downsample to at most this many buckets."),
+]
+
+
+@router.post(
+    "/v1/runs/{run_id}/metrics",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={503: {"description": "The ingest queue is unreachable (see Retry-After)"}},
+)
+def submit_points(
+    principal: AuthenticatedPrincipal, run_id: UUID, body: MetricBatchRequest
+) -> BatchAccepted:
+    receipt = ingest.submit_points(principal, run_id, batch_id=body.batch_id, points=body.points)
+    return BatchAccepted(
+        batch_id=receipt.batch_id, status=receipt.status, point_count=receipt.point_count
+    )
+
+
+@router.get("/v1/runs/{run_id}/metrics")
+def list_metrics(principal: AuthenticatedPrincipal, run_id: UUID) -> MetricSummaryList:
+    return MetricSummaryList(items=metric_reads.metric_summaries(principal, run_id))
+
+
+@router.get("/v1/runs/{run_id}/metrics/batches/{batch_id}")
+def get_batch(principal: AuthenticatedPrincipal, run_id: UUID, batch_id: str) -> BatchReceipt:
+    return ingest.batch_status(principal, run_id, batch_id)
+
+
+@router.get("/v1/runs/{run_id}/series")
+def get_series(
+    principal: AuthenticatedPrincipal,
+    run_id: UUID,
+    name: MetricNameQuery,
+    points: BucketsQuery = None,
+    step_min: StepQuery = None,
+    step_max: StepQuery = None,
+    after_step: StepQuery = None,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_RAW_PAGE)] = DEFAULT_RAW_PAGE,
+) -> DownsampledSeries | RawSeriesPage:
+    """With `points`: at most that many buckets over the step range. Without: raw points by
+    step, `limit` at a time (follow `next_cursor`)."""
+    if points is not None:
+        return metric_reads.downsampled_series(
+            principal, run_id, name, points=points, step_min=step_min, step_max=step_max
+        )
+    return metric_reads.raw_series(
+        principal,
+        run_id,
+        name,
+        limit=limit,
+        after_step=after_step,
+        cursor=cursor,
+        step_min=step_min,
+        step_max=step_max,
+    )
+
+
+def _run_ids(value: str) -> list[UUID]:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not 1 <= len(parts) <= MAX_COMPARED_RUNS:
+        raise ValidationFailed(
+            f"run_ids: 1 to {MAX_COMPARED_RUNS} comma-separated run ids",
+            details=[{"location": "query.run_ids", "message": "1 to 50 ids"}],
+        )
+    try:
+        return [UUID(part) for part in parts]
+    except ValueError as error:
+        raise ValidationFailed(
+            "run_ids: not a list of run ids",
+            details=[{"location": "query.run_ids", "message": "comma-separated UUIDs"}],
+        ) from error
+
+
+@router.get("/v1/series")
+def compare_series(
+    principal: AuthenticatedPrincipal,
+    run_ids: Annotated[
+        str, Query(min_length=1, max_length=2_000, description="Comma-separated run ids (≤ 50).")
+    ],
+    name: MetricNameQuery,
+    points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = 1_000,
+    step_min: StepQuery = None,
+    step_max: StepQuery = None,
+) -> ComparedSeries:
+    """One metric of several runs, downsampled over their shared step range."""
+    return metric_reads.compared_series(
+        principal, _run_ids(run_ids), name, points=points, step_min=step_min, step_max=step_max
+    )
+
+
+@router.get(
+    "/v1/runs/{run_id}/metrics.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "run_id,name,step,value,timestamp"}
+    },
+)
+def export_csv(principal: AuthenticatedPrincipal, run_id: UUID) -> StreamingResponse:
+    chunks = metric_reads.iter_points_csv(principal, run_id)
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="run-{run_id}-metrics.csv"'},
+    )
+
+
+@router.post("/v1/runs/{run_id}/results")
+def record_results(
+    principal: AuthenticatedPrincipal, run_id: UUID, body: ResultsRequest
+) -> ResultList:
+    results = [ResultIn(name=name, value=value) for name, value in body.results.items()]
+    return ResultList(items=ingest.record_results(principal, run_id, results))
+
+
+@router.get("/v1/runs/{run_id}/results")
+def list_results(principal: AuthenticatedPrincipal, run_id: UUID) -> ResultList:
+    return ResultList(items=metric_reads.read_results(principal, run_id))
+
+
+app = create_app(router, title="metrics")
+handler = http_handler(app)

@@ -1,0 +1,140 @@
+"""Rollups: aggregates of 8^level consecutive steps (level 1..7) per metric, so that a
+downsampled read costs the same whatever the series' length.
+
+bucket = step div 8^level. count covers every point; sum and finite_count the finite values
+only; min and max ignore NaN; last_value is the value at last_step (the highest step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg.rows import class_row
+
+from wavedb_core.db.connection import Connection
+from wavedb_core.repositories.metric_points import STAGING_TABLE
+
+LEVELS = range(1, 8)
+BRANCHING = 8
+_LEVEL_SHIFT = 3  # log2(BRANCHING)
+
+_FINITE = "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
+
+
+def _upper_level(level: int) -> str:
+    below = f"l{level - 1}"
+    return (
+        f"l{level} AS (SELECT metric_id, {level} AS level, bucket >> {_LEVEL_SHIFT} AS bucket,"
+        " sum(count)::bigint AS count, sum(finite_count)::bigint AS finite_count,"
+        " sum(sum) AS sum, min(min) AS min, max(max) AS max, max(last_step) AS last_step,"
+        " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value"
+        f" FROM {below} GROUP BY metric_id, bucket >> {_LEVEL_SHIFT})"
+    )
+
+
+def _merge_statement(source: str) -> str:
+    first = (
+        "l1 AS (SELECT metric_id, 1 AS level, step >> 3 AS bucket, count(*) AS count,"
+        f" count(*) FILTER (WHERE {_FINITE}) AS finite_count,"
+        f" sum(value) FILTER (WHERE {_FINITE}) AS sum,"
+        " min(value) FILTER (WHERE value <> 'NaN') AS min,"
+        " max(value) FILTER (WHERE value <> 'NaN') AS max,"
+        " max(step) AS last_step,"
+        " (array_agg(value ORDER BY step DESC, logged_us DESC))[1] AS last_value"
+        f" FROM {source} GROUP BY metric_id, step >> 3)"
+    )
+    levels = ",\n".join([first, *(_upper_level(level) for level in LEVELS[1:])])
+    union = " UNION ALL ".join(f"SELECT * FROM l{level}" for level in LEVELS)
+    return (
+        f"WITH {levels}\n"
+        "INSERT INTO metric_rollups AS r (metric_id, level, bucket, count, finite_count, sum,"
+        " min, max, last_step, last_value)"
+        f" SELECT * FROM ({union}) AS merged ORDER BY metric_id, level, bucket"
+        " ON CONFLICT (metric_id, level, bucket) DO UPDATE SET"
+        " count = r.count + excluded.count,"
+        " finite_count = r.finite_count + excluded.finite_count,"
+        " sum = COALESCE(r.sum + excluded.sum, r.sum, excluded.sum),"
+        " min = LEAST(r.min, excluded.min), max = GREATEST(r.max, excluded.max),"
+        " last_value = CASE WHEN excluded.last_step >= r.last_step"
+        "  THEN excluded.last_value ELSE r.last_value END,"
+        " last_step = GREATEST(r.last_step, excluded.last_step)"
+    )
+
+
+MERGE_STAGED_POINTS = _merge_statement(STAGING_TABLE)
+
+
+def merge_staged_points(connection: Connection) -> None:
+    """Fold the staged points into every level's rollups (one statement)."""
+    connection.execute(MERGE_STAGED_POINTS)
+
+
+@dataclass(frozen=True)
+class BucketRow:
+    metric_id: int
+    slot: int
+    count: int
+    finite_count: int
+    sum: float | None
+    min: float | None
+    max: float | None
+    last_step: int
+    last_value: float
+
+
+def rollup_buckets(
+    connection: Connection,
+    metric_ids: Sequence[int],
+    *,
+    level: int,
+    first_bucket: int,
+    last_bucket: int,
+    per_slot: int,
+) -> list[BucketRow]:
+    """Rollups of one level grouped `per_slot` at a time (slot = bucket div per_slot)."""
+    with connection.cursor(row_factory=class_row(BucketRow)) as cursor:
+        cursor.execute(
+            "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
+            " sum(finite_count)::bigint AS finite_count, sum(sum) AS sum, min(min) AS min,"
+            " max(max) AS max, max(last_step) AS last_step,"
+            " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value"
+            " FROM metric_rollups WHERE metric_id = ANY(%(ids)s) AND level = %(level)s"
+            " AND bucket BETWEEN %(first)s AND %(last)s"
+            " GROUP BY metric_id, bucket / %(per)s ORDER BY metric_id, slot",
+            {
+                "per": per_slot,
+                "ids": list(metric_ids),
+                "level": level,
+                "first": first_bucket,
+                "last": last_bucket,
+            },
+        )
+        return cursor.fetchall()
+
+
+def raw_buckets(
+    connection: Connection,
+    metric_ids: Sequence[int],
+    *,
+    step_min: int,
+    step_max: int,
+    width: int,
+) -> list[BucketRow]:
+    """Raw points between the steps, aggregated `width` steps at a time (slot = step div
+    width); for ranges too short for the first rollup level."""
+    with connection.cursor(row_factory=class_row(BucketRow)) as cursor:
+        cursor.execute(
+            "SELECT metric_id, step / %(width)s AS slot, count(*) AS count,"
+            f" count(*) FILTER (WHERE {_FINITE}) AS finite_count,"
+            f" sum(value) FILTER (WHERE {_FINITE}) AS sum,"
+            " min(value) FILTER (WHERE value <> 'NaN') AS min,"
+            " max(value) FILTER (WHERE value <> 'NaN') AS max,"
+            " max(step) AS last_step,"
+            " (array_agg(value ORDER BY step DESC, logged_at DESC))[1] AS last_value"
+            " FROM metric_points WHERE metric_id = ANY(%(ids)s)"
+            " AND step BETWEEN %(min)s AND %(max)s"
+            " GROUP BY metric_id, step / %(width)s ORDER BY metric_id, slot",
+            {"width": width, "ids": list(metric_ids), "min": step_min, "max": step_max},
+        )
+        return cursor.fetchall()

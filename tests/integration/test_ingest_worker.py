@@ -1,0 +1,165 @@
+"""The ingest worker invoked with SQS events, as the event source mapping invokes it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.support.accounts import sign_up
+from tests.support.ingest import SeededRun, seed_run
+from wavedb_core.models.metrics import PointIn
+from wavedb_core.queue import encode_batch
+from wavedb_local.sqs_source import sqs_record
+from wavedb_local.stack import LocalStack
+
+WORKER = "IngestWorkerFunction"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:wavedb-local-ingestqueue"
+
+
+@pytest.fixture
+def run(api: Any, clean_database: str) -> SeededRun:
+    return seed_run(clean_database, sign_up(api).id)
+
+
+def _queue_batch(database_url: str, run_id: str, batch_id: str, parts: int, points: int) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count)"
+            " VALUES (%s, %s, %s, %s)",
+            (run_id, batch_id, parts, points),
+        )
+
+
+def _message(body: str, *, receive_count: int = 1) -> dict[str, Any]:
+    return {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": uuid.uuid4().hex,
+        "Body": body,
+        "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+    }
+
+
+def _event(*messages: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            sqs_record(message, queue_arn=QUEUE_ARN, region="us-east-1") for message in messages
+        ]
+    }
+
+
+def _batch_body(run: SeededRun, database_url: str, batch_id: str, points: list[PointIn]) -> str:
+    bodies = encode_batch(uuid.UUID(run.id), batch_id, points, received_at=datetime.now(UTC))
+    _queue_batch(database_url, run.id, batch_id, len(bodies), len(points))
+    assert len(bodies) == 1
+    return bodies[0]
+
+
+def _point_count(database_url: str) -> int:
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT count(*) FROM metric_points").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _batch(database_url: str, run_id: str, batch_id: str) -> tuple[str, int, str | None]:
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT status, parts_written, error FROM ingest_batches"
+            " WHERE run_id = %s AND batch_id = %s",
+            (run_id, batch_id),
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def test_worker_given_the_same_message_twice_stores_its_points_once(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    body = _batch_body(run, clean_database, "b", [PointIn("loss", float(i), i) for i in range(100)])
+    message = _message(body)
+
+    first = local_stack.invoke(WORKER, _event(message))
+    second = local_stack.invoke(WORKER, _event({**message, "ReceiptHandle": "again"}))
+
+    assert first == second == {"batchItemFailures": []}
+    assert _point_count(clean_database) == 100
+    assert _batch(clean_database, run.id, "b") == ("written", 1, None)
+    with psycopg.connect(clean_database) as connection:
+        summary = connection.execute("SELECT count, min, max FROM run_metrics").fetchone()
+        rollup = connection.execute(
+            "SELECT count, sum FROM metric_rollups WHERE level = 7"
+        ).fetchone()
+    assert summary == (100, 0.0, 99.0)
+    assert rollup == (100, float(sum(range(100))))
+
+
+def test_worker_reports_only_the_malformed_message_among_good_ones(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    good = [
+        _message(_batch_body(run, clean_database, f"g{i}", [PointIn("x", 1.0, i)]))
+        for i in range(3)
+    ]
+    malformed = _message('{"v": 1, "run": "not a uuid"}')
+
+    answer = local_stack.invoke(WORKER, _event(good[0], malformed, good[1], good[2]))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": malformed["MessageId"]}]}
+    assert _point_count(clean_database) == 3
+
+
+@pytest.mark.parametrize("body", ["", "not json", "[]", json.dumps({"v": 99}), '{"v":1}'])
+def test_worker_given_only_malformed_messages_reports_them_without_raising(
+    local_stack: LocalStack, body: str, clean_database: str
+) -> None:
+    message = _message(body)
+
+    answer = local_stack.invoke(WORKER, _event(message))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+
+
+def test_worker_failing_before_the_last_delivery_leaves_the_batch_queued(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    body = _batch_body(run, clean_database, "nul", [PointIn("bad\x00name", 1.0, 0)])
+    message = _message(body, receive_count=4)
+
+    answer = local_stack.invoke(WORKER, _event(message))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert _batch(clean_database, run.id, "nul") == ("queued", 0, None)
+
+
+def test_worker_failing_on_the_last_delivery_marks_the_batch_failed(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    body = _batch_body(run, clean_database, "nul", [PointIn("bad\x00name", 1.0, 0)])
+    message = _message(body, receive_count=5)
+
+    answer = local_stack.invoke(WORKER, _event(message))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    status, written, error = _batch(clean_database, run.id, "nul")
+    assert (status, written) == ("failed", 0)
+    assert error
+    assert len(error) <= 500
+    assert _point_count(clean_database) == 0
+
+
+def test_worker_given_a_part_of_a_deleted_run_drops_it(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    body = _batch_body(run, clean_database, "gone", [PointIn("x", 1.0, 0)])
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute("DELETE FROM runs WHERE id = %s", (run.id,))
+
+    answer = local_stack.invoke(WORKER, _event(_message(body)))
+
+    assert answer == {"batchItemFailures": []}
+    assert _point_count(clean_database) == 0
