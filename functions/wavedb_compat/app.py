@@ -1,0 +1,146 @@
+"""The original WaveDB routes (register, log in, projects, runners, scalar metrics, user),
+served at the root as adapters onto our services, in WaveDB's answer shapes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Path, Query, status
+
+from wavedb_core.http import AuthenticatedPrincipal, ClientIp, http_handler
+from wavedb_core.http.app import API_VERSION
+from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
+from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers
+from wavedb_core.wavedb_compat.metrics import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MetricOrder,
+    list_metrics,
+    log_scalar,
+)
+from wavedb_core.wavedb_compat.models import (
+    MetricType,
+    WaveDBAnswer,
+    WaveDBApiKeyRecord,
+    WaveDBApiKeyRequest,
+    WaveDBErrorBody,
+    WaveDBLoginData,
+    WaveDBLoginRequest,
+    WaveDBProjectCreateRequest,
+    WaveDBProjectData,
+    WaveDBProjectListItem,
+    WaveDBRegisteredUser,
+    WaveDBRegisterRequest,
+    WaveDBRunnerCreateRequest,
+    WaveDBRunnerData,
+    WaveDBRunnerDetails,
+    WaveDBRunnerMetric,
+    WaveDBScalarMetricRequest,
+    WaveDBUserProfile,
+    WaveDBValidationErrorBody,
+)
+from wavedb_core.wavedb_compat.tracking import (
+    create_project,
+    create_runner,
+    get_runner,
+    list_projects,
+)
+
+router = APIRouter(tags=["wavedb"])
+
+# An id of ours or not: one that is not is answered as a runner that was not found.
+RunnerId = Annotated[str, Path(alias="runnerId")]
+
+
+@router.post("/auth/register")
+def register_user(body: WaveDBRegisterRequest, ip: ClientIp) -> WaveDBAnswer[WaveDBRegisteredUser]:
+    return WaveDBAnswer(message="user registered", data=register(body, client_ip=ip))
+
+
+@router.post("/auth/login")
+def login(body: WaveDBLoginRequest, ip: ClientIp) -> WaveDBAnswer[WaveDBLoginData]:
+    return WaveDBAnswer(message="logged in", data=log_in(body, client_ip=ip))
+
+
+@router.post("/project/create")
+def project_create(
+    principal: AuthenticatedPrincipal, body: WaveDBProjectCreateRequest
+) -> WaveDBAnswer[WaveDBProjectData]:
+    return WaveDBAnswer(message="project created", data=create_project(principal, body))
+
+
+@router.get("/project/list")
+def project_list(principal: AuthenticatedPrincipal) -> WaveDBAnswer[list[WaveDBProjectListItem]]:
+    return WaveDBAnswer(message="projects", data=list_projects(principal))
+
+
+@router.post("/runner/create", status_code=status.HTTP_201_CREATED)
+def runner_create(
+    principal: AuthenticatedPrincipal, body: WaveDBRunnerCreateRequest
+) -> WaveDBAnswer[WaveDBRunnerData]:
+    return WaveDBAnswer(message="runner created", data=create_runner(principal, body))
+
+
+@router.get("/runner/{runnerId}")
+def runner_get(
+    principal: AuthenticatedPrincipal, runner_id: RunnerId
+) -> WaveDBAnswer[WaveDBRunnerDetails]:
+    return WaveDBAnswer(message="runner", data=get_runner(principal, runner_id))
+
+
+@router.post("/metric/scalar/{runnerId}")
+def metric_scalar(
+    principal: AuthenticatedPrincipal, runner_id: RunnerId, body: WaveDBScalarMetricRequest
+) -> WaveDBAnswer[WaveDBRunnerMetric]:
+    return WaveDBAnswer(message="metric logged", data=log_scalar(principal, runner_id, body))
+
+
+@router.get("/metric/{runnerId}")
+def metric_list(
+    principal: AuthenticatedPrincipal,
+    runner_id: RunnerId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    order_by: Annotated[MetricOrder, Query(alias="orderBy")] = "timestamp",
+    metric_type: Annotated[MetricType, Query(alias="type")] = "SCALAR",
+) -> WaveDBAnswer[list[WaveDBRunnerMetric]]:
+    metrics = list_metrics(
+        principal, runner_id, limit=limit, offset=offset, order_by=order_by, metric_type=metric_type
+    )
+    return WaveDBAnswer(message="metrics", data=metrics)
+
+
+# The product document writes `/user/`; API Gateway routes it like `/user`.
+@router.get("/user")
+@router.get("/user/", include_in_schema=False)
+def user_profile(principal: AuthenticatedPrincipal) -> WaveDBAnswer[WaveDBUserProfile]:
+    return WaveDBAnswer(message="user", data=profile(principal))
+
+
+@router.post("/user/api-key")
+def user_api_key(
+    principal: AuthenticatedPrincipal, body: WaveDBApiKeyRequest
+) -> WaveDBAnswer[WaveDBApiKeyRecord]:
+    return WaveDBAnswer(message="api key created", data=create_api_key(principal, body))
+
+
+def _create_app() -> FastAPI:
+    """Not the shared `create_app`: these routes answer WaveDB's error shapes."""
+    app = FastAPI(
+        title="WaveDB compatibility routes",
+        version=API_VERSION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+        responses={
+            400: {"model": WaveDBValidationErrorBody, "description": "The request is invalid"},
+            401: {"model": WaveDBErrorBody, "description": "Missing or invalid credentials"},
+            404: {"model": WaveDBErrorBody, "description": "Not found or not visible"},
+        },
+    )
+    install_wavedb_error_handlers(app)
+    app.include_router(router)
+    return app
+
+
+app = _create_app()
+handler = http_handler(app)
