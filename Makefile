@@ -37,13 +37,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared infra functions tests
+	$(BIN)/mypy shared infra functions tests bench
 
 template-check: $(STAMP)
 	bash infra/check_template.sh
 
 test: lint typecheck template-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_and_read.py $(if $(SKIP_10M),--skip-10m,)
 
 clean:
 	rm -rf $(VENV) .venv-sam .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -38,6 +38,22 @@ PUBLIC_ROUTES = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/confirm-email"),
+    # Tora compatibility, at the root and under /api.
+    *(
+        (method, prefix + path)
+        for prefix in ("", "/api")
+        for method, path in (
+            ("post", "/signup"),
+            ("get", "/signup/confirm"),
+            ("post", "/login"),
+            ("post", "/refresh"),
+            ("get", "/workspace-roles"),
+        )
+    ),
+    ("get", "/api/health"),
+    # WaveDB compatibility.
+    ("post", "/auth/register"),
+    ("post", "/auth/login"),
 }
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 ELF_MACHINE = {"x86_64": 62, "arm64": 183}
