@@ -1,11 +1,12 @@
 """Runs: create, list (per project or everywhere), read, batch read, change, delete, heartbeat."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
 from wavedb_core.models.runs import (
@@ -83,92 +84,50 @@ def create_run(
     )
 
 
+@dataclass
+class RunFilters:
+    """The query parameters both run listings take."""
+
+    statuses: StatusFilter = None
+    tags: TagFilter = None
+    name_contains: NameContains = None
+    created_after: CreatedAfter = None
+    created_before: CreatedBefore = None
+    sort: Sort = DEFAULT_RUN_SORT
+    limit: Limit = DEFAULT_PAGE_SIZE
+    cursor: Cursor = None
+
+
+Filters = Annotated[RunFilters, Depends()]
+
+
 def _list(
     principal: Principal,
+    filters: RunFilters,
     *,
-    workspace_id: UUID | None,
-    project_id: UUID | None,
-    statuses: list[str] | None,
-    tags: list[str] | None,
-    name_contains: str | None,
-    created_after: datetime | None,
-    created_before: datetime | None,
-    sort: RunSort,
-    limit: int,
-    cursor: str | None,
+    workspace_id: UUID | None = None,
+    project_id: UUID | None = None,
 ) -> RunPageOut:
     return _page(
-        runs.list_runs(
-            principal,
-            workspace_id=workspace_id,
-            project_id=project_id,
-            statuses=statuses,
-            tags=tags,
-            name_contains=name_contains,
-            created_after=created_after,
-            created_before=created_before,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-        )
+        runs.list_runs(principal, workspace_id=workspace_id, project_id=project_id, **vars(filters))
     )
 
 
 @router.get("/v1/projects/{project_id}/runs")
 def list_project_runs(
-    principal: AuthenticatedPrincipal,
-    project_id: UUID,
-    statuses: StatusFilter = None,
-    tags: TagFilter = None,
-    name_contains: NameContains = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-    sort: Sort = DEFAULT_RUN_SORT,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    principal: AuthenticatedPrincipal, project_id: UUID, filters: Filters
 ) -> RunPageOut:
-    return _list(
-        principal,
-        workspace_id=None,
-        project_id=project_id,
-        statuses=statuses,
-        tags=tags,
-        name_contains=name_contains,
-        created_after=created_after,
-        created_before=created_before,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-    )
+    return _list(principal, filters, project_id=project_id)
 
 
 @router.get("/v1/runs")
 def list_runs(
     principal: AuthenticatedPrincipal,
+    filters: Filters,
     workspace_id: UUID | None = None,
     project_id: UUID | None = None,
-    statuses: StatusFilter = None,
-    tags: TagFilter = None,
-    name_contains: NameContains = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-    sort: Sort = DEFAULT_RUN_SORT,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
 ) -> RunPageOut:
-    return _list(
-        principal,
-        workspace_id=workspace_id,
-        project_id=project_id,
-        statuses=statuses,
-        tags=tags,
-        name_contains=name_contains,
-        created_after=created_after,
-        created_before=created_before,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-    )
+    return _list(principal, filters, workspace_id=workspace_id, project_id=project_id)
 
 
 @router.post("/v1/runs/batch-get")

@@ -53,11 +53,9 @@ class Settings(BaseSettings):
 
     # Runs: a running run silent for this long (no heartbeat) is marked crashed.
     run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)
-    # @slice runs (settings)
     # Metric ingest: on this receive of a queue message (the queue's maxReceiveCount) a
     # failing message marks its batch failed before it goes to the dead-letter queue.
     ingest_max_receive_count: int = Field(default=5, ge=1, le=1_000)
-    # @slice metrics (settings)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -103,7 +103,6 @@ EXPECTED: dict[str, Expected] = {
     "projects_get.json": Expected(
         "ProjectsFunction", 200, setup=event_rows_workspaces.team_workspace_with_project
     ),
-    # @slice workspaces
     "runs_create.json": Expected("RunsFunction", 201, setup=event_rows_runs.project),
     "runs_list_project.json": Expected(
         "RunsFunction",
@@ -132,7 +131,6 @@ EXPECTED: dict[str, Expected] = {
         check=event_rows_runs.marked_one_crashed,
         setup=event_rows_runs.project_with_silent_run,
     ),
-    # @slice runs
     "metrics_submit.json": Expected("MetricsFunction", 202, setup=event_rows_runs.project_with_run),
     "metrics_list.json": Expected(
         "MetricsFunction",
@@ -181,7 +179,6 @@ EXPECTED: dict[str, Expected] = {
         check=event_rows_metrics.no_failures,
         setup=event_rows_metrics.queued_batch,
     ),
-    # @slice metrics
     "tora_signup.json": Expected("ToraFunction", 200),
     "tora_login.json": Expected("ToraFunction", 200),
     "tora_workspace_roles.json": Expected("ToraFunction", 200),
@@ -195,7 +192,6 @@ EXPECTED: dict[str, Expected] = {
     "tora_unauthenticated.json": Expected(
         "ToraFunction", 401, error_keys=frozenset({"status", "data"})
     ),
-    # @slice tora
     "wavedb_register.json": Expected(
         "WaveDBCompatFunction", 200, error_keys=frozenset({"message"})
     ),
@@ -216,7 +212,6 @@ EXPECTED: dict[str, Expected] = {
         ),
         error_keys=frozenset({"message"}),
     ),
-    # @slice wavedb-compat
 }
 
 

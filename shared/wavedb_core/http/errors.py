@@ -44,10 +44,16 @@ def _location(parts: tuple[int | str, ...] | list[int | str]) -> str:
     return ".".join(str(part) for part in parts)
 
 
+def _message(error: Any) -> str:
+    message = str(error.get("msg", "invalid"))
+    # pydantic prefixes the text of a ValueError raised by a validator; the text says it all.
+    return message.removeprefix("Value error, ")
+
+
 def validation_details(errors: Any) -> list[dict[str, str]]:
     """Where and what, never the input itself (it may be a password)."""
     return [
-        {"location": _location(error.get("loc", ())), "message": str(error.get("msg", "invalid"))}
+        {"location": _location(error.get("loc", ())), "message": _message(error)}
         for error in errors
     ]
 

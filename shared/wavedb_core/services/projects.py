@@ -6,8 +6,6 @@ Viewers read; members create and edit; admins (and a project's creator) delete.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -29,27 +27,8 @@ logger = Logger(child=True)
 DEFAULT_PROJECT_NAME = "Default"
 
 
-@dataclass(frozen=True)
-class ProjectView:
-    id: UUID
-    workspace_id: UUID
-    name: str
-    description: str
-    created_by: UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _view(row: repository.ProjectRow) -> ProjectView:
-    return ProjectView(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        name=row.name,
-        description=row.description,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+# What the services answer: the stored project.
+ProjectView = repository.ProjectRow
 
 
 def _name_taken(name: str) -> Conflict:
@@ -76,28 +55,26 @@ def create_project(
     if row is None:
         raise _name_taken(name)
     logger.info("project created", extra={"project_id": str(row.id)})
-    return _view(row)
+    return row
 
 
 def list_projects(principal: Principal, workspace_id: UUID) -> list[ProjectView]:
     """The workspace's projects, newest first."""
     with transaction() as connection:
         require_workspace(connection, principal, workspace_id, READ)
-        rows = repository.list_projects(connection, workspace_id)
-    return [_view(row) for row in rows]
+        return repository.list_projects(connection, workspace_id)
 
 
 def list_visible_projects(principal: Principal) -> list[ProjectView]:
     """The projects of every workspace the caller belongs to, newest first."""
     with transaction() as connection:
-        rows = repository.list_projects_of_member(connection, principal.user_id)
-    return [_view(row) for row in rows]
+        return repository.list_projects_of_member(connection, principal.user_id)
 
 
 def get_project(principal: Principal, project_id: UUID) -> ProjectView:
     with transaction() as connection:
         require_project(connection, principal, project_id, READ)
-        return _view(_existing(connection, project_id))
+        return _existing(connection, project_id)
 
 
 def update_project(
@@ -110,11 +87,11 @@ def update_project(
     with transaction() as connection:
         require_project(connection, principal, project_id, WRITE)
         if name is None and description is None:
-            return _view(_existing(connection, project_id))
+            return _existing(connection, project_id)
         row = repository.update_project(connection, project_id, name=name, description=description)
     if row is None:
         raise _name_taken(name or "")
-    return _view(row)
+    return row
 
 
 def delete_project(principal: Principal, project_id: UUID) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -44,23 +44,8 @@ from wavedb_core.services.access import (
 logger = Logger(child=True)
 
 
-@dataclass(frozen=True)
-class RunView:
-    id: UUID
-    project_id: UUID
-    workspace_id: UUID
-    name: str
-    description: str
-    config: dict[str, Any]
-    tags: list[str]
-    notes: str
-    status: str
-    created_by: UUID | None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    ended_at: datetime | None
-    heartbeat_at: datetime | None
+# What the services answer: the stored run, timestamps in UTC.
+RunView = repository.RunRow
 
 
 @dataclass(frozen=True)
@@ -74,17 +59,9 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _view(row: repository.RunRow) -> RunView:
-    return RunView(
-        id=row.id,
-        project_id=row.project_id,
-        workspace_id=row.workspace_id,
-        name=row.name,
-        description=row.description,
-        config=row.config,
+    return replace(
+        row,
         tags=list(row.tags),
-        notes=row.notes,
-        status=row.status,
-        created_by=row.created_by,
         created_at=row.created_at.astimezone(UTC),
         updated_at=row.updated_at.astimezone(UTC),
         started_at=_utc(row.started_at),
