@@ -12,6 +12,7 @@ from wavedb_local.naming import LOCAL_STACK_NAME
 
 DEFAULT_PORT = 3000
 DEFAULT_WORKERS = 8
+DEFAULT_SQS_CONCURRENCY = 2
 TEMPLATE_NAME = "template.yaml"
 
 
@@ -50,6 +51,8 @@ class LocalStackConfig:
     workers: int = DEFAULT_WORKERS
     retry_visibility_seconds: int = 1
     sqs_wait_seconds: int = 1
+    # Batches in flight per SQS mapping without a ScalingConfig.MaximumConcurrency.
+    sqs_concurrency: int = DEFAULT_SQS_CONCURRENCY
     apply_migrations: bool = True
     stack_name: str = LOCAL_STACK_NAME
 
@@ -86,6 +89,9 @@ class LocalStackConfig:
             schedule_interval_seconds=float(interval) if interval else None,
             jwt_secret=environ.get("JWT_SECRET") or None,
             workers=_env_int(environ, "WAVEDB_LOCAL_WORKERS", DEFAULT_WORKERS),
+            sqs_concurrency=_env_int(
+                environ, "WAVEDB_LOCAL_SQS_CONCURRENCY", DEFAULT_SQS_CONCURRENCY
+            ),
         )
 
 

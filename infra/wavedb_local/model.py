@@ -71,6 +71,8 @@ class SqsEventSource:
     maximum_batching_window_seconds: int = 0
     report_batch_item_failures: bool = False
     enabled: bool = True
+    # ScalingConfig.MaximumConcurrency: how many batches run at once (None: not capped).
+    maximum_concurrency: int | None = None
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,10 @@ class LocalStack:
                         queue.name,
                     )
                     continue
-                self._pollers.append(
+                # Lambda polls a queue with several batches in flight at once, up to the
+                # mapping's MaximumConcurrency; locally, that many pollers (or the default).
+                concurrency = source.maximum_concurrency or config.sqs_concurrency
+                self._pollers.extend(
                     SqsPoller(
                         client=self._client("sqs"),
                         queue=queue,
@@ -251,6 +254,7 @@ class LocalStack:
                         retry_visibility_seconds=config.retry_visibility_seconds,
                         wait_seconds=config.sqs_wait_seconds,
                     )
+                    for _ in range(concurrency)
                 )
             for schedule in spec.schedules:
                 if schedule.enabled:

@@ -283,6 +283,7 @@ class _StackReader:
             report_batch_item_failures="ReportBatchItemFailures"
             in (resolved.get("FunctionResponseTypes") or []),
             enabled=_truthy(resolved.get("Enabled", True)),
+            maximum_concurrency=_maximum_concurrency(resolved.get("ScalingConfig")),
         )
 
     def _schedule(
@@ -513,6 +514,12 @@ def _text(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value)
     return str(value)
+
+
+def _maximum_concurrency(scaling: Any) -> int | None:
+    if not isinstance(scaling, dict) or "MaximumConcurrency" not in scaling:
+        return None
+    return int(scaling["MaximumConcurrency"])
 
 
 def _truthy(value: Any) -> bool:

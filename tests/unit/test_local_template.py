@@ -144,8 +144,10 @@ def test_load_stack_fixture_reads_event_sources() -> None:
     assert sqs.queue_arn == model.queues["WorkQueue"].arn
     assert sqs.batch_size == 10
     assert sqs.report_batch_item_failures is True
+    assert sqs.maximum_concurrency is None
     (plain,) = model.functions["UploadWorkerFunction"].sqs_sources
     assert plain.report_batch_item_failures is False
+    assert plain.maximum_concurrency == 3
     (s3,) = model.functions["ThumbnailFunction"].s3_sources
     assert (s3.bucket_id, s3.events) == ("UploadsBucket", ("s3:ObjectCreated:*",))
     assert [(rule.name, rule.value) for rule in s3.filter_rules] == [("prefix", "images/")]
