@@ -44,21 +44,27 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
+def stack_config(data_dir: Path, database_url: str, moto_endpoint: str) -> LocalStackConfig:
+    """The repository's template on the test database and moto, on a free port."""
+    return LocalStackConfig(
+        template_path=REPOSITORY / "template.yaml",
+        data_dir=data_dir,
+        port=0,
+        database_url=database_url,
+        aws_endpoint_url=moto_endpoint,
+        jwt_secret=TEST_JWT_SECRET,
+    )
+
+
 @pytest.fixture(scope="session")
 def local_stack(
     database_url: str, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
     """The application as `make run` serves it (template.yaml, the real handlers, the
     authorizer, provisioned queues and bucket), in-process and without an HTTP socket."""
-    config = LocalStackConfig(
-        template_path=REPOSITORY / "template.yaml",
-        data_dir=tmp_path_factory.mktemp("wavedb-data"),
-        port=0,
-        database_url=database_url,
-        aws_endpoint_url=moto_endpoint,
-        jwt_secret=TEST_JWT_SECRET,
+    stack = LocalStack(
+        stack_config(tmp_path_factory.mktemp("wavedb-data"), database_url, moto_endpoint)
     )
-    stack = LocalStack(config)
     stack.start(serve_http=False, event_sources=False)
     reset_cached_settings()
     yield stack

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import REPOSITORY, TEST_JWT_SECRET, reset_cached_settings
-from wavedb_local.config import LocalStackConfig
+from tests.conftest import reset_cached_settings, stack_config
 from wavedb_local.stack import LocalStack
 
 
@@ -20,15 +19,9 @@ def served_stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LocalStack]:
     """`make run` on a free loopback port: HTTP API, authorizer, handlers, SQS workers."""
-    config = LocalStackConfig(
-        template_path=REPOSITORY / "template.yaml",
-        data_dir=tmp_path_factory.mktemp("wavedb-served"),
-        port=0,
-        database_url=database_url,
-        aws_endpoint_url=moto_endpoint,
-        jwt_secret=TEST_JWT_SECRET,
+    stack = LocalStack(
+        stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
     )
-    stack = LocalStack(config)
     stack.start(serve_http=True, event_sources=True)
     reset_cached_settings()
     yield stack

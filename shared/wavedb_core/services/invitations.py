@@ -8,7 +8,6 @@ account e-mail (any case); one addressed to someone else answers 404 like a miss
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -31,35 +30,8 @@ INVITATION_TTL = timedelta(days=14)
 INVITABLE_ROLES = frozenset({Role.ADMIN, Role.MEMBER, Role.VIEWER})
 
 
-@dataclass(frozen=True)
-class InvitationView:
-    id: UUID
-    workspace_id: UUID
-    workspace_name: str
-    email: str
-    role: str
-    invited_by_id: UUID | None
-    invited_by_email: str | None
-    invited_by_name: str | None
-    status: str
-    created_at: datetime
-    expires_at: datetime
-
-
-def _view(row: repository.InvitationRow) -> InvitationView:
-    return InvitationView(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        workspace_name=row.workspace_name,
-        email=row.email,
-        role=row.role,
-        invited_by_id=row.invited_by_id,
-        invited_by_email=row.invited_by_email,
-        invited_by_name=row.invited_by_name,
-        status=row.status,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-    )
+# What the services answer: the stored invitation with its workspace and inviter.
+InvitationView = repository.InvitationRow
 
 
 def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -> InvitationView:
@@ -101,15 +73,14 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
         extra={"workspace_id": str(workspace_id), "invitation_id": str(invitation_id)},
     )
     _notify(row)
-    return _view(row)
+    return row
 
 
 def list_workspace_invitations(principal: Principal, workspace_id: UUID) -> list[InvitationView]:
     """The workspace's pending invitations (admins and owners)."""
     with transaction() as connection:
         require_workspace(connection, principal, workspace_id, MANAGE)
-        rows = repository.list_pending_for_workspace(connection, workspace_id)
-    return [_view(row) for row in rows]
+        return repository.list_pending_for_workspace(connection, workspace_id)
 
 
 def revoke_invitation(principal: Principal, workspace_id: UUID, invitation_id: UUID) -> None:
@@ -126,8 +97,7 @@ def list_my_invitations(principal: Principal) -> list[InvitationView]:
     """Pending, unexpired invitations addressed to the caller's e-mail address."""
     with transaction() as connection:
         email = _caller_email(connection, principal)
-        rows = repository.list_pending_for_email(connection, email)
-    return [_view(row) for row in rows]
+        return repository.list_pending_for_email(connection, email)
 
 
 def accept_invitation(principal: Principal, invitation_id: UUID) -> WorkspaceView:
