@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+NUL_REFUSED = "text may not contain NUL (\\u0000) characters"
+
 
 def contains_nul(value: object) -> bool:
     """Whether a string, or any string inside nested lists and dicts, holds a NUL character
@@ -32,7 +34,7 @@ class RequestModel(BaseModel):
     @classmethod
     def _refuse_nul_characters(cls, value: object) -> object:
         if contains_nul(value):
-            raise ValueError("text may not contain NUL (\\u0000) characters")
+            raise ValueError(NUL_REFUSED)
         return value
 
 

@@ -21,6 +21,7 @@ from wavedb_core import queue
 from wavedb_core.aws import aws_client
 from wavedb_core.db.connection import get_connection, transaction
 from wavedb_core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from wavedb_core.models.base import NUL_REFUSED, contains_nul
 from wavedb_core.models.metrics import (
     BATCH_ID_RE,
     MAX_METADATA_BYTES,
@@ -78,8 +79,8 @@ def _metadata_problem(metadata: object) -> str | None:
         return "must hold JSON values only (finite numbers)"
     if len(encoded.encode()) > MAX_METADATA_BYTES:
         return f"at most {MAX_METADATA_BYTES} bytes as JSON"
-    if "\\u0000" in encoded:
-        return "may not contain NUL characters"
+    if contains_nul(metadata):
+        return NUL_REFUSED
     return None
 
 
@@ -253,13 +254,4 @@ def record_results(
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         rows = run_results.upsert_results(connection, run_id, list(latest.values()))
-    return [
-        ResultView(
-            name=row.name,
-            value=row.value,
-            logged_at=row.logged_at,
-            msg_id=row.msg_id,
-            metadata=row.metadata,
-        )
-        for row in rows
-    ]
+    return [ResultView.model_validate(row) for row in rows]

@@ -75,33 +75,14 @@ def read_points(
     rows = metric_points.read_points(
         connection, run_id, names=names, order=order, limit=limit, offset=offset
     )
-    return [
-        PointView(
-            metric_id=row.metric_id,
-            name=row.name,
-            step=row.step,
-            value=row.value,
-            logged_at=row.logged_at,
-            msg_id=row.msg_id,
-            metadata=row.metadata,
-        )
-        for row in rows
-    ]
+    return [PointView.model_validate(row) for row in rows]
 
 
 def read_results(principal: Principal, run_id: UUID) -> list[ResultView]:
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    return [
-        ResultView(
-            name=row.name,
-            value=row.value,
-            logged_at=row.logged_at,
-            msg_id=row.msg_id,
-            metadata=row.metadata,
-        )
-        for row in run_results.results_of_runs(connection, [run_id])
-    ]
+    rows = run_results.results_of_runs(connection, [run_id])
+    return [ResultView.model_validate(row) for row in rows]
 
 
 # ---------------------------------------------------------------- raw series

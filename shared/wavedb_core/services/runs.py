@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
 from wavedb_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from wavedb_core.models.base import NUL_REFUSED, contains_nul
 from wavedb_core.models.metrics import RunSummary
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
@@ -82,8 +83,8 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 def _text(field: str, value: str | None, *, maximum: int, minimum: int = 0) -> str | None:
     if value is None:
         return None
-    if "\x00" in value:
-        raise _invalid(field, "text may not contain NUL (\\u0000) characters")
+    if contains_nul(value):
+        raise _invalid(field, NUL_REFUSED)
     if not minimum <= len(value) <= maximum:
         raise _invalid(field, f"must be {minimum} to {maximum} characters")
     return value
@@ -110,8 +111,8 @@ def _tags(value: Iterable[str] | None) -> list[str] | None:
     if value is None:
         return None
     tags = list(value)
-    if any("\x00" in tag for tag in tags):
-        raise _invalid("tags", "text may not contain NUL (\\u0000) characters")
+    if contains_nul(tags):
+        raise _invalid("tags", NUL_REFUSED)
     try:
         return check_tags(tags)
     except ValueError as error:
