@@ -155,6 +155,7 @@ class BucketSpec:
     arn: str
     cors_rules: tuple[dict[str, Any], ...] = ()  # in the S3 API's CORSRule shape
     queue_notifications: tuple[QueueNotification, ...] = ()
+    versioned: bool = False
 
 
 @dataclass(frozen=True)

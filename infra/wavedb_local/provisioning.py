@@ -94,7 +94,7 @@ def _queue_configuration(notification: QueueNotification, index: int) -> dict[st
 def provision_bucket(
     s3: Any, bucket: BucketSpec, extra_notifications: list[QueueNotification], region: str
 ) -> None:
-    """Create the bucket with its CORS rules and queue notifications."""
+    """Create the bucket with its versioning, CORS rules and queue notifications."""
     try:
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket.name)
@@ -104,6 +104,8 @@ def provision_bucket(
             )
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass
+    if bucket.versioned:
+        s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     if bucket.cors_rules:
         s3.put_bucket_cors(
             Bucket=bucket.name,

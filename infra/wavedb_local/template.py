@@ -451,6 +451,7 @@ class _StackReader:
                 )
                 for item in notifications.get("QueueConfigurations") or []
             ),
+            versioned=_versioned(properties.get("VersioningConfiguration")),
         )
 
     # ------------------------------------------------------------------ Ref and GetAtt
@@ -520,6 +521,10 @@ def _maximum_concurrency(scaling: Any) -> int | None:
     if not isinstance(scaling, dict) or "MaximumConcurrency" not in scaling:
         return None
     return int(scaling["MaximumConcurrency"])
+
+
+def _versioned(value: Any) -> bool:
+    return isinstance(value, dict) and str(value.get("Status", "")) == "Enabled"
 
 
 def _truthy(value: Any) -> bool:

@@ -35,10 +35,22 @@ def aws_client(service: str) -> Any:
                     connect_timeout=3,
                     read_timeout=10,
                     retries={"max_attempts": 3, "mode": "standard"},
+                    **_service_options(service, settings.aws_endpoint_url),
                 ),
             )
             _clients[service] = client
     return client
+
+
+def _service_options(service: str, endpoint_url: str | None) -> dict[str, Any]:
+    """S3 presigns with SigV4 on the bucket's own host in AWS (what browsers and regional
+    buckets need), and by path on an emulator's single host."""
+    if service != "s3":
+        return {}
+    return {
+        "signature_version": "s3v4",
+        "s3": {"addressing_style": "path" if endpoint_url else "virtual"},
+    }
 
 
 def reset_aws_clients() -> None:

@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The largest object one presigned POST can upload (5 GiB).
+_S3_POST_MAX = 5 * 1024**3
+
 
 class Settings(BaseSettings):
     """Server settings. Environment variable names are the field names in upper case."""
@@ -50,6 +53,16 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     media_bucket: str | None = None
     ingest_queue_url: str | None = None
+
+    # Media uploads: the largest upload per kind, how long a grant is valid, how late an
+    # upload begun in time may finish, and how long a download URL works.
+    media_max_image_bytes: int = Field(default=25 * 1024 * 1024, ge=1_024, le=_S3_POST_MAX)
+    media_max_audio_bytes: int = Field(default=100 * 1024 * 1024, ge=1_024, le=_S3_POST_MAX)
+    media_max_text_bytes: int = Field(default=10 * 1024 * 1024, ge=1_024, le=_S3_POST_MAX)
+    media_max_file_bytes: int = Field(default=2 * 1024**3, ge=1_024, le=_S3_POST_MAX)
+    media_upload_grant_seconds: int = Field(default=600, ge=30, le=3_600)
+    media_upload_grace_seconds: int = Field(default=1_800, ge=0, le=86_400)
+    media_download_url_seconds: int = Field(default=300, ge=30, le=3_600)
 
     # Runs: a running run silent for this long (no heartbeat) is marked crashed.
     run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)

@@ -22,14 +22,21 @@ INGEST_WORKER = "IngestWorkerFunction"
 INGEST_QUEUE = "IngestQueue"
 
 
-def ingest_source(stack: LocalStack) -> tuple[QueueSpec, SqsEventSource]:
-    """The ingest queue and the worker's event source on it, as the template declares them."""
+def queue_source(
+    stack: LocalStack, queue_id: str, function_id: str
+) -> tuple[QueueSpec, SqsEventSource]:
+    """A template queue and a function's event source on it, as the template declares them."""
     assert stack.model is not None, "start the stack first"
-    queue = stack.model.queues[INGEST_QUEUE]
-    for source in stack.model.functions[INGEST_WORKER].sqs_sources:
+    queue = stack.model.queues[queue_id]
+    for source in stack.model.functions[function_id].sqs_sources:
         if source.queue_arn == queue.arn:
             return queue, source
-    raise AssertionError(f"{INGEST_WORKER} has no SQS event source on {INGEST_QUEUE}")
+    raise AssertionError(f"{function_id} has no SQS event source on {queue_id}")
+
+
+def ingest_source(stack: LocalStack) -> tuple[QueueSpec, SqsEventSource]:
+    """The ingest queue and the worker's event source on it."""
+    return queue_source(stack, INGEST_QUEUE, INGEST_WORKER)
 
 
 _clients: dict[str | None, Any] = {}
@@ -67,13 +74,14 @@ def queued_message_count(stack: LocalStack, queue: QueueSpec | None = None) -> i
     )
 
 
-def drain_ingest_queue(stack: LocalStack, *, timeout: float = 30) -> None:
-    """Feed the ingest queue to the worker (through `stack.invoke`) until it is empty.
+def drain_queue(
+    stack: LocalStack, queue: QueueSpec, source: SqsEventSource, *, timeout: float = 30
+) -> None:
+    """Feed the queue to its function (through `stack.invoke`) until it is empty.
 
-    Messages the worker reports as failed become visible again after a second and are
+    Messages the function reports as failed become visible again after a second and are
     retried, until the queue's redrive policy moves them to the dead-letter queue.
     """
-    queue, source = ingest_source(stack)
     poller = SqsPoller(
         client=sqs_client(stack),
         queue=queue,
@@ -91,7 +99,13 @@ def drain_ingest_queue(stack: LocalStack, *, timeout: float = 30) -> None:
                 return
             time.sleep(0.1)  # failed messages are invisible for a moment before a retry
         if time.monotonic() > deadline:
-            raise AssertionError(f"the ingest queue was not drained within {timeout} s")
+            raise AssertionError(f"{queue.name} was not drained within {timeout} s")
+
+
+def drain_ingest_queue(stack: LocalStack, *, timeout: float = 30) -> None:
+    """Feed the ingest queue to the ingest worker until it is empty."""
+    queue, source = ingest_source(stack)
+    drain_queue(stack, queue, source, timeout=timeout)
 
 
 def purge_queue(stack: LocalStack, queue: QueueSpec, *, timeout: float = 10) -> None:

@@ -1,0 +1,190 @@
+"""Media of runs: what a client asks for, what it is granted, and what it reads back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP
+
+MediaKind = Literal["image", "audio", "text", "file", "histogram"]
+UploadKind = Literal["image", "audio", "text", "file"]
+MediaStatus = Literal["pending", "ready", "rejected"]
+
+UPLOAD_KINDS: tuple[UploadKind, ...] = ("image", "audio", "text", "file")
+MEDIA_KINDS: tuple[MediaKind, ...] = (*UPLOAD_KINDS, "histogram")
+MEDIA_STATUSES: tuple[MediaStatus, ...] = ("pending", "ready", "rejected")
+
+# Text up to this size is stored inline; longer text is uploaded to S3 like a file.
+MAX_INLINE_TEXT_BYTES = 64 * 1024
+# A listing carries at most this much of each inline text (`text_truncated` says so);
+# the item itself carries all of it.
+TEXT_PREVIEW_CHARACTERS = 2_000
+MAX_CAPTION_LENGTH = 1_000
+MAX_FILENAME_LENGTH = 255
+MAX_HISTOGRAM_BINS = 512
+DEFAULT_HISTOGRAM_BINS = 64
+MAX_HISTOGRAM_VALUES = 100_000
+DEFAULT_MEDIA_PAGE = 50
+MAX_MEDIA_PAGE = 100
+
+_IMAGE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif"}
+)
+_AUDIO_TYPES = frozenset(
+    {
+        "audio/wav",
+        "audio/x-wav",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/flac",
+        "audio/x-flac",
+        "audio/webm",
+        "audio/mp4",
+        "audio/aac",
+    }
+)
+_TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/csv", "application/json"})
+_FILE_TYPES = frozenset(
+    {
+        "application/octet-stream",
+        "application/zip",
+        "application/gzip",
+        "application/x-tar",
+        "application/pdf",
+        "application/x-ndjson",
+        "application/x-hdf5",
+        "application/vnd.apache.parquet",
+        "application/x-npy",
+        "video/mp4",
+        "video/webm",
+    }
+)
+# What each kind accepts. Never anything a browser would run (HTML, SVG, JavaScript).
+ACCEPTED_CONTENT_TYPES: dict[UploadKind, frozenset[str]] = {
+    "image": _IMAGE_TYPES,
+    "audio": _AUDIO_TYPES,
+    "text": _TEXT_TYPES,
+    "file": _FILE_TYPES | _IMAGE_TYPES | _AUDIO_TYPES | _TEXT_TYPES,
+}
+
+# A file name is a name, not a path: no separators, no "..", no control characters.
+_FILENAME_RE = re.compile(r"^(?!\.{1,2}$)[^/\\\x00-\x1f\x7f]+$")
+
+
+def filename_problem(filename: str) -> str | None:
+    """Why a client's file name is refused, or None."""
+    if not filename or len(filename) > MAX_FILENAME_LENGTH:
+        return f"1 to {MAX_FILENAME_LENGTH} characters"
+    if not _FILENAME_RE.match(filename) or ".." in filename:
+        return "a plain file name: no '/', '\\', '..' or control characters"
+    return None
+
+
+def bare_content_type(value: str) -> str:
+    """`Image/PNG; charset=x` → `image/png`."""
+    return value.split(";", 1)[0].strip().lower()
+
+
+class HistogramIn(RequestModel):
+    """Either `bins` (edges, one more than `counts`) with `counts`, or raw `values` that
+    the server bins into `num_bins` equal bins."""
+
+    bins: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_BINS + 1)
+    counts: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_BINS)
+    values: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_VALUES)
+    num_bins: int = Field(default=DEFAULT_HISTOGRAM_BINS, ge=1, le=MAX_HISTOGRAM_BINS)
+
+
+class MediaCreateRequest(RequestModel):
+    """One media item of a run.
+
+    `image`, `audio`, `file` and long `text`: give `content_type` and `size` (bytes); the
+    answer carries a presigned POST to upload the bytes straight to S3. Short `text`
+    (≤ 64 KB): give `text`. `histogram`: give `histogram`. Both are stored at once.
+    """
+
+    media_id: UUID | None = Field(
+        default=None,
+        description="Your own id for the item: a retried request with the same id and the"
+        " same fields answers the same item (and a fresh upload grant while it is pending).",
+    )
+    name: str = Field(min_length=1, max_length=MAX_METRIC_NAME_LENGTH)
+    step: int = Field(default=0, ge=0, le=MAX_STEP)
+    kind: MediaKind
+    caption: str | None = Field(default=None, max_length=MAX_CAPTION_LENGTH)
+    content_type: str | None = Field(default=None, max_length=100)
+    size: int | None = Field(default=None, ge=1, description="The exact size of the upload.")
+    filename: str | None = Field(default=None, max_length=MAX_FILENAME_LENGTH)
+    text: str | None = Field(default=None, description="Inline text, at most 64 KB as UTF-8.")
+    histogram: HistogramIn | None = None
+
+
+class Histogram(ResponseModel):
+    bins: list[float] = Field(description="Bin edges, one more than `counts`.")
+    counts: list[float]
+
+
+class UploadGrant(ResponseModel):
+    """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
+
+    method: Literal["POST"] = "POST"
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+class MediaView(ResponseModel):
+    id: UUID
+    run_id: UUID
+    name: str
+    step: int
+    kind: MediaKind
+    status: MediaStatus
+    caption: str | None
+    content_type: str | None
+    filename: str | None
+    size_bytes: int | None
+    width: int | None
+    height: int | None
+    reject_reason: str | None
+    text: str | None = None
+    text_truncated: bool = False
+    histogram: Histogram | None = None
+    url: str | None = Field(
+        default=None, description="A short-lived presigned GET of the bytes (ready items)."
+    )
+    url_expires_at: datetime | None = None
+    created_at: datetime
+    ready_at: datetime | None
+
+
+class MediaCreated(ResponseModel):
+    media: MediaView
+    upload: UploadGrant | None = Field(
+        default=None, description="Where to upload the bytes (null for inline items)."
+    )
+
+
+class MediaPage(ResponseModel):
+    items: list[MediaView]
+    next_cursor: str | None
+
+
+class MediaNameSummary(ResponseModel):
+    name: str
+    kind: MediaKind
+    count: int
+    ready: int
+    min_step: int
+    max_step: int
+
+
+class MediaNameList(ResponseModel):
+    items: list[MediaNameSummary]
