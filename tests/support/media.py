@@ -15,7 +15,9 @@ MEDIA_WORKER = "MediaWorkerFunction"
 MEDIA_QUEUE = "MediaNotificationQueue"
 
 
-def png_bytes(width: int = 32, height: int = 24, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+def png_bytes(
+    width: int = 32, height: int = 24, color: tuple[int, int, int] = (200, 30, 30)
+) -> bytes:
     """A real PNG image."""
     from PIL import Image
 
@@ -32,7 +34,9 @@ def jpeg_bytes(width: int = 40, height: int = 30) -> bytes:
     return buffer.getvalue()
 
 
-def upload(grant: dict[str, Any], data: bytes, *, fields: dict[str, str] | None = None) -> httpx.Response:
+def upload(
+    grant: dict[str, Any], data: bytes, *, fields: dict[str, str] | None = None
+) -> httpx.Response:
     """POST the file to S3 with the grant, as a browser form or the SDK does."""
     form = dict(grant["fields"]) if fields is None else fields
     return httpx.post(

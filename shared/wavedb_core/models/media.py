@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from wavedb_core.models.base import RequestModel, ResponseModel
 from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP
@@ -81,8 +81,8 @@ def filename_problem(filename: str) -> str | None:
     """Why a client's file name is refused, or None."""
     if not filename or len(filename) > MAX_FILENAME_LENGTH:
         return f"1 to {MAX_FILENAME_LENGTH} characters"
-    if not _FILENAME_RE.match(filename) or ".." in filename:
-        return "a plain file name: no '/', '\\', '..' or control characters"
+    if not _FILENAME_RE.match(filename):
+        return "a plain file name: no '/', '\\' or control characters, not '.' or '..'"
     return None
 
 
@@ -121,7 +121,10 @@ class MediaCreateRequest(RequestModel):
     content_type: str | None = Field(default=None, max_length=100)
     size: int | None = Field(default=None, ge=1, description="The exact size of the upload.")
     filename: str | None = Field(default=None, max_length=MAX_FILENAME_LENGTH)
-    text: str | None = Field(default=None, description="Inline text, at most 64 KB as UTF-8.")
+    # Text is kept exactly as given (request fields are otherwise stripped of white space).
+    text: Annotated[str, StringConstraints(strip_whitespace=False)] | None = Field(
+        default=None, description="Inline text, at most 64 KB as UTF-8."
+    )
     histogram: HistogramIn | None = None
 
 
