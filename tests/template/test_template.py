@@ -348,32 +348,101 @@ def test_function_policies_database_secret_readable_only_when_configured(
 # ---------------------------------------------------------------- queues and bucket
 
 
-def test_ingest_queue_redrive_targets_dead_letter_queue(source: dict[str, Any]) -> None:
+WORKER_QUEUES = [
+    ("IngestQueue", "IngestDeadLetterQueue"),
+    ("MediaNotificationQueue", "MediaNotificationDeadLetterQueue"),
+]
+
+
+@pytest.mark.parametrize(("queue", "dead_letter_queue"), WORKER_QUEUES)
+def test_worker_queue_redrive_targets_its_dead_letter_queue(
+    source: dict[str, Any], queue: str, dead_letter_queue: str
+) -> None:
     resources = source["Resources"]
-    redrive = resources["IngestQueue"]["Properties"]["RedrivePolicy"]
-    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]}
+    redrive = resources[queue]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [dead_letter_queue, "Arn"]}
     assert 1 <= int(redrive["maxReceiveCount"]) <= 10
-    queue_retention = int(resources["IngestQueue"]["Properties"]["MessageRetentionPeriod"])
-    dlq_retention = int(resources["IngestDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"])
+    queue_retention = int(resources[queue]["Properties"]["MessageRetentionPeriod"])
+    dlq_retention = int(resources[dead_letter_queue]["Properties"]["MessageRetentionPeriod"])
     assert dlq_retention > queue_retention, "the DLQ must keep messages longer than the queue"
 
 
-def test_ingest_queue_visibility_timeout_covers_six_worker_timeouts(
-    source: dict[str, Any],
+@pytest.mark.parametrize("queue", [queue for queue, _ in WORKER_QUEUES])
+def test_worker_queue_visibility_timeout_covers_six_worker_timeouts(
+    source: dict[str, Any], queue: str
 ) -> None:
-    queue = {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+    arn = {"Fn::GetAtt": [queue, "Arn"]}
     workers = [
         name
         for name, function in _resources(source, "AWS::Serverless::Function").items()
         for event in (function["Properties"].get("Events") or {}).values()
-        if event["Type"] == "SQS" and event["Properties"]["Queue"] == queue
+        if event["Type"] == "SQS" and event["Properties"]["Queue"] == arn
     ]
-    # Without a worker yet, the timeout a new function inherits from Globals is the bound.
-    timeouts = [int(_function_setting(source, name, "Timeout")) for name in workers] or [
-        int(source["Globals"]["Function"]["Timeout"])
-    ]
-    visibility = int(source["Resources"]["IngestQueue"]["Properties"]["VisibilityTimeout"])
+    assert workers, f"no function reads {queue}"
+    timeouts = [int(_function_setting(source, name, "Timeout")) for name in workers]
+    visibility = int(source["Resources"][queue]["Properties"]["VisibilityTimeout"])
     assert visibility >= 6 * max(timeouts), f"{visibility}s < 6 x {max(timeouts)}s"
+
+
+def test_media_bucket_notifies_the_media_queue_which_only_s3_of_the_account_may_send_to(
+    source: dict[str, Any],
+) -> None:
+    resources = source["Resources"]
+    bucket = resources["MediaBucket"]
+    (notification,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": ["MediaNotificationQueue", "Arn"]}
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "runs/"}]
+    assert bucket["DependsOn"] == "MediaNotificationQueuePolicy"
+    (statement,) = resources["MediaNotificationQueuePolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+
+
+def test_media_bucket_keeps_versions_and_expires_abandoned_uploads(
+    source: dict[str, Any],
+) -> None:
+    properties = source["Resources"]["MediaBucket"]["Properties"]
+    rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    pending = rules["expire-pending-uploads"]
+    assert pending["TagFilters"] == [{"Key": "wavedb-upload", "Value": "pending"}]
+    assert 1 <= pending["ExpirationInDays"] <= 7
+    assert rules["expire-replaced-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
+
+
+@pytest.mark.parametrize(
+    "function",
+    ["MediaFunction", "MediaWorkerFunction", "MediaJanitorFunction", "WaveDBCompatFunction"],
+)
+def test_media_functions_reach_only_run_objects_of_the_media_bucket(
+    source: dict[str, Any], function: str
+) -> None:
+    policies = source["Resources"][function]["Properties"]["Policies"]
+    statements = [
+        statement
+        for policy in policies
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+        if isinstance(statement, dict) and "Action" in statement
+    ]
+    s3_statements = [
+        statement
+        for statement in statements
+        if any(action.startswith("s3:") for action in _actions(statement))
+    ]
+    assert s3_statements, f"{function} has no S3 permission"
+    for statement in s3_statements:
+        if _actions(statement) == ["s3:ListBucketVersions"]:
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": "runs/*"}}
+        else:
+            assert statement["Resource"] == {"Fn::Sub": "${MediaBucket.Arn}/runs/*"}
 
 
 def test_media_bucket_blocks_public_access_and_allows_browser_uploads(
@@ -411,6 +480,8 @@ def test_outputs_name_api_url_bucket_and_queues(source: dict[str, Any]) -> None:
         "MediaBucketName": "MediaBucket",
         "IngestQueueUrl": "IngestQueue",
         "IngestDeadLetterQueueUrl": "IngestDeadLetterQueue",
+        "MediaNotificationQueueUrl": "MediaNotificationQueue",
+        "MediaNotificationDeadLetterQueueUrl": "MediaNotificationDeadLetterQueue",
         "MigrateFunctionName": "MigrateFunction",
     }
     for output, resource in expected.items():

@@ -171,3 +171,26 @@ def test_load_stack_fixture_comma_delimited_parameter_feeds_cors() -> None:
     assert cors is not None
     assert cors.allow_origins == ("https://a.example.com", "https://b.example.com")
     assert cors.max_age == 60
+
+
+def test_load_stack_real_template_media_bucket_is_versioned_and_notifies_the_media_queue() -> None:
+    model = load_stack(REAL_TEMPLATE, naming=NAMING)
+
+    bucket = model.buckets["MediaBucket"]
+    (notification,) = bucket.queue_notifications
+    queue = model.queues["MediaNotificationQueue"]
+    assert bucket.versioned is True
+    assert notification.queue_arn == queue.arn
+    assert notification.events == ("s3:ObjectCreated:*",)
+    assert [(rule.name, rule.value) for rule in notification.filter_rules] == [("prefix", "runs/")]
+    assert queue.dead_letter_arn == model.queues["MediaNotificationDeadLetterQueue"].arn
+    (source,) = model.functions["MediaWorkerFunction"].sqs_sources
+    assert source.queue_arn == queue.arn
+    assert source.report_batch_item_failures is True
+    assert bucket.cors_rules[0]["AllowedMethods"] == ["GET", "POST", "HEAD"]
+
+
+def test_load_stack_fixture_bucket_without_versioning_is_not_versioned() -> None:
+    model = load_stack(FIXTURE_TEMPLATE, naming=NAMING)
+
+    assert model.buckets["UploadsBucket"].versioned is False
