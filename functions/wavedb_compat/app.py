@@ -1,14 +1,22 @@
-"""The original WaveDB routes (register, log in, projects, runners, scalar metrics, user),
-served at the root as adapters onto our services, in WaveDB's answer shapes."""
+"""The original WaveDB routes (register, log in, projects, runners, scalar and image
+metrics, user), served at the root as adapters onto our services, in WaveDB's answer shapes."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query, status
+from fastapi import APIRouter, FastAPI, File, Form, Path, Query, UploadFile, status
 
 from wavedb_core.http import AuthenticatedPrincipal, ClientIp, http_handler
 from wavedb_core.http.app import API_VERSION
+from wavedb_core.models.metrics import MAX_STEP, MetricName
 from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
 from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers
+from wavedb_core.wavedb_compat.media import (
+    IMAGE_ROUTE_KEY,
+    MAX_IMAGE_REQUEST_BYTES,
+    ImagePart,
+    log_image,
+    too_large_body,
+)
 from wavedb_core.wavedb_compat.metrics import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -17,6 +25,7 @@ from wavedb_core.wavedb_compat.metrics import (
     log_scalar,
 )
 from wavedb_core.wavedb_compat.models import (
+    MAX_TAG_LENGTH,
     MetricType,
     WaveDBAnswer,
     WaveDBApiKeyRecord,
@@ -48,6 +57,7 @@ router = APIRouter(tags=["wavedb"])
 
 # An id of ours or not: one that is not is answered as a runner that was not found.
 RunnerId = Annotated[str, Path(alias="runnerId")]
+ProjectId = Annotated[str, Path(alias="projectId")]
 
 
 @router.post("/auth/register")
@@ -93,6 +103,21 @@ def metric_scalar(
     return WaveDBAnswer(message="metric logged", data=log_scalar(principal, runner_id, body))
 
 
+@router.post("/metric/image/{projectId}/{runnerId}")
+def metric_image(
+    principal: AuthenticatedPrincipal,
+    project_id: ProjectId,
+    runner_id: RunnerId,
+    name: Annotated[MetricName, Form()],
+    value: Annotated[UploadFile, File(description="The image: PNG or JPEG, at most 4 MiB.")],
+    step: Annotated[int, Form(ge=0, le=MAX_STEP)],
+    tag: Annotated[str | None, Form(max_length=MAX_TAG_LENGTH)] = None,
+) -> WaveDBAnswer[WaveDBRunnerMetric]:
+    image = ImagePart(file=value.file, content_type=value.content_type, filename=value.filename)
+    metric = log_image(principal, project_id, runner_id, name=name, step=step, tag=tag, image=image)
+    return WaveDBAnswer(message="image logged", data=metric)
+
+
 @router.get("/metric/{runnerId}")
 def metric_list(
     principal: AuthenticatedPrincipal,
@@ -135,6 +160,7 @@ def _create_app() -> FastAPI:
             400: {"model": WaveDBValidationErrorBody, "description": "The request is invalid"},
             401: {"model": WaveDBErrorBody, "description": "Missing or invalid credentials"},
             404: {"model": WaveDBErrorBody, "description": "Not found or not visible"},
+            413: {"model": WaveDBErrorBody, "description": "The request body is too large"},
         },
     )
     install_wavedb_error_handlers(app)
@@ -143,4 +169,10 @@ def _create_app() -> FastAPI:
 
 
 app = _create_app()
-handler = http_handler(app)
+# JSON routes keep the default body limit; the image route takes a multipart body up to
+# what one Lambda invocation can carry (see wavedb_compat.media).
+handler = http_handler(
+    app,
+    route_body_limits={IMAGE_ROUTE_KEY: MAX_IMAGE_REQUEST_BYTES},
+    too_large_body=too_large_body,
+)

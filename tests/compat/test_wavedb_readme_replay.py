@@ -1,8 +1,9 @@
 """The WaveDB product document's curl examples, run by bash and the real curl binary as
 written, against the local stack served over HTTP (with the SQS workers running).
 
-Only these are substituted: the document's server URL by the served stack's, and the
-YOUR_JWT_TOKEN, PROJECT_ID and RUNNER_ID placeholders by what the earlier answers gave.
+Only these are substituted: the document's server URL by the served stack's, the
+YOUR_JWT_TOKEN, PROJECT_ID and RUNNER_ID placeholders by what the earlier answers gave, and
+the image example's /path/to/image.png by a real PNG file written to a temporary directory.
 The document is kept in tests/fixtures/wavedb_readme.md.
 """
 
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
 from tests.conftest import REPOSITORY
+from tests.support.media import png_bytes
 from wavedb_local.stack import LocalStack
 
 README = REPOSITORY / "tests" / "fixtures" / "wavedb_readme.md"
@@ -69,6 +72,7 @@ def usage_examples(document: str) -> list[Example]:
 
 EXAMPLES = usage_examples(README.read_text())
 IMAGE_EXAMPLE = "Log an image metric"
+IMAGE_PATH = "/path/to/image.png"
 
 
 def _curl_environment(config_home: Path) -> dict[str, str]:
@@ -122,15 +126,25 @@ def _forget_the_documents_account(database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The file the image example uploads, in place of its /path/to/image.png."""
+    path = tmp_path_factory.mktemp("images") / "image.png"
+    path.write_bytes(png_bytes(96, 72))
+    return path
+
+
+@pytest.fixture(scope="module")
 def replay(
-    served_stack: LocalStack, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    served_stack: LocalStack,
+    database_url: str,
+    image: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Replay:
-    """Every example but the image one, in the document's order."""
+    """Every example, in the document's order."""
     _forget_the_documents_account(database_url)
     result = Replay(environment=_curl_environment(tmp_path_factory.mktemp("curl-config")))
+    result.values[IMAGE_PATH] = str(image)
     for example in EXAMPLES:
-        if example.title == IMAGE_EXAMPLE:
-            continue
         outcome = run_as_written(
             _substituted(example.command, served_stack, result.values), result.environment
         )
@@ -219,11 +233,36 @@ def test_readme_log_scalar_example_answers_the_runner_metric(replay: Replay) -> 
     assert (metric["type"], metric["runId"]) == ("SCALAR", replay.values["RUNNER_ID"])
 
 
-def test_readme_image_example_is_not_replayed_yet() -> None:
-    pytest.skip(
-        "POST /metric/image/{projectId}/{runnerId} arrives with media support; "
-        "its example also needs a real file for -F value=@/path/to/image.png"
+def test_readme_image_example_answers_an_image_metric_whose_url_serves_the_file(
+    replay: Replay, image: Path
+) -> None:
+    outcome = _outcome(replay, IMAGE_EXAMPLE)
+
+    assert outcome.status == 200
+    assert set(outcome.body) == {"message", "data"}
+    metric = outcome.body["data"]
+    assert set(metric) == {
+        "id",
+        "name",
+        "value",
+        "step",
+        "tag",
+        "type",
+        "timestamp",
+        "runId",
+        "url",
+    }
+    assert (metric["name"], metric["step"], metric["tag"], metric["type"]) == (
+        "confusion_matrix",
+        100,
+        "validation",
+        "IMAGE",
     )
+    assert metric["runId"] == replay.values["RUNNER_ID"]
+    served = httpx.get(metric["url"], timeout=CURL_TIMEOUT_SECONDS, trust_env=False)
+    assert served.status_code == 200
+    assert served.content == image.read_bytes()
+    assert served.headers["content-type"] == "image/png"
 
 
 def test_readme_get_metrics_example_as_written_is_sent_without_its_header(

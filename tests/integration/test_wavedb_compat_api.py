@@ -3,19 +3,24 @@ reads, as shared/compat/wavedb.md describes them."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import REPOSITORY
-from tests.support.ingest import drain_ingest_queue
+from tests.support.ingest import add_member, drain_ingest_queue, seed_run
+from tests.support.media import jpeg_bytes, png_bytes, purge_media_queue
 from tests.support.projects import make_project
 from wavedb_core.models.runs import RUN_STATUSES
+from wavedb_core.wavedb_compat.media import MAX_IMAGE_REQUEST_BYTES, MAX_IMAGE_UPLOAD_BYTES
 from wavedb_core.wavedb_compat.tracking import RUNNER_STATUSES
 from wavedb_local.stack import LocalStack
 
@@ -25,9 +30,11 @@ UNAUTHORIZED = {"message": "unauthorized"}
 
 @pytest.fixture(autouse=True)
 def _no_points_left_queued(local_stack: LocalStack) -> Iterator[None]:
-    """Points a test logged without reading them back are written before the next test."""
+    """Points a test logged without reading them back are written before the next test;
+    the bucket's notifications of stored images (ready already) are dropped."""
     yield
     drain_ingest_queue(local_stack)
+    purge_media_queue(local_stack)
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,7 @@ PROTECTED_ROUTES = [
     ("POST", "/runner/create", {"name": "r", "projectId": str(uuid.uuid4())}),
     ("GET", f"/runner/{uuid.uuid4()}", None),
     ("POST", f"/metric/scalar/{uuid.uuid4()}", {"name": "loss", "value": 1, "step": 0}),
+    ("POST", f"/metric/image/{uuid.uuid4()}/{uuid.uuid4()}", None),
     ("GET", f"/metric/{uuid.uuid4()}", None),
     ("GET", "/user", None),
     ("POST", "/user/api-key", {"name": "k"}),
@@ -665,7 +673,7 @@ def test_metric_list_bad_query_gives_validation_error(
 
 
 @pytest.mark.parametrize("metric_type", ["IMAGE", "AUDIO", "TEXT"])
-def test_metric_list_of_other_types_is_empty_for_now(
+def test_metric_list_of_media_types_without_media_is_empty(
     api: TestClient, local_stack: LocalStack, metric_type: str
 ) -> None:
     user = wavedb_user(api)
@@ -678,3 +686,401 @@ def test_metric_list_of_other_types_is_empty_for_now(
     assert response.status_code == 200
     assert response.json()["data"] == []
     assert len(list_metrics(api, user, runner["id"], "?type=SCALAR").json()["data"]) == 1
+
+
+# ---------------------------------------------------------------- image metrics
+
+
+RUNNER_METRIC_FIELDS = {"id", "name", "value", "step", "tag", "type", "timestamp", "runId"}
+
+
+def log_image(
+    api: TestClient,
+    user: WaveDBUser,
+    runner: dict[str, Any],
+    *,
+    project_id: str | None = None,
+    data: bytes | None = None,
+    filename: str = "confusion.png",
+    content_type: str = "image/png",
+    **fields: str | None,
+) -> Any:
+    """POST /metric/image as multipart form data; a field given as None is left out."""
+    form = {"name": "confusion_matrix", "step": "100", "tag": "validation", **fields}
+    image = png_bytes() if data is None else data
+    return api.post(
+        f"/metric/image/{project_id or runner['projectId']}/{runner['id']}",
+        data={name: value for name, value in form.items() if value is not None},
+        files={"value": (filename, image, content_type)},
+        headers=user.bearer,
+    )
+
+
+def download(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=30, trust_env=False)
+
+
+def gif_bytes() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 0, 0)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+def media_count(database_url: str) -> int:
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT count(*) FROM media").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_metric_image_png_answers_an_image_metric_whose_url_serves_the_bytes(
+    api: TestClient,
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    image = png_bytes(64, 48)
+
+    response = log_image(api, user, runner, data=image)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"message", "data"}
+    metric = body["data"]
+    assert set(metric) == RUNNER_METRIC_FIELDS | {"url"}
+    assert (metric["name"], metric["step"], metric["tag"], metric["type"]) == (
+        "confusion_matrix",
+        100,
+        "validation",
+        "IMAGE",
+    )
+    assert metric["runId"] == runner["id"]
+    assert metric["value"] == f"runs/{runner['id']}/media/{metric['id']}"
+    served = download(metric["url"])
+    assert served.status_code == 200
+    assert served.content == image
+    assert served.headers["content-type"] == "image/png"
+
+
+def test_metric_image_is_listed_by_type_image_and_not_among_scalars(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    image = png_bytes()
+    logged = log_image(api, user, runner, data=image).json()["data"]
+
+    images = list_metrics(api, user, runner["id"], "?type=IMAGE")
+    scalars = list_metrics(api, user, runner["id"])
+
+    assert images.status_code == 200
+    [listed] = images.json()["data"]
+    # The URL is presigned anew for each answer.
+    assert {**listed, "url": None} == {**logged, "url": None}
+    assert download(listed["url"]).content == image
+    assert scalars.json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "content_type"),
+    [
+        (jpeg_bytes(), "photo.jpg", "image/jpeg"),
+        (png_bytes(), "plot.png", "image/PNG; name=plot.png"),
+        (png_bytes(), "plot", "application/octet-stream"),  # an untyped part: its bytes decide
+        (jpeg_bytes(), "photo", "application/octet-stream"),
+    ],
+)
+def test_metric_image_png_or_jpeg_is_stored_with_the_type_of_its_bytes(
+    api: TestClient, data: bytes, filename: str, content_type: str
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = log_image(api, user, runner, data=data, filename=filename, content_type=content_type)
+
+    assert response.status_code == 200, response.text
+    served = download(response.json()["data"]["url"])
+    assert served.content == data
+    assert served.headers["content-type"] == (
+        "image/jpeg" if data.startswith(b"\xff\xd8") else "image/png"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "message_part"),
+    [
+        (gif_bytes(), "image/gif", "image/gif is not accepted"),
+        (gif_bytes(), "application/octet-stream", "look like image/gif"),
+        (b"just some text, not an image", "application/octet-stream", "no known format"),
+        (b"just some text, not an image", "image/png", "the bytes are not image/png"),
+        (gif_bytes(), "image/jpeg", "the bytes are not image/jpeg"),
+        (png_bytes(), "text/plain", "text/plain is not accepted"),
+    ],
+    ids=["gif", "untyped-gif", "untyped-text", "text-as-png", "gif-as-jpeg", "png-as-text"],
+)
+def test_metric_image_not_png_or_jpeg_gives_validation_error_on_value_and_stores_nothing(
+    api: TestClient, clean_database: str, data: bytes, content_type: str, message_part: str
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = log_image(api, user, runner, data=data, content_type=content_type)
+
+    assert response.status_code == 400, response.text
+    assert _reason_names(response) == ["value"]
+    assert message_part in response.json()["reasons"][0]["message"]
+    assert media_count(clean_database) == 0
+
+
+def test_metric_image_value_sent_as_text_gives_validation_error_on_value(
+    api: TestClient, clean_database: str
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = api.post(
+        f"/metric/image/{runner['projectId']}/{runner['id']}",
+        data={"name": "confusion_matrix", "step": "1", "value": "not a file"},
+        files={"unrelated": ("x.txt", b"x", "text/plain")},
+        headers=user.bearer,
+    )
+
+    assert response.status_code == 400
+    assert _reason_names(response) == ["value"]
+    assert media_count(clean_database) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"step": None}, ["step"]),
+        ({"step": "ten"}, ["step"]),
+        ({"step": "-1"}, ["step"]),
+        ({"step": "1.5"}, ["step"]),
+        ({"name": None}, ["name"]),
+        ({"name": "bad name!"}, ["name"]),
+        ({"name": None, "step": None}, ["name", "step"]),
+        ({"tag": "t" * 257}, ["tag"]),
+    ],
+)
+def test_metric_image_bad_form_field_gives_validation_error_naming_it(
+    api: TestClient, clean_database: str, fields: dict[str, str | None], expected: list[str]
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    form = {"name": "confusion_matrix", "step": "100", "tag": "validation", **fields}
+
+    response = log_image(api, user, runner, name=form["name"], step=form["step"], tag=form["tag"])
+
+    assert response.status_code == 400
+    assert sorted(_reason_names(response)) == expected
+    assert media_count(clean_database) == 0
+
+
+def test_metric_image_without_a_multipart_body_names_each_missing_field(
+    api: TestClient,
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = api.post(
+        f"/metric/image/{runner['projectId']}/{runner['id']}",
+        json={"name": "confusion_matrix", "step": 1},
+        headers=user.bearer,
+    )
+
+    assert response.status_code == 400
+    assert sorted(_reason_names(response)) == ["name", "step", "value"]
+
+
+def test_metric_image_without_tag_answers_null_tag(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = log_image(api, user, runner, tag=None)
+
+    assert response.status_code == 200
+    assert response.json()["data"]["tag"] is None
+
+
+def test_metric_image_of_exactly_the_limit_is_stored_whole(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    header = png_bytes()
+    image = header + b"\0" * (MAX_IMAGE_UPLOAD_BYTES - len(header))
+
+    response = log_image(api, user, runner, data=image)
+
+    assert response.status_code == 200, response.text
+    assert download(response.json()["data"]["url"]).content == image
+
+
+@pytest.mark.parametrize(
+    "size",
+    [MAX_IMAGE_UPLOAD_BYTES + 1, MAX_IMAGE_REQUEST_BYTES + 1],
+    ids=["image-over-limit", "body-over-route-limit"],
+)
+def test_metric_image_over_the_limit_gives_413_pointing_at_presigned_uploads(
+    api: TestClient, clean_database: str, size: int
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    header = png_bytes()
+
+    response = log_image(api, user, runner, data=header + b"\0" * (size - len(header)))
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "name": "PayloadTooLarge",
+        "message": "an image sent to this route may be at most 4 MiB (4194304 bytes);"
+        " upload larger images with a presigned POST: POST /v1/runs/{runnerId}/media",
+    }
+    assert media_count(clean_database) == 0
+
+
+def test_json_route_of_the_same_function_refuses_a_body_over_1_mib_with_413(
+    api: TestClient,
+) -> None:
+    user = wavedb_user(api)
+    body = {"name": "big", "description": "x" * (1024 * 1024)}
+
+    response = api.post("/project/create", json=body, headers=user.bearer)
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "name": "PayloadTooLarge",
+        "message": "the request body exceeds 1048576 bytes",
+    }
+    assert api.get("/project/list", headers=user.bearer).json()["data"] == []
+
+
+@pytest.mark.parametrize("whose", ["another user's", "malformed", "unknown"])
+def test_metric_image_on_a_runner_not_visible_gives_404(
+    api: TestClient, clean_database: str, whose: str
+) -> None:
+    user, other = wavedb_user(api), wavedb_user(api)
+    theirs = create_runner(api, other)
+    runner = {
+        "another user's": theirs,
+        "malformed": {"id": "clx0runner", "projectId": theirs["projectId"]},
+        "unknown": {"id": str(uuid.uuid4()), "projectId": theirs["projectId"]},
+    }[whose]
+
+    response = log_image(api, user, runner)
+
+    assert response.status_code == 404
+    assert response.json() == {"name": "NotFound", "message": "runner not found"}
+    assert media_count(clean_database) == 0
+
+
+def test_metric_image_on_a_runner_of_another_project_gives_404(
+    api: TestClient, clean_database: str
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    other_project = create_project(api, user, "other")
+
+    response = log_image(api, user, runner, project_id=other_project["id"])
+
+    assert response.status_code == 404
+    assert response.json() == {"name": "NotFound", "message": "runner not found"}
+    assert media_count(clean_database) == 0
+
+
+def test_metric_image_with_a_malformed_project_id_gives_404(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+
+    response = log_image(api, user, runner, project_id="clx0project")
+
+    assert response.status_code == 404
+    assert response.json() == {"name": "NotFound", "message": "project not found"}
+
+
+def test_metric_image_as_workspace_viewer_gives_403(api: TestClient, clean_database: str) -> None:
+    user, owner = wavedb_user(api), wavedb_user(api)
+    run = seed_run(clean_database, owner.id)
+    add_member(clean_database, run.workspace_id, user.id, "viewer")
+
+    response = log_image(api, user, {"id": run.id, "projectId": run.project_id})
+
+    assert response.status_code == 403
+    assert response.json()["name"] == "Forbidden"
+    assert media_count(clean_database) == 0
+
+
+@pytest.mark.parametrize(
+    ("order_by", "expected_steps"),
+    [
+        ("step", [1, 2, 3]),
+        ("step_desc", [3, 2, 1]),
+        ("timestamp", [3, 1, 2]),
+        ("time_desc", [2, 1, 3]),
+    ],
+)
+def test_metric_list_of_images_sorts_as_asked(
+    api: TestClient, order_by: str, expected_steps: list[int]
+) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    for step in (3, 1, 2):  # logged in this order
+        assert log_image(api, user, runner, step=str(step)).status_code == 200
+
+    response = list_metrics(api, user, runner["id"], f"?type=IMAGE&orderBy={order_by}")
+
+    assert response.status_code == 200
+    assert [metric["step"] for metric in response.json()["data"]] == expected_steps
+
+
+def test_metric_list_of_images_pages_with_limit_and_offset(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    for step in range(5):
+        log_image(api, user, runner, step=str(step))
+
+    pages = [
+        [
+            metric["step"]
+            for metric in list_metrics(
+                api, user, runner["id"], f"?type=IMAGE&orderBy=step&limit=2&offset={offset}"
+            ).json()["data"]
+        ]
+        for offset in (0, 2, 4, 6)
+    ]
+
+    assert pages == [[0, 1], [2, 3], [4], []]
+
+
+def test_metric_list_of_text_answers_inline_text_as_value_without_url(api: TestClient) -> None:
+    user = wavedb_user(api)
+    runner = create_runner(api, user)
+    created = api.post(
+        f"/v1/runs/{runner['id']}/media",
+        json={"name": "samples", "step": 4, "kind": "text", "text": "the cat sat", "caption": "c"},
+        headers=user.bearer,
+    )
+    assert created.status_code in (200, 201), created.text
+
+    texts = list_metrics(api, user, runner["id"], "?type=TEXT").json()["data"]
+    images = list_metrics(api, user, runner["id"], "?type=IMAGE").json()["data"]
+
+    assert len(texts) == 1
+    assert set(texts[0]) == RUNNER_METRIC_FIELDS
+    assert (texts[0]["name"], texts[0]["value"], texts[0]["step"], texts[0]["tag"]) == (
+        "samples",
+        "the cat sat",
+        4,
+        "c",
+    )
+    assert texts[0]["type"] == "TEXT"
+    assert images == []
+
+
+def test_metric_list_of_images_on_another_users_runner_gives_404(api: TestClient) -> None:
+    user, other = wavedb_user(api), wavedb_user(api)
+    theirs = create_runner(api, other)
+    log_image(api, other, theirs)
+
+    response = list_metrics(api, user, theirs["id"], "?type=IMAGE")
+
+    assert response.status_code == 404
+    assert response.json() == {"name": "NotFound", "message": "runner not found"}

@@ -242,3 +242,30 @@ def orphaned_keys(connection: Connection, limit: int) -> list[str]:
 
 def forget_orphans(connection: Connection, keys: Sequence[str]) -> None:
     connection.execute("DELETE FROM orphaned_objects WHERE object_key = ANY(%s)", (list(keys),))
+
+
+def list_media_offset(
+    connection: Connection,
+    run_id: UUID,
+    *,
+    kind: str,
+    status: str,
+    order: str,
+    limit: int,
+    offset: int,
+) -> list[MediaRow]:
+    """`limit` of the run's items of one kind and status from `offset`, by step
+    (`step_asc`, `step_desc`) or by when they were recorded (`time_asc`, `time_desc`)."""
+    order_by = {
+        "step_asc": "step, created_at, id",
+        "step_desc": "step DESC, created_at DESC, id DESC",
+        "time_asc": "created_at, id",
+        "time_desc": "created_at DESC, id DESC",
+    }[order]
+    with connection.cursor(row_factory=class_row(MediaRow)) as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM media WHERE run_id = %s AND kind = %s AND status = %s"
+            f" ORDER BY {order_by} LIMIT %s OFFSET %s",
+            (run_id, kind, status, limit, offset),
+        )
+        return cursor.fetchall()

@@ -25,6 +25,7 @@ from wavedb_core.models.media import (
     Histogram,
     MediaCreated,
     MediaCreateRequest,
+    MediaKind,
     MediaNameSummary,
     MediaPage,
     MediaView,
@@ -33,7 +34,7 @@ from wavedb_core.models.media import (
     bare_content_type,
     filename_problem,
 )
-from wavedb_core.models.metrics import name_problem
+from wavedb_core.models.metrics import PointOrder, name_problem
 from wavedb_core.pagination import decode_cursor, encode_cursor
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import media as repository
@@ -49,6 +50,7 @@ __all__ = [
     "delete_media",
     "get_media",
     "list_media",
+    "list_media_offset",
     "media_names",
     "object_key",
     "store_upload",
@@ -456,3 +458,25 @@ def store_upload(
     if row is None:
         raise NotFound(_MEDIA_NOT_FOUND, code="media_not_found")
     return _view(row, full_text=True)
+
+
+def list_media_offset(
+    principal: Principal,
+    run_id: UUID,
+    *,
+    kind: MediaKind,
+    order: PointOrder,
+    limit: int,
+    offset: int,
+) -> list[MediaView]:
+    """`limit` of the run's ready items of one kind from `offset`, by step or by when they
+    were recorded, as the WaveDB routes page (viewer or above). Text is a preview, as in
+    `list_media`."""
+    if not 1 <= limit <= 100_000 or offset < 0:
+        raise ValidationFailed("limit must be 1 to 100000 and offset at least 0")
+    with transaction() as connection:
+        require_run(connection, principal, run_id, READ)
+        rows = repository.list_media_offset(
+            connection, run_id, kind=kind, status="ready", order=order, limit=limit, offset=offset
+        )
+    return [_view(row, full_text=False) for row in rows]

@@ -32,6 +32,14 @@ class WaveDBCompatError(Exception):
         self.name = name
 
 
+class WaveDBValidationError(Exception):
+    """A 400 ValidationError these routes find themselves, each reason with its own message."""
+
+    def __init__(self, reasons: Sequence[Mapping[str, str]]) -> None:
+        super().__init__("validation failed")
+        self.reasons = [dict(reason) for reason in reasons]
+
+
 def error_body(message: str, *, name: str | None = None) -> dict[str, Any]:
     return {"name": name, "message": message} if name else {"message": message}
 
@@ -113,6 +121,11 @@ async def _on_compat_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _on_compat_validation(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, WaveDBValidationError)
+    return validation_response(error.reasons)
+
+
 async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 404:
@@ -160,6 +173,7 @@ def install_wavedb_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(pydantic.ValidationError, _on_model_validation)
     app.add_exception_handler(WaveDBError, _on_domain_error)
     app.add_exception_handler(WaveDBCompatError, _on_compat_error)
+    app.add_exception_handler(WaveDBValidationError, _on_compat_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(psycopg.OperationalError, _on_database_unavailable)
     app.add_exception_handler(psycopg.DataError, _on_unstorable_value)

@@ -1,5 +1,6 @@
 """WaveDB's runner metrics: scalar points go through our ingest queue and are read back
-from our metric points. The tag travels in the point's metadata."""
+from our metric points (the tag travels in the point's metadata); images, audio and text
+are our media items (wavedb_compat.media)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from wavedb_core.errors import NotFound
 from wavedb_core.models.metrics import PointOrder, PointView
 from wavedb_core.principal import Principal
 from wavedb_core.services import ingest, metric_reads
+from wavedb_core.wavedb_compat.media import list_media_metrics
 from wavedb_core.wavedb_compat.models import (
     MetricType,
     WaveDBRunnerMetric,
     WaveDBScalarMetricRequest,
 )
-from wavedb_core.wavedb_compat.tracking import find_runner, parse_id, runner_not_found
+from wavedb_core.wavedb_compat.tracking import parse_id, runner_not_found
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5_000
@@ -93,14 +95,17 @@ def list_metrics(
     order_by: MetricOrder,
     metric_type: MetricType,
 ) -> list[WaveDBRunnerMetric]:
-    """A page of the runner's metrics. Only scalars exist so far: other types are empty."""
+    """A page of the runner's metrics of one type: scalars are our metric points; images,
+    audio and text are our ready media items of that kind."""
     run_id = parse_id(runner_id, what="runner")
+    order = _POINT_ORDERS[order_by]
     if metric_type != "SCALAR":
-        find_runner(principal, runner_id)
-        return []
+        return list_media_metrics(
+            principal, run_id, metric_type=metric_type, order=order, limit=limit, offset=offset
+        )
     try:
         points = metric_reads.read_points(
-            principal, run_id, order=_POINT_ORDERS[order_by], limit=limit, offset=offset
+            principal, run_id, order=order, limit=limit, offset=offset
         )
     except NotFound as error:
         raise runner_not_found() from error

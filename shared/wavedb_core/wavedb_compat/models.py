@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 from wavedb_core.models.base import RequestModel, ResponseModel
@@ -151,14 +160,32 @@ class WaveDBScalarMetricRequest(CamelRequest):
 
 
 class WaveDBRunnerMetric(CamelResponse):
+    """One metric of a runner.
+
+    SCALAR: `value` is the number logged. IMAGE, AUDIO and uploaded TEXT: `value` is the
+    name of the stored object (`runs/{runId}/media/{id}`, as the original server kept the
+    object's name) and `url` a short-lived presigned GET of its bytes; inline TEXT: `value`
+    is the text (a preview of at most 2,000 characters in listings). `tag` is the media
+    item's caption. `url` is left out of records without an object (scalars, inline text).
+    """
+
     id: str
     name: str
-    value: MetricValue
+    # str first: a string stays a string (an inline text "inf" is not a number).
+    value: str | MetricValue
     step: int
     tag: str | None
     type: MetricType
     timestamp: datetime
     run_id: UUID
+    url: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_url(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = serialize(self)
+        if self.url is None:
+            data.pop("url", None)
+        return data
 
 
 # ---------------------------------------------------------------- errors
