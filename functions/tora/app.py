@@ -3,10 +3,8 @@ served both at the root (`/experiments`) and under `/api` (`/api/experiments`)."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi import FastAPI
 
 import wavedb_core.tora_compat.accounts as tora_accounts
@@ -15,7 +13,6 @@ import wavedb_core.tora_compat.logs as tora_logs
 import wavedb_core.tora_compat.workspaces as tora_workspaces
 from wavedb_core.http import http_handler
 from wavedb_core.http.app import API_VERSION
-from wavedb_core.settings import get_settings
 from wavedb_core.tora_compat.errors import error_body, install_tora_error_handlers
 
 ROUTERS = (
@@ -42,25 +39,10 @@ def create_tora_app() -> FastAPI:
     return app
 
 
+def _too_large(_event: dict[str, Any], limit: int) -> dict[str, Any]:
+    """An oversized body is refused in Tora's error shape."""
+    return error_body(413, "PAYLOAD_TOO_LARGE", f"the request body exceeds {limit} bytes")
+
+
 app = create_tora_app()
-_serve = http_handler(app)
-
-
-def _body_size(event: dict[str, Any]) -> int:
-    body = event.get("body") or ""
-    return len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-
-
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The Lambda entry point; an oversized body is refused in Tora's error shape."""
-    limit = get_settings().max_request_body_bytes
-    if _body_size(event) > limit:
-        return {
-            "statusCode": 413,
-            "headers": {"content-type": "application/json"},
-            "body": json.dumps(
-                error_body(413, "PAYLOAD_TOO_LARGE", f"the request body exceeds {limit} bytes")
-            ),
-            "isBase64Encoded": False,
-        }
-    return _serve(event, context)
+handler = http_handler(app, too_large_body=_too_large)

@@ -15,13 +15,13 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from tests.conftest import REPOSITORY
-from tests.support.accounts import create_api_key, sign_up
+from tests.support.accounts import HttpClient, create_api_key, sign_up
 from tests.support.media import png_bytes
 from wavedb_local.stack import LocalStack
 
@@ -44,8 +44,9 @@ def upload_example() -> str:
 
 def _run_with_key(served_stack: LocalStack) -> tuple[str, str]:
     with httpx.Client(base_url=served_stack.api_url, timeout=30, trust_env=False) as http:
-        user = sign_up(http)
-        key = create_api_key(http, user)["key"]
+        client = cast(HttpClient, http)  # httpx's richer signatures satisfy the protocol's use
+        user = sign_up(client)
+        key = create_api_key(client, user)["key"]
         headers = {"x-api-key": key}
         workspace = http.get("/v1/workspaces", headers=headers).json()["items"][0]["id"]
         project = http.post(
