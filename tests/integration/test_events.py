@@ -14,7 +14,12 @@ import psycopg
 import pytest
 
 from tests.conftest import REPOSITORY
-from tests.support import event_rows_metrics, event_rows_runs, event_rows_workspaces
+from tests.support import (
+    event_rows_media,
+    event_rows_metrics,
+    event_rows_runs,
+    event_rows_workspaces,
+)
 from wavedb_core.services.passwords import hash_password
 from wavedb_local.stack import LocalStack
 
@@ -29,6 +34,10 @@ class Expected:
     check: Callable[[Any], bool] = lambda _: True
     # Rows the event refers to, inserted (given the database URL) after the events' account.
     setup: Callable[[str], None] | None = None
+    # Objects the event refers to, put into the stack's bucket after the rows.
+    objects: Callable[[LocalStack], None] | None = None
+    # What the event leaves in the database (given its URL), checked after the answer.
+    effect: Callable[[str], bool] | None = None
     # The keys every error body of this function carries (compatibility routes differ).
     error_keys: frozenset[str] = frozenset({"code", "message"})
 
@@ -179,6 +188,50 @@ EXPECTED: dict[str, Expected] = {
         check=event_rows_metrics.no_failures,
         setup=event_rows_metrics.queued_batch,
     ),
+    "media_create.json": Expected(
+        "MediaFunction",
+        201,
+        check=event_rows_media.grants_an_upload,
+        setup=event_rows_runs.project_with_run,
+    ),
+    "media_create_histogram.json": Expected(
+        "MediaFunction",
+        201,
+        check=event_rows_media.stores_a_histogram,
+        setup=event_rows_runs.project_with_run,
+    ),
+    "media_list.json": Expected(
+        "MediaFunction",
+        200,
+        check=event_rows_media.lists_the_ready_image,
+        setup=event_rows_media.ready_image,
+    ),
+    "media_names.json": Expected(
+        "MediaFunction",
+        200,
+        check=event_rows_media.names_the_samples,
+        setup=event_rows_media.ready_image,
+    ),
+    "media_get.json": Expected(
+        "MediaFunction",
+        200,
+        check=event_rows_media.is_the_ready_image,
+        setup=event_rows_media.ready_image,
+    ),
+    "media_delete.json": Expected("MediaFunction", 204, setup=event_rows_media.ready_image),
+    "media_worker_notification.json": Expected(
+        "MediaWorkerFunction",
+        check=event_rows_metrics.no_failures,
+        setup=event_rows_media.pending_image,
+        objects=event_rows_media.uploaded_object,
+        effect=event_rows_media.image_became_ready,
+    ),
+    "media_janitor_schedule.json": Expected(
+        "MediaJanitorFunction",
+        check=event_rows_media.abandoned_one_grant,
+        setup=event_rows_media.abandoned_image,
+        effect=event_rows_media.image_was_rejected,
+    ),
     "tora_signup.json": Expected("ToraFunction", 200),
     "tora_login.json": Expected("ToraFunction", 200),
     "tora_workspace_roles.json": Expected("ToraFunction", 200),
@@ -210,6 +263,13 @@ EXPECTED: dict[str, Expected] = {
                 "message": "runner not found",
             }
         ),
+        error_keys=frozenset({"message"}),
+    ),
+    "wavedb_metric_image.json": Expected(
+        "WaveDBCompatFunction",
+        200,
+        check=event_rows_media.logged_an_image,
+        setup=event_rows_runs.project_with_run,
         error_keys=frozenset({"message"}),
     ),
 }
@@ -256,6 +316,8 @@ def test_event_file_invoked_through_its_handler_gives_expected_answer(
 
     if expected.setup is not None:
         expected.setup(local_stack.environment["DATABASE_URL"])
+    if expected.objects is not None:
+        expected.objects(local_stack)
 
     answer = invoke(expected.function, event)
 
@@ -266,6 +328,8 @@ def test_event_file_invoked_through_its_handler_gives_expected_answer(
             assert isinstance(body, dict)
             assert set(body) >= expected.error_keys
     assert expected.check(answer), answer
+    if expected.effect is not None:
+        assert expected.effect(local_stack.environment["DATABASE_URL"]), name
 
 
 def test_signup_event_creates_the_account(invoke: Invoke, clean_database: str) -> None:
