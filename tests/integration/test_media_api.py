@@ -3,7 +3,6 @@ change what, listing and pagination, retries, and what deleting leaves behind.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,30 +12,13 @@ from starlette.testclient import TestClient
 
 from tests.support.accounts import SignedUpUser, sign_up
 from tests.support.ingest import SeededRun, add_member, seed_run
-from tests.support.media import drain_media_queue, png_bytes, purge_media_queue, upload
+from tests.support.media import drain_media_queue, png_bytes, s3_client, upload
 from wavedb_core.services.media_janitor import ABANDONED_REASON, sweep
 from wavedb_local.stack import LocalStack
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("empty_media_queue")]
 
 IMAGE = {"name": "samples", "step": 1, "kind": "image", "content_type": "image/png", "size": 1000}
-
-
-@pytest.fixture(autouse=True)
-def _empty_media_queue(local_stack: LocalStack) -> Iterator[None]:
-    purge_media_queue(local_stack)
-    yield
-    purge_media_queue(local_stack)
-
-
-@pytest.fixture
-def user(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(user: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, user.id)
 
 
 def _create(api: TestClient, user: SignedUpUser, run_id: str, body: dict[str, Any]) -> Any:
@@ -338,20 +320,12 @@ def test_viewer_lists_media_but_may_not_create_or_delete(
 def test_deleting_a_run_leaves_its_objects_to_the_janitor_which_removes_them(
     api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun
 ) -> None:
-    import boto3
-
     data = png_bytes()
     created = _create(api, user, run.id, {**IMAGE, "size": len(data)}).json()
     upload(created["upload"], data)
     drain_media_queue(local_stack)
     key = created["upload"]["fields"]["key"]
-    s3 = boto3.session.Session().client(
-        "s3",
-        region_name=local_stack.config.region,
-        endpoint_url=local_stack.aws_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = s3_client(local_stack)
     bucket = local_stack.environment["MEDIA_BUCKET"]
 
     assert api.delete(f"/v1/runs/{run.id}", headers=user.bearer).status_code == 204

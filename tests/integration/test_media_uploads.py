@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,49 +14,25 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.accounts import SignedUpUser, sign_up
-from tests.support.ingest import SeededRun, seed_run, sqs_client
+from tests.support.accounts import SignedUpUser
+from tests.support.ingest import SeededRun, sqs_client
 from tests.support.media import (
     MEDIA_QUEUE,
     drain_media_queue,
     jpeg_bytes,
     png_bytes,
-    purge_media_queue,
+    s3_client,
     upload,
+    wav_bytes,
 )
 from wavedb_local.stack import LocalStack
 
-pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(autouse=True)
-def _empty_media_queue(local_stack: LocalStack) -> Iterator[None]:
-    purge_media_queue(local_stack)
-    yield
-    purge_media_queue(local_stack)
-
-
-@pytest.fixture
-def user(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(user: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, user.id)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("empty_media_queue")]
 
 
 @pytest.fixture
 def s3(local_stack: LocalStack) -> Any:
-    import boto3
-
-    return boto3.session.Session().client(
-        "s3",
-        region_name=local_stack.config.region,
-        endpoint_url=local_stack.aws_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return s3_client(local_stack)
 
 
 def _bucket(local_stack: LocalStack) -> str:
@@ -96,6 +71,17 @@ def _versions(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 
 def _download(url: str) -> httpx.Response:
     return httpx.get(url, timeout=30, trust_env=False)
+
+
+def _take_notification(local_stack: LocalStack) -> tuple[str, dict[str, Any]]:
+    """The media queue's URL and its one notification, taken off the queue."""
+    queue_url = local_stack.model.queues[MEDIA_QUEUE].url  # type: ignore[union-attr]
+    sqs = sqs_client(local_stack)
+    message: dict[str, Any] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)[
+        "Messages"
+    ][0]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return queue_url, message
 
 
 def test_image_upload_round_trip_serves_the_same_bytes_when_ready(
@@ -212,12 +198,9 @@ def test_repeated_notification_changes_nothing(
     data = png_bytes()
     created = _grant_image(api, user, run, data)
     upload(created["upload"], data)
-    queue_url = local_stack.model.queues[MEDIA_QUEUE].url  # type: ignore[union-attr]
+    queue_url, notification = _take_notification(local_stack)
     sqs = sqs_client(local_stack)
-    notification = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"][0]
-    sqs.change_message_visibility(
-        QueueUrl=queue_url, ReceiptHandle=notification["ReceiptHandle"], VisibilityTimeout=0
-    )
+    sqs.send_message(QueueUrl=queue_url, MessageBody=notification["Body"])
     drain_media_queue(local_stack)
     first = _item(api, user, run, created["media"]["id"])
 
@@ -255,17 +238,8 @@ def test_second_upload_with_one_grant_is_undone_and_the_first_bytes_stay(
 def test_uploaded_audio_text_and_file_become_ready(
     api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun
 ) -> None:
-    import io
-    import wave
-
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(8_000)
-        writer.writeframes(b"\x00\x01" * 800)
     uploads = {
-        "audio": ("audio/wav", buffer.getvalue()),
+        "audio": ("audio/wav", wav_bytes()),
         "text": ("text/markdown", ("# Notes\n" + "word " * 20_000).encode()),
         "file": ("application/octet-stream", bytes(range(256)) * 10),
     }
@@ -330,10 +304,7 @@ def test_media_worker_reports_only_the_failing_record_of_a_batch(
     data = png_bytes()
     created = _grant_image(api, user, run, data)
     upload(created["upload"], data)
-    queue_url = local_stack.model.queues[MEDIA_QUEUE].url  # type: ignore[union-attr]
-    sqs = sqs_client(local_stack)
-    good = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"][0]
-    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=good["ReceiptHandle"])
+    _, good = _take_notification(local_stack)
 
     def record(message_id: str, body: str) -> dict[str, Any]:
         return {

@@ -14,14 +14,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import reset_cached_settings
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import SignedUpUser
 from tests.support.ingest import (
     SeededRun,
     drain_ingest_queue,
     ingest_source,
     purge_queue,
     queued_message_count,
-    seed_run,
     sqs_client,
 )
 from wavedb_core.errors import ValidationFailed
@@ -38,16 +37,6 @@ def empty_queue(local_stack: LocalStack) -> Iterator[None]:
     purge_queue(local_stack, ingest_source(local_stack)[0])
     yield
     purge_queue(local_stack, ingest_source(local_stack)[0])
-
-
-@pytest.fixture
-def user(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(user: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, user.id)
 
 
 def _post(api: TestClient, user: SignedUpUser, run_id: str, body: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ import pytest
 from psycopg.rows import dict_row
 from starlette.testclient import TestClient
 
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import SignedUpUser
 from tests.support.ingest import SeededRun, load_points, seed_run
 from wavedb_core.models.metrics import ResultIn
 from wavedb_core.principal import Principal
@@ -21,16 +21,6 @@ from wavedb_core.services import ingest, metric_reads
 from wavedb_core.services.summaries import run_summaries
 
 LOGGED_US = 1_795_428_930_000_000  # what load_points stamps the first point with
-
-
-@pytest.fixture
-def user(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(user: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, user.id)
 
 
 def _principal(user: SignedUpUser) -> Principal:

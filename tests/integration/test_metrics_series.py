@@ -17,16 +17,6 @@ from tests.support.ingest import SeededRun, load_points, seed_run
 Point = tuple[int, float]  # step, value (in the order they were logged)
 
 
-@pytest.fixture
-def user(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(user: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, user.id)
-
-
 def _series(length: int, *, seed: int) -> list[Point]:
     """A noisy curve with gaps, repeated steps, rare spikes and a few non-finite values."""
     rng = random.Random(seed)

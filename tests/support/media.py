@@ -34,6 +34,32 @@ def jpeg_bytes(width: int = 40, height: int = 30) -> bytes:
     return buffer.getvalue()
 
 
+def wav_bytes(frames: int = 800, rate: int = 8_000) -> bytes:
+    """A real WAV file: mono, 16-bit."""
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(b"\x00\x01" * frames)
+    return buffer.getvalue()
+
+
+def s3_client(stack: LocalStack) -> Any:
+    """An S3 client of the stack's AWS endpoint, to look into the media bucket."""
+    import boto3
+
+    return boto3.session.Session().client(
+        "s3",
+        region_name=stack.config.region,
+        endpoint_url=stack.aws_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def upload(
     grant: dict[str, Any], data: bytes, *, fields: dict[str, str] | None = None
 ) -> httpx.Response:

@@ -3,12 +3,9 @@ bytes of an upload are."""
 
 from __future__ import annotations
 
-import io
-import wave
-
 import pytest
 
-from tests.support.media import jpeg_bytes, png_bytes
+from tests.support.media import jpeg_bytes, png_bytes, wav_bytes
 from wavedb_core.models.media import HistogramIn, filename_problem
 from wavedb_core.services.histograms import HistogramProblem, build_histogram
 from wavedb_core.services.media_inspection import inspect
@@ -84,16 +81,11 @@ def test_inspect_truncated_png_header_has_no_size() -> None:
 
 
 def test_inspect_wav_audio_is_accepted_under_either_name() -> None:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(16_000)
-        writer.writeframes(b"\x00\x00" * 160)
+    audio = wav_bytes(frames=160, rate=16_000)
 
-    assert inspect("audio", "audio/wav", buffer.getvalue()).problem is None
-    assert inspect("audio", "audio/x-wav", buffer.getvalue()).problem is None
-    assert inspect("audio", "audio/mpeg", buffer.getvalue()).problem is not None
+    assert inspect("audio", "audio/wav", audio).problem is None
+    assert inspect("audio", "audio/x-wav", audio).problem is None
+    assert inspect("audio", "audio/mpeg", audio).problem is not None
 
 
 def test_inspect_files_and_text_are_taken_as_declared() -> None:
