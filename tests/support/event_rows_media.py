@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tests.support import event_rows_runs
-from tests.support.media import png_bytes, purge_media_queue
+from tests.support.media import png_bytes, purge_media_queue, s3_client
 from wavedb_local.stack import LocalStack
 
 RUN_ID = event_rows_runs.RUN_ID
@@ -97,16 +97,7 @@ def abandoned_image(database_url: str) -> None:
 def uploaded_object(stack: LocalStack) -> None:
     """The image's bytes in the stack's bucket, as the presigned POST leaves them. The
     bucket's own notification of this upload is dropped: the event file stands for it."""
-    import boto3
-
-    s3 = boto3.session.Session().client(
-        "s3",
-        region_name=stack.config.region,
-        endpoint_url=stack.aws_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    s3.upload_fileobj(
+    s3_client(stack).upload_fileobj(
         io.BytesIO(sample_png()),
         stack.environment["MEDIA_BUCKET"],
         OBJECT_KEY,

@@ -51,10 +51,15 @@ def sqs_client(stack: LocalStack) -> Any:
 
 
 def _new_sqs_client(stack: LocalStack) -> Any:
+    return stack_client(stack, "sqs")
+
+
+def stack_client(stack: LocalStack, service: str) -> Any:
+    """A new boto3 client of one service at the stack's AWS endpoint."""
     import boto3
 
     return boto3.session.Session().client(
-        "sqs",
+        service,
         region_name=stack.config.region,
         endpoint_url=stack.aws_endpoint,
         aws_access_key_id="testing",

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.ingest import drain_queue, purge_queue, queue_source
+from tests.support.ingest import drain_queue, purge_queue, queue_source, stack_client
 from wavedb_local.stack import LocalStack
 
 MEDIA_WORKER = "MediaWorkerFunction"
@@ -49,15 +49,7 @@ def wav_bytes(frames: int = 800, rate: int = 8_000) -> bytes:
 
 def s3_client(stack: LocalStack) -> Any:
     """An S3 client of the stack's AWS endpoint, to look into the media bucket."""
-    import boto3
-
-    return boto3.session.Session().client(
-        "s3",
-        region_name=stack.config.region,
-        endpoint_url=stack.aws_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return stack_client(stack, "s3")
 
 
 def upload(
