@@ -178,7 +178,7 @@ def check(build_dir: Path, requirements: Path) -> list[str]:
     if len(set(architectures.values())) > 1 or len(set(runtimes.values())) > 1:
         problems.append(f"functions disagree: architectures {architectures}, runtimes {runtimes}")
     arch = next(iter(architectures.values()), "x86_64")
-    runtime = str(next(iter(runtimes.values()), "python3.11"))
+    runtime = str(next(iter(runtimes.values()), "python3.12"))
     for name, res in layers.items():
         layer_arch = res.get("Metadata", {}).get("BuildArchitecture", "x86_64")
         if layer_arch != arch:

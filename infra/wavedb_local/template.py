@@ -170,7 +170,7 @@ class _StackReader:
         apis: dict[str, HttpApiSpec],
         buckets: dict[str, BucketSpec],
     ) -> FunctionSpec | None:
-        runtime = str(self.resolver.resolve(properties.get("Runtime", "python3.11")))
+        runtime = str(self.resolver.resolve(properties.get("Runtime", "python3")))
         code_uri = self.resolver.resolve(properties.get("CodeUri"))
         if properties.get("PackageType") == "Image" or not runtime.startswith("python"):
             logger.warning("%s: only Python zip functions run locally; skipped", logical_id)

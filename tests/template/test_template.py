@@ -9,9 +9,11 @@ the transform runs there through infra/deploy/sam_transform.py. The build test r
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -608,13 +610,81 @@ def runtime_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class LambdaPython:
+    """The interpreter that imports the built handlers, and the dependencies layer it uses."""
+
+    executable: str
+    dependencies_site: Path
+
+
+def _python_version(executable: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _interpreter_of_version(version: str) -> str | None:
+    """A Python of this version on this machine (on PATH, or one pyenv installed)."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += [
+        str(path) for path in Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}")
+    ]
+    return next((path for path in candidates if path and _python_version(path) == version), None)
+
+
+@pytest.fixture(scope="module")
+def lambda_python(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> LambdaPython:
+    """The runtime's Python with the built layers when this machine has one. Otherwise this
+    Python, with the same pins installed for it by the same Makefile target: the imports are
+    still checked against the layers and the runtime alone (the native modules' CPython and
+    glibc tags are checked by infra/deploy/check_build.py)."""
+    runtime = str(_function_setting(_built_template(build_dir), AUTHORIZER_FUNCTION, "Runtime"))
+    version = runtime.removeprefix("python")
+    built_site = _layer_site(build_dir, "DependenciesLayer")
+    interpreter = _interpreter_of_version(version)
+    if interpreter is not None:
+        return LambdaPython(interpreter, built_site)
+    artifacts = tmp_path_factory.mktemp("dependencies-layer")
+    local_version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    result = _run(
+        [
+            "make",
+            "-C",
+            str(ROOT / "infra" / "deploy"),
+            "build-DependenciesLayer",
+            f"ARTIFACTS_DIR={artifacts}",
+            f"LAMBDA_PYTHON_VERSION={local_version}",
+            f"LAYER_PYTHON={sys.executable}",
+            f"REQUIREMENTS={REQUIREMENTS}",
+        ],
+        timeout=600,
+    )
+    assert result.returncode == 0, _explain(result)
+    return LambdaPython(sys.executable, artifacts / "python")
+
+
 def test_sam_build_functions_import_with_only_their_layers_and_the_runtime(
-    build_dir: Path, runtime_site: Path
+    build_dir: Path, runtime_site: Path, lambda_python: LambdaPython
 ) -> None:
     template = _built_template(build_dir)
     layers = [
         build_dir / str(layer["Properties"]["ContentUri"]) / "python"
         for layer in _resources(template, "AWS::Serverless::LayerVersion").values()
+    ]
+    layers = [
+        lambda_python.dependencies_site
+        if layer == _layer_site(build_dir, "DependenciesLayer")
+        else layer
+        for layer in layers
     ]
     for name, function in _resources(template, "AWS::Serverless::Function").items():
         module, _, attribute = str(_function_setting(template, name, "Handler")).rpartition(".")
@@ -627,7 +697,7 @@ def test_sam_build_functions_import_with_only_their_layers_and_the_runtime(
         )
         # -I -S: no site-packages and no PYTHONPATH, only the paths Lambda would have.
         result = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", script],
+            [lambda_python.executable, "-I", "-S", "-c", script],
             capture_output=True,
             text=True,
             timeout=120,
