@@ -14,6 +14,11 @@ MAX_PAGE_SIZE = 500
 _MAX_CURSOR_LENGTH = 1024
 
 
+def malformed_cursor() -> BadRequest:
+    """The error for a cursor we did not make (or whose values are not what we put in)."""
+    return BadRequest("the cursor is malformed", code="invalid_cursor")
+
+
 def encode_cursor(position: dict[str, Any]) -> str:
     """A cursor for `position` (JSON-serialisable values only)."""
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
@@ -28,7 +33,7 @@ def decode_cursor(cursor: str, *, required_keys: frozenset[str] = frozenset()) -
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise BadRequest("the cursor is malformed", code="invalid_cursor") from error
+        raise malformed_cursor() from error
     if not isinstance(position, dict) or not required_keys <= position.keys():
-        raise BadRequest("the cursor is malformed", code="invalid_cursor")
+        raise malformed_cursor()
     return position

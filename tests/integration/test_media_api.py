@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from tests.support.accounts import SignedUpUser, sign_up
 from tests.support.ingest import SeededRun, add_member, seed_run
 from tests.support.media import drain_media_queue, png_bytes, s3_client, upload
+from wavedb_core.pagination import encode_cursor
 from wavedb_core.services.media_janitor import ABANDONED_REASON, sweep
 from wavedb_local.stack import LocalStack
 
@@ -223,12 +224,17 @@ def test_listing_filters_by_name_kind_status_and_step_range(
     assert names(name="nothing") == []
 
 
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "bm90IGpzb24",  # not JSON
+        encode_cursor({"n": "samples", "s": "seven", "i": "not-an-id"}),  # our keys, bad values
+    ],
+)
 def test_listing_with_a_forged_cursor_is_a_400(
-    api: TestClient, user: SignedUpUser, run: SeededRun
+    api: TestClient, user: SignedUpUser, run: SeededRun, cursor: str
 ) -> None:
-    answer = api.get(
-        f"/v1/runs/{run.id}/media", params={"cursor": "bm90IGpzb24"}, headers=user.bearer
-    )
+    answer = api.get(f"/v1/runs/{run.id}/media", params={"cursor": cursor}, headers=user.bearer)
 
     assert answer.status_code == 400
     assert answer.json()["code"] == "invalid_cursor"

@@ -211,9 +211,13 @@ def name_summaries(connection: Connection, run_id: UUID) -> list[NameSummaryRow]
         return cursor.fetchall()
 
 
-def delete_media(connection: Connection, media_id: UUID) -> MediaRow | None:
+def delete_media(connection: Connection, run_id: UUID, media_id: UUID) -> MediaRow | None:
+    """Delete the run's item; None when the run has no such item."""
     with connection.cursor(row_factory=class_row(MediaRow)) as cursor:
-        cursor.execute(f"DELETE FROM media WHERE id = %s RETURNING {_COLUMNS}", (media_id,))
+        cursor.execute(
+            f"DELETE FROM media WHERE id = %s AND run_id = %s RETURNING {_COLUMNS}",
+            (media_id, run_id),
+        )
         return cursor.fetchone()
 
 

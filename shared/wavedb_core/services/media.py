@@ -35,7 +35,7 @@ from wavedb_core.models.media import (
     filename_problem,
 )
 from wavedb_core.models.metrics import PointOrder, name_problem
-from wavedb_core.pagination import decode_cursor, encode_cursor
+from wavedb_core.pagination import decode_cursor, encode_cursor, malformed_cursor
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import media as repository
 from wavedb_core.repositories.media import MediaFilter, MediaRow, NewMedia
@@ -338,7 +338,7 @@ def list_media(
         try:
             after = (str(position["n"]), int(position["s"]), UUID(str(position["i"])))
         except (TypeError, ValueError) as error:
-            raise ValidationFailed("the cursor is malformed", code="invalid_cursor") from error
+            raise malformed_cursor() from error
     with transaction() as connection:
         require_run(connection, principal, run_id, READ)
         rows = repository.list_media(connection, run_id, where, after=after, limit=limit + 1)
@@ -362,10 +362,10 @@ def delete_media(principal: Principal, run_id: UUID, media_id: UUID) -> None:
     """Delete an item and its object (member or above)."""
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
-        row = repository.find_media(connection, media_id, lock=True)
-        if row is None or row.run_id != run_id:
+        # The trigger on `media` remembers the object for the janitor.
+        row = repository.delete_media(connection, run_id, media_id)
+        if row is None:
             raise NotFound(_MEDIA_NOT_FOUND, code="media_not_found")
-        repository.delete_media(connection, media_id)  # the trigger remembers the object
     if row.object_key is not None:
         purge_objects([row.object_key])
     logger.info("media deleted", extra={"run_id": str(run_id), "media_id": str(media_id)})
@@ -441,7 +441,7 @@ def store_upload(
         version = storage.put(key, data, content_type=declared)
     except Exception as error:
         with transaction() as connection:
-            repository.delete_media(connection, media_id)
+            repository.delete_media(connection, run_id, media_id)
         logger.exception("storing an upload failed", extra={"run_id": str(run_id)})
         raise ServiceUnavailable(
             "media storage is unavailable; try again", code="media_unavailable"

@@ -25,7 +25,7 @@ from wavedb_core.models.metrics import (
     SeriesPoint,
 )
 from wavedb_core.models.numbers import format_metric_value
-from wavedb_core.pagination import decode_cursor, encode_cursor
+from wavedb_core.pagination import decode_cursor, encode_cursor, malformed_cursor
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import metric_points, rollups, run_metrics, run_results
 from wavedb_core.repositories.rollups import BucketRow
@@ -106,7 +106,7 @@ def raw_series(
     if cursor is not None:
         position = decode_cursor(cursor, required_keys=frozenset({"after_step"}))
         if not isinstance(position["after_step"], int):
-            raise ValidationFailed("the cursor is malformed", code="invalid_cursor")
+            raise malformed_cursor()
         after_step = position["after_step"]
     if after_step is None:
         after_step = -1 if step_min is None else step_min - 1

@@ -30,7 +30,7 @@ from wavedb_core.models.runs import (
     check_config,
     check_tags,
 )
-from wavedb_core.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from wavedb_core.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor, malformed_cursor
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import runs as repository
 from wavedb_core.services import summaries
@@ -303,7 +303,7 @@ def _position(cursor: str, sort: str) -> tuple[object, UUID]:
     if position["sort"] != sort:
         raise BadRequest("the cursor belongs to another sort order", code="invalid_cursor")
     if not isinstance(value, str) or not isinstance(position["id"], str):
-        raise BadRequest("the cursor is malformed", code="invalid_cursor")
+        raise malformed_cursor()
     try:
         run_id = UUID(position["id"])
         if sort.lstrip("-") in ("created_at", "updated_at"):
@@ -312,7 +312,7 @@ def _position(cursor: str, sort: str) -> tuple[object, UUID]:
                 raise ValueError(value)
             return moment, run_id
     except ValueError as error:
-        raise BadRequest("the cursor is malformed", code="invalid_cursor") from error
+        raise malformed_cursor() from error
     return value, run_id
 
 
