@@ -5,31 +5,17 @@ Each message is written in its own transaction; a message that fails is reported
 dead-letter queue. On its last allowed delivery a failing part marks its batch failed.
 """
 
-import warnings
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.queue import BatchPart, MalformedMessage, decode_part
 from wavedb_core.services.ingest_writer import mark_batch_failed, write_part
 from wavedb_core.settings import get_settings
-
-# A batch of duplicates records no business metric; Powertools would warn each time.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+from wavedb_core.sqs_worker import sqs_batch_handler
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
-# Every failing record is reported, even when the whole batch fails: never raise.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -81,11 +67,4 @@ def record_handler(record: SQSRecord) -> None:
         )
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = sqs_batch_handler(record_handler)

@@ -6,28 +6,17 @@ by SQS, then moved to the dead-letter queue; the others are not held back.
 """
 
 import json
-import warnings
-from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.services.media_intake import receive_object
-
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+from wavedb_core.sqs_worker import sqs_batch_handler
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _created_keys(body: str) -> list[str]:
@@ -51,11 +40,4 @@ def record_handler(record: SQSRecord) -> None:
             metrics.add_metric(name=f"MediaUploads_{outcome}", unit=MetricUnit.Count, value=1)
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = sqs_batch_handler(record_handler)
