@@ -66,22 +66,31 @@ def _page(page: RunPage) -> RunPageOut:
     return RunPageOut(items=_with_summaries(page.items), next_cursor=page.next_cursor)
 
 
-@router.post("/v1/projects/{project_id}/runs", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/projects/{project_id}/runs",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "A run with this client-chosen `id` already existed."}},
+)
 def create_run(
-    principal: AuthenticatedPrincipal, project_id: UUID, body: RunCreateRequest
+    principal: AuthenticatedPrincipal,
+    project_id: UUID,
+    body: RunCreateRequest,
+    response: Response,
 ) -> RunOut:
-    return _out(
-        runs.create_run(
-            principal,
-            project_id,
-            name=body.name,
-            description=body.description,
-            config=body.config,
-            tags=body.tags,
-            notes=body.notes,
-            status=body.status,
-        )
+    view, created = runs.create_run_once(
+        principal,
+        project_id,
+        run_id=body.id,
+        name=body.name,
+        description=body.description,
+        config=body.config,
+        tags=body.tags,
+        notes=body.notes,
+        status=body.status,
     )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _out(view)
 
 
 @dataclass

@@ -784,3 +784,47 @@ def test_batch_get_with_bad_body_is_422(
 
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_create_run_with_a_client_id_is_safe_to_retry(
+    api: Any, owner: SignedUpUser, project: tuple[str, str]
+) -> None:
+    project_id = project[1]
+    run_id = str(uuid.uuid4())
+    body = {"id": run_id, "name": "retried", "config": {"lr": 0.1}}
+    first = api.post(f"/v1/projects/{project_id}/runs", json=body, headers=owner.bearer)
+    assert first.status_code == 201, first.text
+    assert first.json()["id"] == run_id
+    # A retry (even with other fields) answers the run created the first time, unchanged.
+    again = api.post(
+        f"/v1/projects/{project_id}/runs",
+        json={**body, "name": "renamed", "config": {"lr": 0.2}},
+        headers=owner.bearer,
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["name"] == "retried"
+    assert again.json()["config"] == {"lr": 0.1}
+    listed = api.get(f"/v1/projects/{project_id}/runs", headers=owner.bearer).json()["items"]
+    assert [run["id"] for run in listed] == [run_id]
+
+
+def test_create_run_with_an_id_used_in_another_project_is_a_conflict(
+    api: Any, owner: SignedUpUser, project: tuple[str, str], clean_database: str
+) -> None:
+    workspace_id, project_id = project
+    other = add_project(clean_database, workspace_id, name="other")
+    run_id = str(uuid.uuid4())
+    created = api.post(
+        f"/v1/projects/{project_id}/runs", json={"id": run_id}, headers=owner.bearer
+    )
+    assert created.status_code == 201
+    clash = api.post(f"/v1/projects/{other}/runs", json={"id": run_id}, headers=owner.bearer)
+    assert clash.status_code == 409
+    assert clash.json()["code"] == "run_id_conflict"
+    stranger = sign_up(api)
+    _, stranger_project = make_project(clean_database, stranger.id)
+    hidden = api.post(
+        f"/v1/projects/{stranger_project}/runs", json={"id": run_id}, headers=stranger.bearer
+    )
+    assert hidden.status_code == 409
+    assert api.get(f"/v1/runs/{run_id}", headers=stranger.bearer).status_code == 404

@@ -107,6 +107,12 @@ class _RunFields(RequestModel):
 
 
 class RunCreateRequest(_RunFields):
+    id: UUID | None = Field(
+        default=None,
+        description="A client-chosen run id, which makes creating the run safe to retry: the"
+        " same id in the same project answers the existing run (200) unchanged; an id used"
+        " elsewhere is a 409.",
+    )
     name: RunName | None = Field(
         default=None, description="A readable name is generated when none is given."
     )

@@ -76,15 +76,18 @@ def insert_run(
     notes: str,
     status: str,
     created_by: UUID,
-) -> RunRow:
+    run_id: UUID | None = None,
+) -> RunRow | None:
+    """The new run; None when `run_id` is already taken."""
     with connection.cursor(row_factory=class_row(RunRow)) as cursor:
         cursor.execute(
-            "INSERT INTO runs (project_id, workspace_id, name, description, config, tags, notes,"
-            " status, created_by, started_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            "INSERT INTO runs (id, project_id, workspace_id, name, description, config, tags,"
+            " notes, status, created_by, started_at)"
+            " VALUES (COALESCE(%s, gen_random_uuid()), %s, %s, %s, %s, %s, %s, %s, %s, %s,"
             " CASE WHEN %s = 'running' THEN now() END)"
-            f" RETURNING {_COLUMNS}",
+            f" ON CONFLICT (id) DO NOTHING RETURNING {_COLUMNS}",
             (
+                run_id,
                 project_id,
                 workspace_id,
                 name,
@@ -97,9 +100,7 @@ def insert_run(
                 status,
             ),
         )
-        row = cursor.fetchone()
-    assert row is not None
-    return row
+        return cursor.fetchone()
 
 
 def find_run(connection: Connection, run_id: UUID) -> RunRow | None:

@@ -159,6 +159,33 @@ def create_run(
     status: str = "running",
 ) -> RunView:
     """A new run in the project (member or above); `running` runs start now."""
+    view, _ = create_run_once(
+        principal,
+        project_id,
+        name=name,
+        description=description,
+        config=config,
+        tags=tags,
+        notes=notes,
+        status=status,
+    )
+    return view
+
+
+def create_run_once(
+    principal: Principal,
+    project_id: UUID,
+    *,
+    run_id: UUID | None = None,
+    name: str | None = None,
+    description: str = "",
+    config: dict[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str = "",
+    status: str = "running",
+) -> tuple[RunView, bool]:
+    """The run, and whether it is new. With a client-chosen `run_id`, a retry answers the
+    run created the first time (unchanged); an id taken outside the project is a Conflict."""
     checked_name = _name(name) or generated_run_name()
     checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
@@ -167,6 +194,7 @@ def create_run(
         project = require_project(connection, principal, project_id, WRITE)
         row = repository.insert_run(
             connection,
+            run_id=run_id,
             project_id=project.project_id,
             workspace_id=project.workspace_id,
             name=checked_name,
@@ -177,8 +205,13 @@ def create_run(
             status=checked_status or "running",
             created_by=principal.user_id,
         )
+        if row is None:
+            existing = repository.find_run(connection, run_id) if run_id else None
+            if existing is None or existing.project_id != project.project_id:
+                raise Conflict("this run id is already used by another run", code="run_id_conflict")
+            return _view(existing), False
     logger.info("run created", extra={"run_id": str(row.id), "project_id": str(project_id)})
-    return _view(row)
+    return _view(row), True
 
 
 def get_run(principal: Principal, run_id: UUID) -> RunView:
