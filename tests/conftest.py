@@ -73,6 +73,24 @@ def local_stack(
 
 
 @pytest.fixture(scope="session")
+def served_stack(
+    local_stack: LocalStack,
+    database_url: str,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalStack]:
+    """`make run` on a free loopback port: HTTP API, authorizer, handlers, SQS workers."""
+    stack = LocalStack(
+        stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
+    )
+    stack.start(serve_http=True, event_sources=True)
+    reset_cached_settings()
+    yield stack
+    stack.stop()
+    reset_cached_settings()
+
+
+@pytest.fixture(scope="session")
 def server_environment(local_stack: LocalStack) -> dict[str, str]:
     """The environment every function sees (as the local stack sets it)."""
     return dict(local_stack.environment)

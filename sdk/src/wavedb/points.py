@@ -1,0 +1,71 @@
+"""Logged values: checked in the training thread (cheaply), encoded in the background."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_NAME_LENGTH = 256
+MAX_STEP = 2**53
+MAX_BATCH_POINTS = 10_000
+# Under the API's 1 MiB body limit, with room for the batch id.
+MAX_BATCH_BYTES = 900_000
+
+_NAME_RE = re.compile(r"^[\w\-./: ]+$")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def name_problem(name: object) -> str | None:
+    """Why the API would refuse this metric name, or None."""
+    if not isinstance(name, str) or not name:
+        return "a metric name must be a non-empty string"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a metric name has at most {MAX_NAME_LENGTH} characters"
+    if not _NAME_RE.match(name):
+        return "a metric name may hold only letters, digits, spaces and _ - . / :"
+    return None
+
+
+def as_number(value: Any) -> float | int | None:
+    """A loggable number from a Python, NumPy, PyTorch, JAX... scalar; None if it is none."""
+    if isinstance(value, bool | str | bytes):
+        return None
+    try:
+        number = float(value)  # 0-d arrays and one-element tensors convert too
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    return number
+
+
+def _timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def encode_points(entries: list[tuple[int, float, dict[str, float | int]]]) -> list[bytes]:
+    """Logged entries (step, time, values) as JSON-encoded point arrays, each within the API's
+    per-batch limits."""
+    batches: list[bytes] = []
+    points: list[dict[str, Any]] = []
+    size = 0
+    for step, moment, values in entries:
+        stamp = _timestamp(moment)
+        for name, value in values.items():
+            if value != value:  # NaN
+                value = "NaN"  # type: ignore[assignment]
+            elif value in _NON_FINITE:
+                value = _NON_FINITE[value]  # type: ignore[assignment]
+            points.append({"name": name, "value": value, "step": step, "timestamp": stamp})
+            size += len(name) + 80
+            if len(points) >= MAX_BATCH_POINTS or size >= MAX_BATCH_BYTES:
+                batches.append(json.dumps(points, separators=(",", ":")).encode())
+                points, size = [], 0
+    if points:
+        batches.append(json.dumps(points, separators=(",", ":")).encode())
+    return batches
+
+
+def point_count(encoded: bytes) -> int:
+    return encoded.count(b'"step":')

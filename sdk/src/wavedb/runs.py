@@ -1,0 +1,361 @@
+"""A run as training code sees it: `log` checks and enqueues, everything else happens in
+the background (see sender.py)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from wavedb.media import (
+    MediaPayload,
+    audio_payload,
+    histogram_payload,
+    image_payload,
+    text_payload,
+)
+from wavedb.operations import Operation
+from wavedb.points import MAX_STEP, as_number, name_problem
+from wavedb.sender import Sender
+from wavedb.settings import Settings
+from wavedb.system_metrics import SystemMetrics
+
+logger = logging.getLogger("wavedb")
+
+FINAL_STATUSES = ("finished", "failed", "canceled")
+PROGRESS_INTERVAL_SECONDS = 2.0
+
+
+class RunConfig(dict[str, Any]):
+    """The run's config; changes are sent to the API in the background."""
+
+    def __init__(self, run: Run, initial: dict[str, Any]) -> None:
+        super().__init__(initial)
+        self._run = run
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        changes = dict(*args, **kwargs)
+        checked = json_safe(changes)
+        super().update(checked)
+        self._run._send_update(config=dict(self))
+
+
+class Summary(dict[str, float]):
+    """The run's results (final or best figures); numbers only, sent in the background."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__()
+        self._run = run
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        accepted: dict[str, float] = {}
+        for name, value in dict(*args, **kwargs).items():
+            problem = name_problem(name)
+            number = as_number(value)
+            if problem is not None or number is None:
+                self._run._warn_once(
+                    f"summary:{name}",
+                    f"wavedb: summary[{name!r}] is left out: "
+                    + (problem or "results must be numbers"),
+                )
+                continue
+            accepted[name] = float(number)
+        super().update(accepted)
+        if accepted:
+            self._run._sender.set_results(accepted)
+
+
+def json_safe(value: Any) -> Any:
+    """A config value as JSON the API takes: finite numbers, str keys; others as text."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(item) for item in value]
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return (
+            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        )
+    number = as_number(value) if hasattr(value, "item") else None
+    if number is not None:
+        return json_safe(number)
+    if hasattr(value, "__dict__") and not callable(value):
+        return json_safe(vars(value))
+    return str(value)
+
+
+class Run:
+    """Use `wavedb.init(...)` to get one."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        project: str,
+        project_id: str | None,
+        config: dict[str, Any],
+        tags: list[str],
+        settings: Settings,
+        sender: Sender,
+        start_step: int,
+        mode: str,
+    ) -> None:
+        self.id = run_id
+        self.name = name
+        self.project = project
+        self.project_id = project_id
+        self.tags = list(tags)
+        self.mode = mode
+        self.config = RunConfig(self, config)
+        self.summary = Summary(self)
+        self._settings = settings
+        self._sender = sender
+        self._step = start_step
+        self._known_names: set[str] = set()
+        self._warned: set[str] = set()
+        self._queue_limit = settings.max_buffered_points
+        self._wake_at = max(1, settings.batch_points // 4)
+        self._finished = False
+        self._system: SystemMetrics | None = None
+        self._system_step = 0
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def url(self) -> str:
+        """The run's page on the dashboard."""
+        return f"{self._settings.dashboard_url}/#/runs/{self.id}"
+
+    @property
+    def dir(self) -> Path:
+        """Where this run keeps what it could not send yet (offline runs: everything)."""
+        return self._sender.outbox.run_dir
+
+    @property
+    def step(self) -> int:
+        """The step the next `log` without `step=` uses."""
+        return self._step
+
+    def __repr__(self) -> str:
+        return f"<wavedb.Run {self.name!r} id={self.id} mode={self.mode}>"
+
+    # ------------------------------------------------------------------ metrics
+    def log(self, data: dict[str, Any], step: int | None = None) -> None:
+        """Record values at a step (default: the step after the last one). Returns at once:
+        the values are sent in the background. Bad names or values are left out with a
+        warning; nothing here raises for a server or network problem."""
+        if self._finished:
+            self._warn_once("finished", "wavedb: log() after finish() is ignored")
+            return
+        if step is None:
+            step = self._step
+        elif type(step) is not int or not 0 <= step <= MAX_STEP:
+            checked = _step(step)
+            if checked is None:
+                self._warn_once(
+                    f"step:{step!r}", f"wavedb: step={step!r} is not a step; not logged"
+                )
+                return
+            step = checked
+        self._step = step + 1
+        values: dict[str, float | int] = {}
+        known = self._known_names
+        try:
+            items = data.items()
+        except AttributeError:
+            self._warn_once("data", "wavedb: log() takes a dict of name: number")
+            return
+        for name, value in items:
+            if name not in known:
+                problem = name_problem(name)
+                if problem is not None:
+                    self._warn_once(f"name:{name!r}", f"wavedb: {name!r} is not logged: {problem}")
+                    continue
+                known.add(name)
+            kind = type(value)
+            if kind is not float and kind is not int:
+                value = as_number(value)
+                if value is None:
+                    self._warn_once(
+                        f"value:{name}",
+                        f"wavedb: {name!r} is not a number; use log_image, log_text, log_audio"
+                        " or log_histogram for media",
+                    )
+                    continue
+            values[name] = value
+        if not values:
+            return
+        entries = self._sender.entries
+        entries.append((step, time.time(), values))
+        queued = len(entries)
+        if queued >= self._wake_at:
+            self._sender.wake.set()
+            if queued >= self._queue_limit:
+                self._sender.wait_for_space(self._queue_limit // 2)
+
+    def _log_system(self, values: dict[str, float]) -> None:
+        if not self._finished:
+            self._sender.entries.append((self._system_step, time.time(), dict(values)))
+            self._system_step += 1
+
+    # ------------------------------------------------------------------ media
+    def log_image(
+        self, name: str, image: Any, step: int | None = None, caption: str | None = None
+    ) -> None:
+        """An image from a path, bytes, a PIL image or an array (HxW, HxWxC or CxHxW)."""
+        self._log_media(name, step, lambda at: image_payload(name, at, image, caption))
+
+    def log_audio(
+        self,
+        name: str,
+        audio: Any,
+        step: int | None = None,
+        sample_rate: int | None = None,
+        caption: str | None = None,
+    ) -> None:
+        """Audio from a path or bytes, or samples (with `sample_rate`), written as WAV."""
+        self._log_media(name, step, lambda at: audio_payload(name, at, audio, sample_rate, caption))
+
+    def log_text(
+        self, name: str, text: str, step: int | None = None, caption: str | None = None
+    ) -> None:
+        self._log_media(name, step, lambda at: text_payload(name, at, text, caption))
+
+    def log_histogram(
+        self,
+        name: str,
+        values: Any,
+        step: int | None = None,
+        bins: int = 64,
+        caption: str | None = None,
+    ) -> None:
+        """A histogram of values (any shape), or `(counts, bin_edges)` from np.histogram."""
+        self._log_media(name, step, lambda at: histogram_payload(name, at, values, bins, caption))
+
+    def _log_media(self, name: str, step: int | None, build: Any) -> None:
+        if self._finished:
+            self._warn_once("finished", "wavedb: logging after finish() is ignored")
+            return
+        problem = name_problem(name)
+        at = max(self._step - 1, 0) if step is None else _step(step)
+        if problem is not None or at is None:
+            self._warn_once(
+                f"media:{name!r}", f"wavedb: media {name!r} is not logged: {problem or 'bad step'}"
+            )
+            return
+        try:
+            payload: MediaPayload = build(at)
+        except (OSError, ValueError, TypeError) as error:
+            logger.warning("wavedb: media %r is not logged: %s", name, error)
+            return
+        body = dict(payload.body, media_id=str(uuid.uuid4()))
+        self._sender.submit(Operation("media", self.id, body, data=payload.data))
+
+    # ------------------------------------------------------------------ run fields
+    def _send_update(self, **fields: Any) -> None:
+        if not self._finished:
+            self._sender.submit(Operation("update", self.id, fields))
+
+    def set_tags(self, tags: list[str]) -> None:
+        self.tags = list(tags)
+        self._send_update(tags=self.tags)
+
+    def set_notes(self, notes: str) -> None:
+        self._send_update(notes=notes)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start_system_metrics(self) -> None:
+        self._system = SystemMetrics(self._log_system, self._settings.system_metrics_interval)
+        self._system.start()
+
+    def finish(self, status: str = "finished", timeout: float | None = None) -> None:
+        """End the run: send what is left (with a progress line while it takes), then the
+        status. What cannot be sent in `timeout` seconds stays on disk for `wavedb sync`."""
+        if self._finished:
+            return
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(FINAL_STATUSES)}")
+        self._finished = True
+        if self._system is not None:
+            self._system.stop()
+        sender = self._sender
+        sender.close(status, self._settings.finish_timeout if timeout is None else timeout)
+        started = time.monotonic()
+        last_report = started
+        while sender.is_alive():
+            sender.join(0.1)
+            now = time.monotonic()
+            if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
+                last_report = now
+                _progress(f"wavedb: sending {sender.points_waiting():,} points ...")
+        state = sender.state()
+        if self.mode == "offline":
+            _progress(
+                f"wavedb: offline run {self.name!r} saved in {self.dir};"
+                f" upload it with `wavedb sync {self.dir}`"
+            )
+        elif not sender.outbox.is_empty():
+            logger.warning(
+                "wavedb: %s points (and the final status) could not be sent; they are kept in"
+                " %s: run `wavedb sync %s` when the API is reachable",
+                f"{sender.points_waiting() + state['spooled_points']:,}",
+                self.dir,
+                self.dir,
+            )
+        _forget(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.finish(status_for(exc_type))
+
+    def _warn_once(self, topic: str, message: str) -> None:
+        if topic not in self._warned:
+            self._warned.add(topic)
+            logger.warning("%s", message)
+
+
+def status_for(exc_type: type[BaseException] | None) -> str:
+    """The final status of a run whose code ended with this exception (None: none)."""
+    if exc_type is None:
+        return "finished"
+    if issubclass(exc_type, KeyboardInterrupt):
+        return "canceled"
+    return "failed"
+
+
+def _step(step: Any) -> int | None:
+    try:
+        number = int(step)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if number != step or isinstance(step, bool) or not 0 <= number <= MAX_STEP:
+        return None
+    return number
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _forget(run: Run) -> None:
+    from wavedb import session
+
+    session.forget(run)

@@ -1,0 +1,348 @@
+"""The background thread that sends what training code logs: it batches logged values by
+size and time, sends operations in order with retries (exponential backoff with jitter,
+`Retry-After` honoured), spools to the run's outbox on disk while the API is unreachable
+and sends the spooled operations first once it is back, and keeps the run's heartbeat."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import secrets
+import threading
+import time
+from collections import deque
+from enum import Enum
+from typing import Any
+
+from wavedb.api import ApiClient
+from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.operations import Operation, perform
+from wavedb.outbox import Outbox
+from wavedb.points import encode_points, point_count
+from wavedb.settings import Settings
+
+logger = logging.getLogger("wavedb")
+
+# Operations kept in memory while the API answers slowly; beyond, they go to disk.
+MAX_OPERATIONS_IN_MEMORY = 16
+FIRST_RETRY_SECONDS = 0.5
+WARNING_INTERVAL_SECONDS = 30.0
+
+Entry = tuple[int, float, dict[str, float | int]]
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    DROPPED = "dropped"
+    RETRY = "retry"
+
+
+class Sender(threading.Thread):
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        client: ApiClient | None,
+        outbox: Outbox,
+        settings: Settings,
+        run_exists: bool,
+    ) -> None:
+        super().__init__(name="wavedb-sender", daemon=True)
+        self.run_id = run_id
+        self.entries: deque[Entry] = deque()
+        self.wake = threading.Event()
+        self._client = client
+        self._outbox = outbox
+        self._settings = settings
+        self._operations: deque[Operation] = deque()
+        self._results: dict[str, float] = {}
+        self._results_lock = threading.Lock()
+        self._space = threading.Condition()
+        self._session = secrets.token_hex(4)
+        self._batch_numbers = itertools.count()
+        self._run_exists = run_exists
+        self._failures = 0
+        self._next_attempt = 0.0
+        self._unreachable = False
+        self._blocked: str | None = None
+        self._last_heartbeat = -float("inf")
+        self._final_status: str | None = None
+        self._deadline: float | None = None
+        self._last_warning: dict[str, float] = {}
+        self.sent_points = 0
+        self.spooled_points = 0
+        self.dropped_points = 0
+        self.rejected: list[str] = []
+
+    # ------------------------------------------------------------------ training thread
+    def submit(self, operation: Operation) -> None:
+        self._operations.append(operation)
+        self.wake.set()
+
+    def set_results(self, results: dict[str, float]) -> None:
+        with self._results_lock:
+            self._results.update(results)
+        self.wake.set()
+
+    def wait_for_space(self, limit: int) -> None:
+        """Back-pressure, the last resort when logging outruns even the disk: wait until the
+        queue of logged values is under `limit`."""
+        self.wake.set()
+        with self._space:
+            while len(self.entries) >= limit and self.is_alive():
+                self._space.wait(0.05)
+
+    def close(self, status: str, timeout: float) -> None:
+        """Send everything and then the final status; what is not sent by the deadline
+        stays in the outbox."""
+        self._final_status = status
+        self._deadline = time.monotonic() + timeout
+        self._next_attempt = 0.0  # one more attempt now, whatever the backoff said
+        self.wake.set()
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox
+
+    def points_waiting(self) -> int:
+        waiting = sum(len(values) for _, _, values in list(self.entries))
+        return waiting + sum(operation.point_count for operation in list(self._operations))
+
+    # ------------------------------------------------------------------ the thread
+    def run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # never let the thread die with data in memory
+            logger.exception("wavedb: the sender failed; keeping what is left on disk")
+            self._collect()
+            self._spill()
+        finally:
+            if self._client is not None:
+                self._client.close()
+
+    def _loop(self) -> None:
+        offline = self._client is None
+        while True:
+            self.wake.wait(self._wait_seconds())
+            self.wake.clear()
+            self._collect()
+            if offline:
+                self._spill()
+            else:
+                self._deliver()
+                self._heartbeat()
+            if self._deadline is None:
+                continue
+            if not self._operations and not self.entries and (offline or self._outbox.is_empty()):
+                return
+            if time.monotonic() >= self._deadline or self._unreachable or self._blocked:
+                # Don't sit out an outage at exit: what is left is on disk for `wavedb sync`.
+                self._collect()
+                self._spill()
+                return
+
+    def _wait_seconds(self) -> float:
+        if self._deadline is not None:
+            return 0.05
+        if self._next_attempt and (self._operations or not self._outbox.is_empty()):
+            return max(
+                0.01, min(self._settings.flush_interval, self._next_attempt - time.monotonic())
+            )
+        return self._settings.flush_interval
+
+    # ------------------------------------------------------------------ batching
+    def _collect(self) -> None:
+        entries: list[Entry] = []
+        pop = self.entries.popleft
+        try:
+            while True:
+                entries.append(pop())
+        except IndexError:
+            pass
+        if entries:
+            with self._space:
+                self._space.notify_all()
+            for encoded in encode_points(entries):
+                number = next(self._batch_numbers)
+                self._operations.append(
+                    Operation(
+                        "batch",
+                        self.run_id,
+                        {"batch_id": f"py-{self._session}-{number:08d}"},
+                        points=encoded,
+                        point_count=point_count(encoded),
+                    )
+                )
+        with self._results_lock:
+            results, self._results = self._results, {}
+        if results:
+            self._operations.append(Operation("results", self.run_id, {"results": results}))
+        if self._deadline is not None and self._final_status is not None:
+            status, self._final_status = self._final_status, None
+            self._operations.append(Operation("finish", self.run_id, {"status": status}))
+
+    # ------------------------------------------------------------------ delivery
+    def _deliver(self) -> None:
+        if time.monotonic() < self._next_attempt:
+            if (
+                self._unreachable
+                or self._blocked
+                or len(self._operations) > MAX_OPERATIONS_IN_MEMORY
+            ):
+                self._spill()
+            return
+        for path in self._outbox.files():
+            outcome = self._attempt(self._outbox.load(path))
+            if outcome is Outcome.RETRY:
+                self._spill()  # keep the order: newer operations queue behind the spooled
+                return
+            self._outbox.remove(path)
+        while self._operations:
+            outcome = self._attempt(self._operations[0])
+            if outcome is Outcome.RETRY:
+                if self._unreachable or self._blocked:
+                    self._spill()
+                return
+            self._operations.popleft()
+
+    def _attempt(self, operation: Operation) -> Outcome:
+        assert self._client is not None
+        try:
+            perform(self._client, operation)
+        except ApiUnreachable as error:
+            self._retry_later(operation, unreachable=True, reason=str(error))
+            return Outcome.RETRY
+        except ConfigError as error:
+            self._block(str(error))
+            return Outcome.RETRY
+        except ApiError as error:
+            if error.is_retryable:
+                self._retry_later(
+                    operation,
+                    unreachable=error.status >= 500,
+                    reason=error.message,
+                    retry_after=error.retry_after,
+                )
+                return Outcome.RETRY
+            if error.status in (401, 403, 404, 409):
+                self._block(f"{operation.describe()}: {error}")
+                return Outcome.RETRY
+            path = self._outbox.reject(operation, str(error))
+            self.rejected.append(str(error))
+            logger.error(
+                "wavedb: the API refused %s (%s); it is kept in %s",
+                operation.describe(),
+                error,
+                path,
+            )
+            return Outcome.DROPPED
+        self._succeeded(operation)
+        return Outcome.SENT
+
+    def _succeeded(self, operation: Operation) -> None:
+        if self._unreachable or self._blocked:
+            logger.warning("wavedb: the API takes this run's data again; sending what was kept")
+        self._unreachable = False
+        self._blocked = None
+        self._failures = 0
+        self._next_attempt = 0.0
+        if operation.kind == "create_run":
+            self._run_exists = True
+        self.sent_points += operation.point_count
+
+    def _retry_later(
+        self,
+        operation: Operation,
+        *,
+        unreachable: bool,
+        reason: str,
+        retry_after: float | None = None,
+    ) -> None:
+        self._failures += 1
+        ceiling = self._settings.retry_max_interval
+        delay = min(ceiling, FIRST_RETRY_SECONDS * 2 ** (self._failures - 1))
+        delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+        if retry_after is not None:
+            delay = retry_after
+        self._next_attempt = time.monotonic() + delay
+        if unreachable and not self._unreachable:
+            self._unreachable = True
+            logger.warning(
+                "wavedb: the API is unreachable (%s); keeping logged data in %s and retrying",
+                reason,
+                self._outbox.directory,
+            )
+        elif not unreachable:
+            self._warn(
+                "slow",
+                f"wavedb: {operation.describe()} will be retried in {delay:.1f} s ({reason})",
+            )
+
+    def _block(self, reason: str) -> None:
+        """The API refuses the key or the run: keep everything on disk and ask again now and
+        then (an authorizer that could not reach its database also answers 403)."""
+        if self._blocked is None:
+            logger.error(
+                "wavedb: the API refuses this run's data (%s). Nothing is lost: it is kept in %s"
+                " and offered again every %.0f s; once the problem is fixed, `wavedb sync %s`"
+                " sends it too",
+                reason,
+                self._outbox.run_dir,
+                self._blocked_retry_seconds,
+                self._outbox.run_dir,
+            )
+        self._blocked = reason
+        self._next_attempt = time.monotonic() + self._blocked_retry_seconds
+
+    @property
+    def _blocked_retry_seconds(self) -> float:
+        return 2 * self._settings.retry_max_interval
+
+    def _spill(self) -> None:
+        while self._operations:
+            operation = self._operations.popleft()
+            if self._outbox.append(operation):
+                self.spooled_points += operation.point_count
+            else:
+                self.dropped_points += operation.point_count
+                self._warn(
+                    "full",
+                    f"wavedb: the outbox in {self._outbox.directory} is full"
+                    f" ({self._settings.spool_max_bytes} bytes, WAVEDB_SPOOL_MAX_BYTES);"
+                    f" {self.dropped_points} points were dropped so far",
+                )
+
+    def _heartbeat(self) -> None:
+        now = time.monotonic()
+        if (
+            not self._run_exists
+            or self._unreachable
+            or self._blocked is not None
+            or now - self._last_heartbeat < self._settings.heartbeat_interval
+        ):
+            return
+        self._last_heartbeat = now
+        assert self._client is not None
+        try:
+            self._client.heartbeat(self.run_id)
+        except (ApiError, ApiUnreachable) as error:
+            logger.debug("wavedb: heartbeat failed: %s", error)
+
+    def _warn(self, topic: str, message: str) -> None:
+        now = time.monotonic()
+        if (
+            now - self._last_warning.get(topic, -WARNING_INTERVAL_SECONDS)
+            >= WARNING_INTERVAL_SECONDS
+        ):
+            self._last_warning[topic] = now
+            logger.warning("%s", message)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "sent_points": self.sent_points,
+            "spooled_points": self.spooled_points,
+            "dropped_points": self.dropped_points,
+            "unreachable": self._unreachable,
+            "blocked": self._blocked,
+        }

@@ -1,0 +1,270 @@
+"""`wavedb.init`: settings, the run on the server (or on disk), the background threads, and
+the current run the module-level functions use; an exit hook finishes it."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from wavedb.api import ApiClient
+from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.operations import Operation
+from wavedb.outbox import Outbox, write_run_file
+from wavedb.runs import Run, json_safe, status_for
+from wavedb.sender import Sender
+from wavedb.settings import Settings, load_settings
+
+logger = logging.getLogger("wavedb")
+
+RESUME_CHOICES = ("allow", "must", "never")
+# Client-chosen ids that are not UUIDs map to this namespace, so `id="exp-42"` is stable.
+RUN_ID_NAMESPACE = uuid.UUID("6f2a4a52-31a8-4d6e-9d38-8a0e7f1c2b5e")
+
+current: Run | None = None
+_lock = threading.Lock()
+_hooks_installed = False
+_exit_status: str | None = None
+
+
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    config: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    workspace: str | None = None,
+    *,
+    id: str | None = None,
+    resume: str | bool | None = None,
+    notes: str | None = None,
+    mode: str | None = None,
+    api_url: str | None = None,
+    api_key: str | None = None,
+    system_metrics: bool | None = None,
+    dir: str | None = None,
+) -> Run:
+    """Start a run (or resume one) and make it the current run.
+
+    `resume`: a run id to continue that run; "allow" (continue `id` if it exists, else
+    create it), "must" (`id` must exist) or "never" (`id` must be new). Raises ConfigError
+    when the setup is wrong (no URL or key, a key the API refuses, a bad argument);
+    nothing afterwards raises for a server or network problem."""
+    global current
+    settings = load_settings(
+        api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
+    )
+    project = project or _environment("WAVEDB_PROJECT")
+    if not project or not project.strip():
+        raise ConfigError("init() needs a project: wavedb.init(project='my-project')")
+    run_id, resume_mode = _run_id(id, resume)
+    checked_config = json_safe(dict(config or {}))
+    if not isinstance(checked_config, dict):
+        raise ConfigError("config must be a dict")
+    run_fields: dict[str, Any] = {"config": checked_config, "tags": list(tags or [])}
+    if name:
+        run_fields["name"] = name
+    if notes:
+        run_fields["notes"] = notes
+    with _lock:
+        if current is not None:
+            logger.warning(
+                "wavedb: finishing the current run %s before starting another", current.id
+            )
+            current.finish()
+        run = _start(settings, project.strip(), workspace, run_id, resume_mode, run_fields)
+        current = run
+        _install_hooks()
+    if settings.system_metrics and settings.mode != "disabled":
+        run.start_system_metrics()
+    return run
+
+
+def _environment(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name) or None
+
+
+def _run_id(given: str | None, resume: str | bool | None) -> tuple[str, str | None]:
+    """The run's id and how to treat an existing run with that id."""
+    if isinstance(resume, bool):
+        resume = "allow" if resume else None
+    if resume is not None and resume not in RESUME_CHOICES:
+        if given is not None and given != resume:
+            raise ConfigError("give the run to resume either as id= or as resume=, not both")
+        given, resume = resume, "must"
+    if resume in ("allow", "must") and not given:
+        raise ConfigError(f"resume={resume!r} needs the run's id: wavedb.init(id=..., ...)")
+    if not given:
+        return str(uuid.uuid4()), None
+    try:
+        return str(uuid.UUID(given)), resume
+    except ValueError:
+        return str(uuid.uuid5(RUN_ID_NAMESPACE, given)), resume
+
+
+def _start(
+    settings: Settings,
+    project: str,
+    workspace: str | None,
+    run_id: str,
+    resume: str | None,
+    run_fields: dict[str, Any],
+) -> Run:
+    stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+    prefix = "offline-run" if settings.mode == "offline" else "run"
+    run_dir = settings.root_dir / f"{prefix}-{stamp}-{run_id}"
+    outbox = Outbox(run_dir, settings.spool_max_bytes)
+    create = Operation(
+        "create_run",
+        run_id,
+        {
+            "project": project,
+            "workspace": workspace,
+            "run": run_fields,
+            "resume": resume is not None,
+        },
+    )
+    name = str(run_fields.get("name") or "")
+    project_id: str | None = None
+    start_step = 0
+    client: ApiClient | None = None
+    run_exists = False
+    if settings.mode == "online":
+        client = ApiClient.from_settings(settings)
+        try:
+            existing = _existing_run(client, run_id) if resume else None
+            if resume == "must" and existing is None:
+                raise ConfigError(f"there is no run {run_id} to resume (or this key cannot see it)")
+            if resume == "never" and existing is not None:
+                raise ConfigError(f"run {run_id} exists already (resume='never')")
+            if existing is None:
+                project_row = client.resolve_project(project, workspace)
+                created = client.create_run(str(project_row["id"]), dict(run_fields, id=run_id))
+                existing = created
+            elif existing.get("status") != "running":
+                client.update_run(run_id, status="running")
+            run_exists = True
+            project_id = str(existing["project_id"])
+            name = str(existing["name"])
+            if resume is not None:
+                start_step = _next_step(client, run_id)
+        except ApiUnreachable as error:
+            logger.warning(
+                "wavedb: the API at %s is unreachable (%s); logging to %s and sending when it"
+                " is back",
+                settings.api_url,
+                error,
+                run_dir,
+            )
+        except ApiError as error:
+            if error.is_retryable:
+                logger.warning("wavedb: the API answered %s; the run is created later", error)
+            else:
+                raise ConfigError(_explain(error, settings)) from None
+    sender = Sender(
+        run_id=run_id, client=client, outbox=outbox, settings=settings, run_exists=run_exists
+    )
+    if not run_exists and settings.mode != "disabled":
+        sender.submit(create)
+    if settings.mode == "offline":
+        write_run_file(
+            run_dir,
+            {
+                "id": run_id,
+                "project": project,
+                "workspace": workspace,
+                "name": name,
+                "created_at": datetime.now(UTC).isoformat(),
+                "mode": "offline",
+            },
+        )
+    if settings.mode != "disabled":
+        sender.start()
+    return Run(
+        run_id=run_id,
+        name=name or run_id[:8],
+        project=project,
+        project_id=project_id,
+        config=run_fields["config"],
+        tags=run_fields["tags"],
+        settings=settings,
+        sender=sender,
+        start_step=start_step,
+        mode=settings.mode,
+    )
+
+
+def _existing_run(client: ApiClient, run_id: str) -> dict[str, Any] | None:
+    try:
+        return client.get_run(run_id)
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def _next_step(client: ApiClient, run_id: str) -> int:
+    steps = [
+        int(summary["last_step"])
+        for summary in client.metric_summaries(run_id)
+        if summary.get("last_step") is not None and not str(summary["name"]).startswith("system/")
+    ]
+    return max(steps) + 1 if steps else 0
+
+
+def _explain(error: ApiError, settings: Settings) -> str:
+    if error.status == 401:
+        return (
+            f"the API at {settings.api_url} refused the API key ({error.message}); check"
+            " WAVEDB_API_KEY or run `wavedb login`"
+        )
+    if error.status == 403:
+        return f"this API key may not do that ({error.message}); it needs the write scope"
+    return f"the API refused to start the run: {error}"
+
+
+# ---------------------------------------------------------------- the current run
+
+
+def forget(run: Run) -> None:
+    global current
+    if current is run:
+        current = None
+
+
+def require_run() -> Run:
+    if current is None:
+        raise ConfigError("no current run: call wavedb.init(...) first")
+    return current
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous = sys.excepthook
+
+    def remember_exit_status(
+        exc_type: type[BaseException],
+        exc: BaseException,
+        traceback: TracebackType | None,
+    ) -> None:
+        global _exit_status
+        _exit_status = status_for(exc_type)
+        previous(exc_type, exc, traceback)
+
+    sys.excepthook = remember_exit_status
+    atexit.register(_finish_at_exit)
+
+
+def _finish_at_exit() -> None:
+    run = current
+    if run is not None:
+        run.finish(_exit_status or "finished")

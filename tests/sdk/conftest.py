@@ -1,0 +1,26 @@
+"""The SDK against the local stack served over HTTP, as training code meets the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.sdk import SdkEnvironment, new_account
+from wavedb_local.stack import LocalStack
+
+
+@pytest.fixture
+def sdk_env(
+    served_stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SdkEnvironment]:
+    """A new user with an API key, and the WAVEDB_* variables training code would set."""
+    with httpx.Client(base_url=served_stack.api_url, timeout=30, trust_env=False) as http:
+        api_key = new_account(http)
+    environment = SdkEnvironment(served_stack.api_url, api_key, tmp_path)
+    for name, value in environment.variables().items():
+        monkeypatch.setenv(name, value)
+    yield environment
+    environment.close()

@@ -1,0 +1,156 @@
+"""The API goes away in the middle of a run and comes back: the training loop never notices,
+the SDK keeps what it cannot send on disk, and every point arrives exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import wavedb
+from tests.conftest import reset_cached_settings, stack_config
+from tests.support.sdk import SdkEnvironment, new_account
+from wavedb.sync import sync_path
+from wavedb_local.stack import LocalStack
+
+pytestmark = pytest.mark.timeout(240)
+
+STEPS_PER_PHASE = 200
+
+
+class RestartableApi:
+    """The local stack on one fixed loopback port, stopped and started again at will."""
+
+    def __init__(self, database_url: str, moto_endpoint: str, data_dir: Path) -> None:
+        self._config = stack_config(data_dir, database_url, moto_endpoint)
+        self.stack: LocalStack | None = None
+        self.start()
+        assert self.stack is not None
+        self._config = dataclasses.replace(self._config, port=self.stack.port)
+        self.url: str = self.stack.api_url
+
+    def start(self) -> None:
+        self.stack = LocalStack(self._config)
+        self.stack.start(serve_http=True, event_sources=True)
+
+    def stop(self) -> None:
+        assert self.stack is not None
+        self.stack.stop()
+        self.stack = None
+        reset_cached_settings()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{self.url}/health", timeout=2, trust_env=False)
+
+
+@pytest.fixture
+def restartable_api(
+    served_stack: LocalStack,
+    database_url: str,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RestartableApi]:
+    api = RestartableApi(database_url, moto_endpoint, tmp_path_factory.mktemp("restartable"))
+    reset_cached_settings()
+    yield api
+    if api.stack is not None:
+        api.stack.stop()
+    reset_cached_settings()
+
+
+@pytest.fixture
+def outage_env(
+    restartable_api: RestartableApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SdkEnvironment]:
+    with httpx.Client(base_url=restartable_api.url, timeout=30, trust_env=False) as http:
+        key = new_account(http)
+    environment = SdkEnvironment(restartable_api.url, key, tmp_path)
+    for name, value in environment.variables().items():
+        monkeypatch.setenv(name, value)
+    yield environment
+    environment.close()
+
+
+def _log_phase(run: wavedb.Run, first_step: int) -> float:
+    """Log one phase of steps; the slowest single call, in seconds."""
+    slowest = 0.0
+    for step in range(first_step, first_step + STEPS_PER_PHASE):
+        started = time.perf_counter()
+        run.log({"loss": 1.0 / (step + 1), "acc": step / 1000}, step=step)
+        slowest = max(slowest, time.perf_counter() - started)
+        time.sleep(0.002)
+    return slowest
+
+
+def _spooled_files(run: wavedb.Run) -> list[Path]:
+    return sorted((run.dir / "outbox").glob("*.json")) if (run.dir / "outbox").is_dir() else []
+
+
+def _wait_until(condition: object, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_api_stopped_mid_run_and_started_again_every_point_arrives_once(
+    restartable_api: RestartableApi, outage_env: SdkEnvironment
+) -> None:
+    run = wavedb.init(project="outage", name="survives")
+    slowest = _log_phase(run, 0)
+    assert _wait_until(lambda: run._sender.sent_points >= 2 * STEPS_PER_PHASE)
+
+    restartable_api.stop()
+    slowest = max(slowest, _log_phase(run, STEPS_PER_PHASE))
+    # While the API is down, what was logged is on disk, not only in memory.
+    assert _wait_until(lambda: len(_spooled_files(run)) > 0)
+
+    restartable_api.start()
+    slowest = max(slowest, _log_phase(run, 2 * STEPS_PER_PHASE))
+    run.finish()
+
+    total = 3 * STEPS_PER_PHASE
+    for name in ("loss", "acc"):
+        points = outage_env.wait_for_points(run.id, name, total)
+        assert [point["step"] for point in points] == list(range(total)), name
+    assert [point["value"] for point in outage_env.wait_for_points(run.id, "loss", total)] == [
+        1.0 / (step + 1) for step in range(total)
+    ]
+    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    assert _spooled_files(run) == []
+    # The training loop never waited on the network, outage included.
+    assert slowest < 0.05
+
+
+def test_api_down_at_finish_keeps_everything_for_sync_which_sends_it_once(
+    restartable_api: RestartableApi, outage_env: SdkEnvironment
+) -> None:
+    run = wavedb.init(project="outage", name="finished-offline")
+    _log_phase(run, 0)
+    run.summary["best_loss"] = 0.01
+    restartable_api.stop()
+    _log_phase(run, STEPS_PER_PHASE)
+    started = time.monotonic()
+    run.finish()
+    assert time.monotonic() - started < 15  # finish doesn't sit out the outage
+    assert _spooled_files(run), "what could not be sent is on disk"
+
+    restartable_api.start()
+    report = sync_path(run.dir, outage_env.client)
+    assert report.ok, report
+    assert _spooled_files(run) == []
+    total = 2 * STEPS_PER_PHASE
+    points = outage_env.wait_for_points(run.id, "loss", total)
+    assert [point["step"] for point in points] == list(range(total))
+    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    assert [item["value"] for item in outage_env.client.results(run.id)] == [0.01]
+
+    again = sync_path(run.dir, outage_env.client)
+    assert again.ok
+    assert again.operations_sent == 0
+    assert len(list(outage_env.client.series(run.id, "loss"))) == total

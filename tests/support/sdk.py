@@ -1,0 +1,69 @@
+"""Shortcuts for SDK tests: an account with an API key, the WAVEDB_* variables, and reading
+back what the asynchronous ingest wrote."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+
+from tests.support.accounts import HttpClient, create_api_key, sign_up
+from wavedb.api import ApiClient
+
+
+def new_account(http: httpx.Client) -> str:
+    """A new user's API key (read and write)."""
+    client = cast(HttpClient, http)
+    user = sign_up(client)
+    return str(create_api_key(client, user)["key"])
+
+
+class SdkEnvironment:
+    def __init__(self, api_url: str, api_key: str, directory: Path) -> None:
+        self.api_url = api_url
+        self.api_key = api_key
+        self.directory = directory
+        self.client = ApiClient(api_url, api_key)
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.directory / "wavedb"
+
+    def variables(self) -> dict[str, str]:
+        return {
+            "WAVEDB_API_URL": self.api_url,
+            "WAVEDB_API_KEY": self.api_key,
+            "WAVEDB_DIR": str(self.runs_dir),
+            "WAVEDB_CONFIG_DIR": str(self.directory / "config"),
+            "WAVEDB_SYSTEM_METRICS": "false",
+            "WAVEDB_FLUSH_INTERVAL": "0.2",
+            "WAVEDB_RETRY_MAX_INTERVAL": "1",
+        }
+
+    def wait_for_points(
+        self, run_id: str, name: str, count: int, *, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        """The metric's points once `count` of them are readable (ingest goes through SQS)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            points = list(self.client.series(run_id, name))
+            if len(points) >= count or time.monotonic() > deadline:
+                return points
+            time.sleep(0.2)
+
+    def wait_for_media(
+        self, run_id: str, count: int, *, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        """The run's media once `count` items are no longer pending."""
+        deadline = time.monotonic() + timeout
+        while True:
+            items = list(self.client.list_media(run_id))
+            settled = [item for item in items if item["status"] != "pending"]
+            if len(settled) >= count or time.monotonic() > deadline:
+                return items
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self.client.close()
