@@ -18,8 +18,8 @@ def sdk_env(
 ) -> Iterator[SdkEnvironment]:
     """A new user with an API key, and the WAVEDB_* variables training code would set."""
     with httpx.Client(base_url=served_stack.api_url, timeout=30, trust_env=False) as http:
-        api_key = new_account(http)
-    environment = SdkEnvironment(served_stack.api_url, api_key, tmp_path)
+        api_key, bearer = new_account(http)
+    environment = SdkEnvironment(served_stack.api_url, api_key, tmp_path, bearer)
     for name, value in environment.variables().items():
         monkeypatch.setenv(name, value)
     yield environment

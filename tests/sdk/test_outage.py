@@ -66,8 +66,8 @@ def outage_env(
     restartable_api: RestartableApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SdkEnvironment]:
     with httpx.Client(base_url=restartable_api.url, timeout=30, trust_env=False) as http:
-        key = new_account(http)
-    environment = SdkEnvironment(restartable_api.url, key, tmp_path)
+        key, bearer = new_account(http)
+    environment = SdkEnvironment(restartable_api.url, key, tmp_path, bearer)
     for name, value in environment.variables().items():
         monkeypatch.setenv(name, value)
     yield environment

@@ -13,19 +13,31 @@ from tests.support.accounts import HttpClient, create_api_key, sign_up
 from wavedb.api import ApiClient
 
 
-def new_account(http: httpx.Client) -> str:
-    """A new user's API key (read and write)."""
+def new_account(http: httpx.Client) -> tuple[str, dict[str, str]]:
+    """A new user's API key (read and write), and the user's session header."""
     client = cast(HttpClient, http)
     user = sign_up(client)
-    return str(create_api_key(client, user)["key"])
+    return str(create_api_key(client, user)["key"]), user.bearer
 
 
 class SdkEnvironment:
-    def __init__(self, api_url: str, api_key: str, directory: Path) -> None:
+    def __init__(self, api_url: str, api_key: str, directory: Path, bearer: dict[str, str]) -> None:
         self.api_url = api_url
         self.api_key = api_key
         self.directory = directory
+        self.bearer = bearer
         self.client = ApiClient(api_url, api_key)
+
+    def new_api_key(self, **fields: Any) -> str:
+        """Another API key of the same user (e.g. with a rate limit)."""
+        response = httpx.post(
+            f"{self.api_url}/v1/api-keys",
+            json={"name": "another", **fields},
+            headers=self.bearer,
+            trust_env=False,
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["key"])
 
     @property
     def runs_dir(self) -> Path:

@@ -45,25 +45,33 @@ def _timestamp(seconds: float) -> str:
 
 
 def encode_points(entries: list[tuple[int, float, dict[str, float | int]]]) -> list[bytes]:
-    """Logged entries (step, time, values) as JSON-encoded point arrays, each within the API's
-    per-batch limits."""
+    """Logged entries (step, time, values) as JSON arrays of points, each within the API's
+    per-batch limits. Written out directly (names encoded once): this runs beside the
+    training loop, so its cost is the training loop's cost too."""
     batches: list[bytes] = []
-    points: list[dict[str, Any]] = []
+    parts: list[str] = []
     size = 0
+    names: dict[str, str] = {}
     for step, moment, values in entries:
-        stamp = _timestamp(moment)
+        tail = f',"step":{step},"timestamp":"{_timestamp(moment)}"}}'
         for name, value in values.items():
-            if value != value:  # NaN
-                value = "NaN"  # type: ignore[assignment]
+            encoded_name = names.get(name)
+            if encoded_name is None:
+                encoded_name = names[name] = '{"name":' + json.dumps(name) + ',"value":'
+            if value != value:
+                number = '"NaN"'
             elif value in _NON_FINITE:
-                value = _NON_FINITE[value]  # type: ignore[assignment]
-            points.append({"name": name, "value": value, "step": step, "timestamp": stamp})
-            size += len(name) + 80
-            if len(points) >= MAX_BATCH_POINTS or size >= MAX_BATCH_BYTES:
-                batches.append(json.dumps(points, separators=(",", ":")).encode())
-                points, size = [], 0
-    if points:
-        batches.append(json.dumps(points, separators=(",", ":")).encode())
+                number = f'"{_NON_FINITE[value]}"'
+            else:
+                number = repr(value) if type(value) is float else str(int(value))
+            point = encoded_name + number + tail
+            parts.append(point)
+            size += len(point) + 1
+            if len(parts) >= MAX_BATCH_POINTS or size >= MAX_BATCH_BYTES:
+                batches.append(("[" + ",".join(parts) + "]").encode())
+                parts, size = [], 0
+    if parts:
+        batches.append(("[" + ",".join(parts) + "]").encode())
     return batches
 
 

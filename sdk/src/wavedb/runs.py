@@ -125,9 +125,10 @@ class Run:
         self._step = start_step
         self._known_names: set[str] = set()
         self._warned: set[str] = set()
-        self._queue_limit = settings.max_buffered_points
-        self._wake_at = max(1, settings.batch_points // 4)
-        self._finished = False
+        self._queue_limit = settings.max_queued_logs
+        self._wake_at = max(1, min(settings.batch_points // 4, self._queue_limit // 2))
+        # A disabled run takes every call and keeps nothing.
+        self._finished = mode == "disabled"
         self._system: SystemMetrics | None = None
         self._system_step = 0
 
@@ -156,7 +157,8 @@ class Run:
         the values are sent in the background. Bad names or values are left out with a
         warning; nothing here raises for a server or network problem."""
         if self._finished:
-            self._warn_once("finished", "wavedb: log() after finish() is ignored")
+            if self.mode != "disabled":
+                self._warn_once("finished", "wavedb: log() after finish() is ignored")
             return
         if step is None:
             step = self._step
@@ -245,7 +247,8 @@ class Run:
 
     def _log_media(self, name: str, step: int | None, build: Any) -> None:
         if self._finished:
-            self._warn_once("finished", "wavedb: logging after finish() is ignored")
+            if self.mode != "disabled":
+                self._warn_once("finished", "wavedb: logging after finish() is ignored")
             return
         problem = name_problem(name)
         at = max(self._step - 1, 0) if step is None else _step(step)
@@ -282,10 +285,13 @@ class Run:
     def finish(self, status: str = "finished", timeout: float | None = None) -> None:
         """End the run: send what is left (with a progress line while it takes), then the
         status. What cannot be sent in `timeout` seconds stays on disk for `wavedb sync`."""
-        if self._finished:
-            return
         if status not in FINAL_STATUSES:
             raise ValueError(f"status must be one of {', '.join(FINAL_STATUSES)}")
+        if self.mode == "disabled":
+            _forget(self)
+            return
+        if self._finished:
+            return
         self._finished = True
         if self._system is not None:
             self._system.stop()

@@ -126,16 +126,20 @@ class Sender(threading.Thread):
         while True:
             self.wake.wait(self._wait_seconds())
             self.wake.clear()
+            # Decided before collecting, so that the final collect sees everything logged
+            # before close() (results and the final status included).
+            closing = self._deadline is not None
             self._collect()
             if offline:
                 self._spill()
             else:
                 self._deliver()
                 self._heartbeat()
-            if self._deadline is None:
+            if not closing:
                 continue
             if not self._operations and not self.entries and (offline or self._outbox.is_empty()):
                 return
+            assert self._deadline is not None
             if time.monotonic() >= self._deadline or self._unreachable or self._blocked:
                 # Don't sit out an outage at exit: what is left is on disk for `wavedb sync`.
                 self._collect()

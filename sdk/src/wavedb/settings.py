@@ -29,7 +29,8 @@ class Settings:
     heartbeat_interval: float = 30.0
     retry_max_interval: float = 30.0
     batch_points: int = 10_000
-    max_buffered_points: int = 500_000
+    # Logged entries (log calls) waiting for the sender; beyond, log() waits (back-pressure).
+    max_queued_logs: int = 200_000
     spool_max_bytes: int = 1 << 30
     finish_timeout: float = 120.0
     request_timeout: float = 30.0
@@ -130,6 +131,10 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "finish_timeout": (
         "WAVEDB_FINISH_TIMEOUT",
         lambda value: _number("WAVEDB_FINISH_TIMEOUT", value),
+    ),
+    "max_queued_logs": (
+        "WAVEDB_MAX_QUEUED_LOGS",
+        lambda value: int(_number("WAVEDB_MAX_QUEUED_LOGS", value)),
     ),
     "spool_max_bytes": (
         "WAVEDB_SPOOL_MAX_BYTES",
