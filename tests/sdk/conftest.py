@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 
 from tests.support.sdk import SdkEnvironment, new_account
 from wavedb_local.stack import LocalStack
+
+# Before any framework is imported: Keras on PyTorch (no TensorFlow here), and no model hub.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 @pytest.fixture

@@ -85,15 +85,17 @@ def test_a_run_whose_block_raises_is_finished_as_failed(sdk_env: SdkEnvironment)
 
 
 def test_resume_continues_the_same_run_after_its_last_step(sdk_env: SdkEnvironment) -> None:
-    first = wavedb.init(project="p", id="experiment-42")
+    first = wavedb.init(project="p", id="experiment-42", config={"lr": 0.1, "seed": 1})
     for _ in range(5):
         first.log({"loss": 1.0})
     first.finish("failed")
     sdk_env.wait_for_points(first.id, "loss", 5)
 
-    second = wavedb.init(project="p", id="experiment-42", resume="must")
+    second = wavedb.init(project="p", id="experiment-42", resume="must", config={"lr": 0.05})
     assert second.id == first.id
+    assert second.config == {"lr": 0.05, "seed": 1}
     assert sdk_env.client.get_run(second.id)["status"] == "running"
+    assert sdk_env.client.get_run(second.id)["config"] == {"lr": 0.05, "seed": 1}
     second.log({"loss": 0.5})
     second.finish()
     points = sdk_env.wait_for_points(first.id, "loss", 6)

@@ -147,8 +147,8 @@ def _start(
                 project_row = client.resolve_project(project, workspace)
                 created = client.create_run(str(project_row["id"]), dict(run_fields, id=run_id))
                 existing = created
-            elif existing.get("status") != "running":
-                client.update_run(run_id, status="running")
+            else:
+                _continue(client, existing, run_fields)
             run_exists = True
             project_id = str(existing["project_id"])
             name = str(existing["name"])
@@ -198,6 +198,22 @@ def _start(
         start_step=start_step,
         mode=settings.mode,
     )
+
+
+def _continue(client: ApiClient, existing: dict[str, Any], run_fields: dict[str, Any]) -> None:
+    """A resumed run runs again, with its config and tags plus what this `init` adds."""
+    config = {**existing.get("config", {}), **run_fields["config"]}
+    tags = list(dict.fromkeys([*existing.get("tags", []), *run_fields["tags"]]))
+    changes: dict[str, Any] = {}
+    if existing.get("status") != "running":
+        changes["status"] = "running"
+    if config != existing.get("config"):
+        changes["config"] = config
+    if tags != existing.get("tags"):
+        changes["tags"] = tags
+    if changes:
+        client.update_run(str(existing["id"]), **changes)
+    run_fields["config"], run_fields["tags"] = config, tags
 
 
 def _existing_run(client: ApiClient, run_id: str) -> dict[str, Any] | None:
