@@ -19,11 +19,14 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 @pytest.fixture
 def sdk_env(
-    served_stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    served_stack: LocalStack,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[SdkEnvironment]:
     """A new user with an API key, and the WAVEDB_* variables training code would set."""
     with httpx.Client(base_url=served_stack.api_url, timeout=30, trust_env=False) as http:
-        api_key, bearer = new_account(http)
+        api_key, bearer = new_account(http, database_url)
     environment = SdkEnvironment(served_stack.api_url, api_key, tmp_path, bearer)
     for name, value in environment.variables().items():
         monkeypatch.setenv(name, value)

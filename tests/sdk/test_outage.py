@@ -63,10 +63,13 @@ def restartable_api(
 
 @pytest.fixture
 def outage_env(
-    restartable_api: RestartableApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    restartable_api: RestartableApi,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[SdkEnvironment]:
     with httpx.Client(base_url=restartable_api.url, timeout=30, trust_env=False) as http:
-        key, bearer = new_account(http)
+        key, bearer = new_account(http, database_url)
     environment = SdkEnvironment(restartable_api.url, key, tmp_path, bearer)
     for name, value in environment.variables().items():
         monkeypatch.setenv(name, value)

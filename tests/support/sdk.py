@@ -8,13 +8,19 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import psycopg
 
 from tests.support.accounts import HttpClient, create_api_key, sign_up
 from wavedb.api import ApiClient
 
 
-def new_account(http: httpx.Client) -> tuple[str, dict[str, str]]:
-    """A new user's API key (read and write), and the user's session header."""
+def new_account(http: httpx.Client, database_url: str) -> tuple[str, dict[str, str]]:
+    """A new user's API key (read and write), and the user's session header.
+
+    Every test signs up a user from 127.0.0.1; the per-address sign-up limit is lifted first
+    (it is tested in the accounts suite)."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("DELETE FROM rate_limit_windows WHERE bucket LIKE 'signup-ip:%'")
     client = cast(HttpClient, http)
     user = sign_up(client)
     return str(create_api_key(client, user)["key"]), user.bearer

@@ -154,8 +154,7 @@ class ApiClient:
         return answer
 
     def workspaces(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.get("/v1/workspaces")["items"]
-        return items
+        return list(self.paginate("/v1/workspaces"))
 
     def resolve_workspace(self, name_or_id: str | None) -> dict[str, Any]:
         """The workspace with this id or name (case-insensitive); None: the personal one."""
@@ -176,8 +175,7 @@ class ApiClient:
 
     # ------------------------------------------------------------------ projects
     def projects(self, workspace_id: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.get(f"/v1/workspaces/{workspace_id}/projects")["items"]
-        return items
+        return list(self.paginate(f"/v1/workspaces/{workspace_id}/projects"))
 
     def find_project(self, workspace_id: str, name_or_id: str) -> dict[str, Any] | None:
         wanted = name_or_id.strip().lower()

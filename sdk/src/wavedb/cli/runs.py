@@ -1,0 +1,227 @@
+"""`wavedb runs ls` and `wavedb runs show`: the runs of a project, one run in full."""
+
+import itertools
+import uuid
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+
+from wavedb.api import ApiClient
+from wavedb.cli.common import (
+    ApiKeyOption,
+    ApiUrlOption,
+    JsonOption,
+    RunIdArgument,
+    WorkspaceOption,
+    connect,
+    console,
+    fail,
+    format_time,
+    format_value,
+    print_json,
+    reported_errors,
+)
+from wavedb.errors import ApiError
+
+app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
+
+_MAX_PAGE = 500
+_METRICS_IN_LIST = 3
+_STATUS_STYLES = {
+    "running": "cyan",
+    "pending": "dim",
+    "finished": "green",
+    "failed": "red",
+    "crashed": "red",
+    "canceled": "yellow",
+}
+
+
+def _checked_statuses(statuses: list[str] | None) -> list[str] | None:
+    for status in statuses or []:
+        if status not in _STATUS_STYLES:
+            raise typer.BadParameter(f"{status!r} is not one of: {', '.join(_STATUS_STYLES)}")
+    return statuses
+
+
+def find_project(client: ApiClient, project: str, workspace: str | None) -> dict[str, Any]:
+    """An existing project by id, or by name in the workspace (never created here)."""
+    try:
+        uuid.UUID(project)
+    except ValueError:
+        pass
+    else:
+        try:
+            return client.get_project(project)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+    found_workspace = client.resolve_workspace(workspace)
+    found = client.find_project(str(found_workspace["id"]), project)
+    if found is None:
+        fail(f"no project {project!r} in the workspace {found_workspace['name']!r}")
+    return found
+
+
+def _status(status: str) -> str:
+    style = _STATUS_STYLES.get(status, "")
+    return f"[{style}]{status}[/]" if style else status
+
+
+def _key_numbers(run: dict[str, Any]) -> str:
+    """The run's results, then its metrics' latest values, a few of them."""
+    summary = run.get("summary") or {}
+    numbers = [(name, value) for name, value in (summary.get("results") or {}).items()]
+    numbers += [
+        (name, digest.get("last")) for name, digest in (summary.get("metrics") or {}).items()
+    ]
+    shown = [f"{name} {format_value(value)}" for name, value in numbers[:_METRICS_IN_LIST]]
+    if len(numbers) > _METRICS_IN_LIST:
+        shown.append(f"+{len(numbers) - _METRICS_IN_LIST} more")
+    return escape(", ".join(shown))
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
+    table.add_column("run", no_wrap=True, min_width=36)
+    table.add_column("status", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    table.add_column("metrics", overflow="fold", min_width=12)
+    for run in runs:
+        table.add_row(
+            f"[bold]{escape(str(run['name']))}[/]\n{run['id']}",
+            _status(str(run["status"])),
+            format_time(run.get("created_at"))[:16],
+            _key_numbers(run),
+        )
+    return table
+
+
+@app.command("ls")
+def list_runs(
+    project: Annotated[
+        str, typer.Option("--project", "-p", help="Project name or id.", show_default=False)
+    ],
+    workspace: WorkspaceOption = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only runs in this status (repeat for several): " + ", ".join(_STATUS_STYLES),
+            callback=_checked_statuses,
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(help="Only runs carrying this tag (repeat: all of them).", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many runs.")] = 50,
+    as_json: JsonOption = False,
+    api_url: ApiUrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """The runs of a project, newest first."""
+    with reported_errors(), connect(api_url, api_key) as client:
+        found = find_project(client, project, workspace)
+        listing = client.list_runs(
+            str(found["id"]), status=status or None, tag=tag or None, limit=min(limit, _MAX_PAGE)
+        )
+        runs = list(itertools.islice(listing, limit))
+    if as_json:
+        print_json(runs)
+    elif not runs:
+        console.print(f"No runs in {escape(str(found['name']))} match.")
+    else:
+        console.print(_runs_table(runs))
+
+
+def _flattened(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in config.items():
+        if isinstance(value, dict) and value:
+            rows += _flattened(value, f"{prefix}{key}.")
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
+
+
+def _details(run: dict[str, Any]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    rows = [
+        ("id", str(run["id"])),
+        ("project", str(run["project_id"])),
+        ("status", _status(str(run["status"]))),
+        ("created", format_time(run.get("created_at"))),
+        ("started", format_time(run.get("started_at"))),
+        ("ended", format_time(run.get("ended_at"))),
+        ("tags", escape(", ".join(run.get("tags") or []))),
+        ("description", escape(run.get("description") or "")),
+    ]
+    for label, value in rows:
+        if value:
+            grid.add_row(label, value)
+    return grid
+
+
+def _config_table(config: dict[str, Any]) -> Table:
+    table = Table(title="config", title_justify="left", box=None, show_header=False)
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")
+    for key, value in _flattened(config):
+        table.add_row(escape(key), escape(str(value)))
+    return table
+
+
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="metrics", title_justify="left", box=None, header_style="bold")
+    table.add_column("name", overflow="fold")
+    for column in ("last", "step", "min", "max", "count"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for name, digest in sorted(metrics.items()):
+        table.add_row(
+            escape(name),
+            format_value(digest.get("last")),
+            format_value(digest.get("last_step")),
+            format_value(digest.get("min")),
+            format_value(digest.get("max")),
+            str(digest.get("count", "")),
+        )
+    return table
+
+
+def _results_table(results: dict[str, Any]) -> Table:
+    table = Table(title="results", title_justify="left", box=None, show_header=False)
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(justify="right", no_wrap=True)
+    for name, value in sorted(results.items()):
+        table.add_row(escape(name), format_value(value))
+    return table
+
+
+@app.command("show")
+def show_run(
+    run_id: RunIdArgument,
+    as_json: JsonOption = False,
+    api_url: ApiUrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """One run: status, times, tags, config, metric summaries and results."""
+    with reported_errors(), connect(api_url, api_key) as client:
+        run = client.get_run(run_id)
+    if as_json:
+        print_json(run)
+        return
+    summary = run.get("summary") or {}
+    parts: list[Any] = [f"[bold]{escape(str(run['name']))}[/]", _details(run)]
+    if run.get("config"):
+        parts += ["", _config_table(run["config"])]
+    if summary.get("metrics"):
+        parts += ["", _metrics_table(summary["metrics"])]
+    if summary.get("results"):
+        parts += ["", _results_table(summary["results"])]
+    console.print(Group(*parts))
