@@ -814,9 +814,7 @@ def test_create_run_with_an_id_used_in_another_project_is_a_conflict(
     workspace_id, project_id = project
     other = add_project(clean_database, workspace_id, name="other")
     run_id = str(uuid.uuid4())
-    created = api.post(
-        f"/v1/projects/{project_id}/runs", json={"id": run_id}, headers=owner.bearer
-    )
+    created = api.post(f"/v1/projects/{project_id}/runs", json={"id": run_id}, headers=owner.bearer)
     assert created.status_code == 201
     clash = api.post(f"/v1/projects/{other}/runs", json={"id": run_id}, headers=owner.bearer)
     assert clash.status_code == 409
