@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 import wavedb
 from tests.support.sdk import SdkEnvironment
+from wavedb.api import ApiClient
 from wavedb.cli.main import app
 
 
@@ -95,6 +96,35 @@ def test_login_to_an_unreachable_api_fails_with_a_message(sdk_env: SdkEnvironmen
     assert result.exit_code == 1
     assert "cannot reach the API" in result.stderr
     assert not config_file(sdk_env).exists()
+
+
+def test_login_with_email_and_password_creates_a_key_for_this_machine(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    monkeypatch.setenv("WAVEDB_PASSWORD", "a long and unguessable passphrase")
+    signed_up = wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email, "--signup")
+    assert signed_up.exit_code == 0, signed_up.stderr
+    saved = json.loads(config_file(sdk_env).read_text())
+    assert saved["api_key"].startswith("wdk_")
+    me = ApiClient(sdk_env.api_url, saved["api_key"]).me()
+    assert me["email"] == email
+
+    # Logging in again makes another key; a wrong password saves nothing new.
+    assert wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email).exit_code == 0
+    assert json.loads(config_file(sdk_env).read_text())["api_key"] != saved["api_key"]
+    before = config_file(sdk_env).read_text()
+    monkeypatch.setenv("WAVEDB_PASSWORD", "not the passphrase at all")
+    refused = wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email)
+    assert refused.exit_code == 1
+    assert "Error" in refused.stderr
+    assert config_file(sdk_env).read_text() == before
+
+
+def test_login_signup_without_email_is_a_usage_error(sdk_env: SdkEnvironment) -> None:
+    result = wavedb_cli("login", "--api-url", sdk_env.api_url, "--signup")
+    assert result.exit_code == 1
+    assert "--signup needs --email" in result.stderr
 
 
 # ---------------------------------------------------------------- runs

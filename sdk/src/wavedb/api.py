@@ -27,7 +27,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _error(response: httpx.Response) -> ApiError:
+def error_from_response(response: httpx.Response) -> ApiError:
     code, message = "http_error", response.reason_phrase or "request failed"
     try:
         body = response.json()
@@ -106,7 +106,7 @@ class ApiClient:
         except httpx.TransportError as error:
             raise ApiUnreachable(f"{method} {self.api_url}{path}: {error}") from error
         if response.status_code >= 400:
-            raise _error(response)
+            raise error_from_response(response)
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -143,7 +143,7 @@ class ApiClient:
             with self._http.stream("GET", path, params=params) as response:
                 if response.status_code >= 400:
                     response.read()
-                    raise _error(response)
+                    raise error_from_response(response)
                 yield from response.iter_bytes()
         except httpx.TransportError as error:
             raise ApiUnreachable(f"GET {self.api_url}{path}: {error}") from error
