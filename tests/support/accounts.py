@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+import httpx
+from starlette.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
 
 
-class HttpClient(Protocol):
-    def post(self, url: str, **kwargs: Any) -> Any: ...
-    def get(self, url: str, **kwargs: Any) -> Any: ...
-    def delete(self, url: str, **kwargs: Any) -> Any: ...
+# The in-process test client of the API, or a real HTTP client of a served stack.
+HttpClient = TestClient | httpx.Client
 
 
 @dataclass(frozen=True)
