@@ -40,8 +40,26 @@ def as_number(value: Any) -> float | int | None:
     return number
 
 
-def _timestamp(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat()
+class _Timestamps:
+    """RFC 3339 text of epoch seconds, exactly as `datetime.isoformat` writes it, with the
+    part up to the second formatted once per second (this runs beside the training loop)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, seconds: float) -> str:
+        fraction, whole = math.modf(seconds)
+        micro = round(fraction * 1e6)  # rounds half to even, as datetime.fromtimestamp does
+        second = int(whole)
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        if second != self._second:
+            self._second = second
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        if micro:
+            return f"{self._prefix}.{micro:06d}+00:00"
+        return f"{self._prefix}+00:00"
 
 
 def encode_points(entries: list[tuple[int, float, dict[str, float | int]]]) -> list[bytes]:
@@ -52,8 +70,9 @@ def encode_points(entries: list[tuple[int, float, dict[str, float | int]]]) -> l
     parts: list[str] = []
     size = 0
     names: dict[str, str] = {}
+    timestamp = _Timestamps()
     for step, moment, values in entries:
-        tail = f',"step":{step},"timestamp":"{_timestamp(moment)}"}}'
+        tail = f',"step":{step},"timestamp":"{timestamp(moment)}"}}'
         for name, value in values.items():
             encoded_name = names.get(name)
             if encoded_name is None:

@@ -202,7 +202,9 @@ class Run:
         entries.append((step, time.time(), values))
         queued = len(entries)
         if queued >= self._wake_at:
-            self._sender.wake.set()
+            wake = self._sender.wake
+            if not wake.is_set():  # setting it takes a lock: only once per batch
+                wake.set()
             if queued >= self._queue_limit:
                 self._sender.wait_for_space(self._queue_limit // 2)
 
