@@ -20,7 +20,16 @@ from wavedb.settings import load_settings
 
 # Results go to stdout; messages, progress and errors to stderr (so output can be piped).
 console = Console(highlight=False)
-messages = Console(stderr=True, highlight=False)
+# Messages are not wrapped by rich (a path in a message stays whole); terminals wrap them.
+messages = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fit_to_terminal() -> None:
+    """Honour COLUMNS as it is when the command runs (rich reads it once, at import)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        console.width = messages.width = int(columns)
+
 
 _CONNECTION = "Connection (default: WAVEDB_API_URL / WAVEDB_API_KEY, then `wavedb login`)"
 

@@ -6,6 +6,7 @@ import typer
 
 from wavedb import __version__
 from wavedb.cli import export, imports, login, runs, sync
+from wavedb.cli.common import fit_to_terminal
 
 app = typer.Typer(
     name="wavedb",
@@ -33,6 +34,7 @@ def main(
     ] = False,
 ) -> None:
     """WaveDB: experiment tracking for machine learning."""
+    fit_to_terminal()
 
 
 app.command()(login.login)
