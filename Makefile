@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 FN ?=
 EVENT ?=
+# Test files run in parallel, one process per core (at most 4): each worker starts its own
+# PostgreSQL and moto servers.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
 .PHONY: help install run invoke test lint typecheck template-check clean
 
@@ -14,6 +17,7 @@ help:
 	@echo "make test                     lint, type-check, template checks and the test suites"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
+	@echo "make bench / make bench-sdk   ingest and read figures / logging cost next to MLflow"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +47,23 @@ template-check: $(STAMP)
 	bash infra/check_template.sh
 
 test: lint typecheck template-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: bench
+.PHONY: bench bench-sdk
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_and_read.py $(if $(SKIP_10M),--skip-10m,)
 
+# MLflow lives in its own virtual environment: it pins versions the project does not use.
+MLFLOW_VENV := .venv-bench-mlflow
+
+$(MLFLOW_VENV)/.installed: bench/requirements-mlflow.txt
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade "pip==26.3"
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet -r bench/requirements-mlflow.txt
+	touch $@
+
+bench-sdk: $(STAMP) $(MLFLOW_VENV)/.installed
+	$(BIN)/python bench/sdk_overhead.py $(if $(JSON),--json $(JSON),)
+
 clean:
-	rm -rf $(VENV) .venv-sam .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-sam $(MLFLOW_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

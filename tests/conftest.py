@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,22 +73,25 @@ def local_stack(
     reset_cached_settings()
 
 
-@pytest.fixture(scope="session")
-def served_stack(
-    local_stack: LocalStack,
-    database_url: str,
-    moto_endpoint: str,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextmanager
+def served_stack_of_package(
+    database_url: str, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
-    """`make run` on a free loopback port: HTTP API, authorizer, handlers, SQS workers."""
+    """`make run` on a free loopback port: HTTP API, authorizer, handlers, SQS workers.
+
+    Each test package that needs one starts its own (a `served_stack` fixture of package
+    scope in its conftest): its SQS pollers take every message off the queues, which the
+    suites that drain the queues themselves must not share."""
     stack = LocalStack(
         stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
     )
     stack.start(serve_http=True, event_sources=True)
     reset_cached_settings()
-    yield stack
-    stack.stop()
-    reset_cached_settings()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        reset_cached_settings()
 
 
 @pytest.fixture(scope="session")

@@ -1,2 +1,23 @@
-"""Real third-party clients against the local stack served over HTTP (the `served_stack`
-fixture of tests/conftest.py), with the SQS event sources running."""
+"""Real third-party clients against the local stack served over HTTP (`served_stack`, one
+for this package), with the SQS event sources running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import served_stack_of_package
+from wavedb_local.stack import LocalStack
+
+
+@pytest.fixture(scope="package")
+def served_stack(
+    local_stack: LocalStack,
+    database_url: str,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalStack]:
+    """The local stack served over HTTP with its event sources, for this package's tests."""
+    with served_stack_of_package(database_url, moto_endpoint, tmp_path_factory) as stack:
+        yield stack

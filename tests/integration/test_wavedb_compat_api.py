@@ -219,14 +219,18 @@ def test_login_bad_credentials_gives_401_invalid_email_or_password(
 # ---------------------------------------------------------------- authentication
 
 
+# Fixed ids: parametrised test names must be the same in every collecting process.
+UNKNOWN_PROJECT = "5d1c6b8e-7f4a-4c3e-9b2d-0a1e2f3b4c5d"
+UNKNOWN_RUNNER = "8a7b6c5d-4e3f-4a1b-8c9d-0e1f2a3b4c5d"
+
 PROTECTED_ROUTES = [
     ("POST", "/project/create", {"name": "p"}),
     ("GET", "/project/list", None),
-    ("POST", "/runner/create", {"name": "r", "projectId": str(uuid.uuid4())}),
-    ("GET", f"/runner/{uuid.uuid4()}", None),
-    ("POST", f"/metric/scalar/{uuid.uuid4()}", {"name": "loss", "value": 1, "step": 0}),
-    ("POST", f"/metric/image/{uuid.uuid4()}/{uuid.uuid4()}", None),
-    ("GET", f"/metric/{uuid.uuid4()}", None),
+    ("POST", "/runner/create", {"name": "r", "projectId": UNKNOWN_PROJECT}),
+    ("GET", f"/runner/{UNKNOWN_RUNNER}", None),
+    ("POST", f"/metric/scalar/{UNKNOWN_RUNNER}", {"name": "loss", "value": 1, "step": 0}),
+    ("POST", f"/metric/image/{UNKNOWN_PROJECT}/{UNKNOWN_RUNNER}", None),
+    ("GET", f"/metric/{UNKNOWN_RUNNER}", None),
     ("GET", "/user", None),
     ("POST", "/user/api-key", {"name": "k"}),
 ]
@@ -401,7 +405,7 @@ def test_runner_create_missing_fields_name_each_field(api: TestClient) -> None:
     assert sorted(_reason_names(response)) == ["config", "name", "projectId"]
 
 
-@pytest.mark.parametrize("project_id", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("project_id", ["not-a-uuid", UNKNOWN_PROJECT])
 def test_runner_create_in_unknown_project_gives_404(api: TestClient, project_id: str) -> None:
     user = wavedb_user(api)
 

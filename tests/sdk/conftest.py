@@ -9,12 +9,25 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import served_stack_of_package
 from tests.support.sdk import SdkEnvironment, new_account
 from wavedb_local.stack import LocalStack
 
 # Before any framework is imported: Keras on PyTorch (no TensorFlow here), and no model hub.
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="package")
+def served_stack(
+    local_stack: LocalStack,
+    database_url: str,
+    moto_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalStack]:
+    """The local stack served over HTTP with its event sources, for this package's tests."""
+    with served_stack_of_package(database_url, moto_endpoint, tmp_path_factory) as stack:
+        yield stack
 
 
 @pytest.fixture
