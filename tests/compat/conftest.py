@@ -3,21 +3,6 @@ for this package), with the SQS event sources running."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from tests.support.served import served_stack
 
-import pytest
-
-from tests.conftest import served_stack_of_package
-from wavedb_local.stack import LocalStack
-
-
-@pytest.fixture(scope="package")
-def served_stack(
-    local_stack: LocalStack,
-    database_url: str,
-    moto_endpoint: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[LocalStack]:
-    """The local stack served over HTTP with its event sources, for this package's tests."""
-    with served_stack_of_package(database_url, moto_endpoint, tmp_path_factory) as stack:
-        yield stack
+__all__ = ["served_stack"]

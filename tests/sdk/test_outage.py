@@ -13,7 +13,7 @@ import pytest
 
 import wavedb
 from tests.conftest import reset_cached_settings, stack_config
-from tests.support.sdk import SdkEnvironment, new_account
+from tests.support.sdk import SdkEnvironment, sdk_environment
 from wavedb.sync import sync_path
 from wavedb_local.stack import LocalStack
 
@@ -68,13 +68,8 @@ def outage_env(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[SdkEnvironment]:
-    with httpx.Client(base_url=restartable_api.url, timeout=30, trust_env=False) as http:
-        key, bearer = new_account(http, database_url)
-    environment = SdkEnvironment(restartable_api.url, key, tmp_path, bearer)
-    for name, value in environment.variables().items():
-        monkeypatch.setenv(name, value)
-    yield environment
-    environment.close()
+    with sdk_environment(restartable_api.url, database_url, tmp_path, monkeypatch) as env:
+        yield env
 
 
 def _log_phase(run: wavedb.Run, first_step: int) -> float:

@@ -4,11 +4,14 @@ back what the asynchronous ingest wrote."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import psycopg
+import pytest
 
 from tests.support.accounts import HttpClient, create_api_key, sign_up
 from wavedb.api import ApiClient
@@ -23,6 +26,22 @@ def new_account(http: httpx.Client, database_url: str) -> tuple[str, dict[str, s
     client = cast(HttpClient, http)
     user = sign_up(client)
     return str(create_api_key(client, user)["key"]), user.bearer
+
+
+@contextmanager
+def sdk_environment(
+    api_url: str, database_url: str, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SdkEnvironment]:
+    """A new user with an API key, and the WAVEDB_* variables training code would set."""
+    with httpx.Client(base_url=api_url, timeout=30, trust_env=False) as http:
+        api_key, bearer = new_account(http, database_url)
+    environment = SdkEnvironment(api_url, api_key, directory, bearer)
+    for name, value in environment.variables().items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield environment
+    finally:
+        environment.close()
 
 
 def allow_signups(database_url: str) -> None:

@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import math
 from argparse import Namespace
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -138,6 +138,31 @@ class IntegrationRun:
         self._owned = run is None
         self._finished = False
         self._init_kwargs = given
+
+    @classmethod
+    def for_arguments(
+        cls,
+        run: Run | None,
+        *,
+        project: str | None,
+        name: str | None,
+        config: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        workspace: str | None,
+        init_kwargs: Mapping[str, Any],
+    ) -> IntegrationRun:
+        """From an integration's constructor arguments (those of `wavedb.init`, or `run=`)."""
+        return cls(
+            run,
+            {
+                "project": project,
+                "name": name,
+                "config": dict(config) if config is not None else None,
+                "tags": list(tags) if tags is not None else None,
+                "workspace": workspace,
+                **init_kwargs,
+            },
+        )
 
     @property
     def started(self) -> bool:

@@ -59,16 +59,14 @@ class WaveDBCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self._batches_before_epoch = 0  # batches trained in the epochs already over
         self._batches_in_epoch = 0
         self._next_batch_log = log_every_n_batches or 0
-        self._run = IntegrationRun(
+        self._run = IntegrationRun.for_arguments(
             run,
-            {
-                "project": project,
-                "name": name,
-                "config": dict(config) if config is not None else None,
-                "tags": list(tags) if tags is not None else None,
-                "workspace": workspace,
-                **init_kwargs,
-            },
+            project=project,
+            name=name,
+            config=config,
+            tags=tags,
+            workspace=workspace,
+            init_kwargs=init_kwargs,
         )
 
     @property

@@ -65,16 +65,14 @@ class WaveDBLogger(Logger):
         super().__init__()
         self._project = project
         self._repeats = RepeatFilter()  # Lightning sends "epoch" with every call
-        self._run = IntegrationRun(
+        self._run = IntegrationRun.for_arguments(
             run,
-            {
-                "project": project,
-                "name": name,
-                "config": dict(config) if config is not None else None,
-                "tags": list(tags) if tags is not None else None,
-                "workspace": workspace,
-                **init_kwargs,
-            },
+            project=project,
+            name=name,
+            config=config,
+            tags=tags,
+            workspace=workspace,
+            init_kwargs=init_kwargs,
         )
 
     @property

@@ -82,16 +82,14 @@ class WaveDBCallback(TrainerCallback):
         **init_kwargs: Any,
     ) -> None:
         self._repeats = RepeatFilter()  # "epoch" is in both training and evaluation records
-        self._run = IntegrationRun(
+        self._run = IntegrationRun.for_arguments(
             run,
-            {
-                "project": project,
-                "name": name,
-                "config": dict(config) if config is not None else None,
-                "tags": list(tags) if tags is not None else None,
-                "workspace": workspace,
-                **init_kwargs,
-            },
+            project=project,
+            name=name,
+            config=config,
+            tags=tags,
+            workspace=workspace,
+            init_kwargs=init_kwargs,
         )
 
     @property
