@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 import wavedb
+from tests.support.media import png_bytes
 from tests.support.sdk import SdkEnvironment
+from wavedb import sender as sender_module
 from wavedb.api import ApiClient
 from wavedb.sync import sync_path
 
@@ -105,6 +107,29 @@ def test_memory_stays_bounded_when_logging_outruns_an_unreachable_api(
     assert sync_path(run.dir, sdk_env.client).ok
     points = sdk_env.wait_for_points(run_id, "loss", 30_000, timeout=60)
     assert [point["step"] for point in points] == list(range(30_000))
+
+
+def test_media_bytes_held_in_memory_are_bounded_and_nothing_is_lost(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = sdk_env.client.resolve_project("media-bound")
+    run_id = sdk_env.client.create_run(str(project["id"]), {"name": "media-bound"})["id"]
+    monkeypatch.setattr(sender_module, "MAX_MEDIA_BYTES_IN_MEMORY", 3 << 20)
+    run = wavedb.init(project="media-bound", resume=run_id)
+    run._sender._client = ApiClient(CLOSED_PORT_URL, sdk_env.api_key)
+    image = png_bytes(4, 4) + bytes(1 << 20)  # a PNG with 1 MiB of trailing bytes
+    highest = 0
+    for step in range(12):
+        run.log_image("big", image, step=step)
+        highest = max(highest, run._sender._media_bytes)
+    run.finish(timeout=30)
+    assert highest <= 3 << 20
+    assert len(list((run.dir / "outbox").glob("*-media.bin"))) == 12
+
+    assert sync_path(run.dir, sdk_env.client).ok
+    items = sdk_env.wait_for_media(run_id, 12)
+    assert [item["step"] for item in items] == list(range(12))
+    assert {item["status"] for item in items} == {"ready"}
 
 
 def test_a_rate_limited_key_is_honoured_and_nothing_is_lost(

@@ -26,6 +26,7 @@ logger = logging.getLogger("wavedb")
 
 # Operations kept in memory while the API answers slowly; beyond, they go to disk.
 MAX_OPERATIONS_IN_MEMORY = 16
+MAX_MEDIA_BYTES_IN_MEMORY = 256 << 20
 FIRST_RETRY_SECONDS = 0.5
 WARNING_INTERVAL_SECONDS = 30.0
 
@@ -59,6 +60,7 @@ class Sender(threading.Thread):
         self._results: dict[str, float] = {}
         self._results_lock = threading.Lock()
         self._space = threading.Condition()
+        self._media_bytes = 0
         self._session = secrets.token_hex(4)
         self._batch_numbers = itertools.count()
         self._run_exists = run_exists
@@ -77,8 +79,26 @@ class Sender(threading.Thread):
 
     # ------------------------------------------------------------------ training thread
     def submit(self, operation: Operation) -> None:
+        """Queue an operation; media bytes held in memory are bounded (MAX_MEDIA_BYTES_IN_MEMORY):
+        past it, wait for the sender to upload or write them to disk."""
+        size = len(operation.data or b"")
+        if size:
+            with self._space:
+                while (
+                    self._media_bytes and self._media_bytes + size > MAX_MEDIA_BYTES_IN_MEMORY
+                ) and self.is_alive():
+                    self.wake.set()
+                    self._space.wait(0.05)
+                self._media_bytes += size
         self._operations.append(operation)
         self.wake.set()
+
+    def _release(self, operation: Operation) -> None:
+        """An operation has left memory (sent, set aside, or written to the outbox)."""
+        if operation.data:
+            with self._space:
+                self._media_bytes -= len(operation.data)
+                self._space.notify_all()
 
     def set_results(self, results: dict[str, float]) -> None:
         with self._results_lock:
@@ -208,7 +228,7 @@ class Sender(threading.Thread):
                 if self._unreachable or self._blocked:
                     self._spill()
                 return
-            self._operations.popleft()
+            self._release(self._operations.popleft())
 
     def _attempt(self, operation: Operation) -> Outcome:
         assert self._client is not None
@@ -306,6 +326,7 @@ class Sender(threading.Thread):
     def _spill(self) -> None:
         while self._operations:
             operation = self._operations.popleft()
+            self._release(operation)
             if self._outbox.append(operation):
                 self.spooled_points += operation.point_count
             else:
