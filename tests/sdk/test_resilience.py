@@ -138,6 +138,11 @@ def test_a_rate_limited_key_is_honoured_and_nothing_is_lost(
     project = sdk_env.client.resolve_project("limited")
     run_id = sdk_env.client.create_run(str(project["id"]), {"name": "limited"})["id"]
     monkeypatch.setenv("WAVEDB_API_KEY", sdk_env.new_api_key(rate_limit_per_minute=4))
+    # Rate limits count per calendar minute: start well inside one, so that the limit is
+    # reached (and Retry-After is long) before the next minute begins.
+    seconds_into_minute = time.time() % 60
+    if seconds_into_minute > 45:
+        time.sleep(60.5 - seconds_into_minute)
     run = wavedb.init(project="limited", resume=run_id)  # 2 requests: get run, summaries
     for batch in range(6):
         run.log({"loss": float(batch)}, step=batch)
