@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 FN ?=
 EVENT ?=
-# Test files run in parallel, one process per core (at most 4): each worker starts its own
-# PostgreSQL and moto servers.
+# Tests run in parallel, one process per core (at most 4), idle workers taking queued tests
+# from busy ones; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
 .PHONY: help install run invoke test lint typecheck template-check clean
@@ -47,7 +47,7 @@ template-check: $(STAMP)
 	bash infra/check_template.sh
 
 test: lint typecheck template-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: bench bench-sdk
 bench: $(STAMP)
