@@ -31,3 +31,15 @@ class ApiError(WaveDBError):
     def is_retryable(self) -> bool:
         """Worth sending again later: rate limits, timeouts and server-side failures."""
         return self.status in (408, 425, 429) or self.status >= 500
+
+    @property
+    def refuses_access(self) -> bool:
+        """The key, the run or its project is refused (or the run id is taken): no request
+        of this run gets through until that is fixed; its data must be kept."""
+        return self.status in (401, 403, 404, 409)
+
+    @property
+    def rejects_the_request(self) -> bool:
+        """Something in this one request is wrong: sending it again cannot help, and the
+        requests after it may still go through."""
+        return not self.is_retryable and not self.refuses_access

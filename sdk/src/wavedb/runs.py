@@ -307,7 +307,6 @@ class Run:
             if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
                 last_report = now
                 _progress(f"wavedb: sending {sender.points_waiting():,} points ...")
-        state = sender.state()
         if self.mode == "offline":
             _progress(
                 f"wavedb: offline run {self.name!r} saved in {self.dir};"
@@ -317,7 +316,7 @@ class Run:
             logger.warning(
                 "wavedb: %s points (and the final status) could not be sent; they are kept in"
                 " %s: run `wavedb sync %s` when the API is reachable",
-                f"{sender.points_waiting() + state['spooled_points']:,}",
+                f"{sender.points_waiting() + sender.spooled_points:,}",
                 self.dir,
                 self.dir,
             )

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import itertools
 import logging
-import random
 import secrets
 import threading
 import time
 from collections import deque
 from enum import Enum
-from typing import Any
 
 from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
 from wavedb.operations import Operation, perform
 from wavedb.outbox import Outbox
 from wavedb.points import encode_points, point_count
+from wavedb.retrying import backoff_seconds
 from wavedb.settings import Settings
 
 logger = logging.getLogger("wavedb")
@@ -27,7 +26,6 @@ logger = logging.getLogger("wavedb")
 # Operations kept in memory while the API answers slowly; beyond, they go to disk.
 MAX_OPERATIONS_IN_MEMORY = 16
 MAX_MEDIA_BYTES_IN_MEMORY = 256 << 20
-FIRST_RETRY_SECONDS = 0.5
 WARNING_INTERVAL_SECONDS = 30.0
 
 Entry = tuple[int, float, dict[str, float | int]]
@@ -75,7 +73,6 @@ class Sender(threading.Thread):
         self.sent_points = 0
         self.spooled_points = 0
         self.dropped_points = 0
-        self.rejected: list[str] = []
 
     # ------------------------------------------------------------------ training thread
     def submit(self, operation: Operation) -> None:
@@ -249,11 +246,10 @@ class Sender(threading.Thread):
                     retry_after=error.retry_after,
                 )
                 return Outcome.RETRY
-            if error.status in (401, 403, 404, 409):
+            if error.refuses_access:
                 self._block(f"{operation.describe()}: {error}")
                 return Outcome.RETRY
             path = self._outbox.reject(operation, str(error))
-            self.rejected.append(str(error))
             logger.error(
                 "wavedb: the API refused %s (%s); it is kept in %s",
                 operation.describe(),
@@ -284,11 +280,7 @@ class Sender(threading.Thread):
         retry_after: float | None = None,
     ) -> None:
         self._failures += 1
-        ceiling = self._settings.retry_max_interval
-        delay = min(ceiling, FIRST_RETRY_SECONDS * 2 ** (self._failures - 1))
-        delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
-        if retry_after is not None:
-            delay = retry_after
+        delay = backoff_seconds(self._failures, self._settings.retry_max_interval, retry_after)
         self._next_attempt = time.monotonic() + delay
         if unreachable and not self._unreachable:
             self._unreachable = True
@@ -362,12 +354,3 @@ class Sender(threading.Thread):
         ):
             self._last_warning[topic] = now
             logger.warning("%s", message)
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "sent_points": self.sent_points,
-            "spooled_points": self.spooled_points,
-            "dropped_points": self.dropped_points,
-            "unreachable": self._unreachable,
-            "blocked": self._blocked,
-        }

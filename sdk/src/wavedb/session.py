@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -58,7 +59,7 @@ def init(
     settings = load_settings(
         api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
     )
-    project = project or _environment("WAVEDB_PROJECT")
+    project = project or os.environ.get("WAVEDB_PROJECT")
     if not project or not project.strip():
         raise ConfigError("init() needs a project: wavedb.init(project='my-project')")
     run_id, resume_mode = _run_id(id, resume)
@@ -82,12 +83,6 @@ def init(
     if settings.system_metrics and settings.mode != "disabled":
         run.start_system_metrics()
     return run
-
-
-def _environment(name: str) -> str | None:
-    import os
-
-    return os.environ.get(name) or None
 
 
 def _run_id(given: str | None, resume: str | bool | None) -> tuple[str, str | None]:

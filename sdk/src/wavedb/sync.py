@@ -5,8 +5,6 @@ has it, so syncing twice, or after an interrupted sync, sends nothing twice."""
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
 from wavedb.operations import Operation, perform
 from wavedb.outbox import OUTBOX, RUN_FILE, Outbox, read_run_file
+from wavedb.retrying import with_retries
 
 ATTEMPTS = 4
 # Reading never writes, so no bound applies to an outbox being synced.
@@ -82,7 +81,7 @@ def sync_run(run_dir: Path, client: ApiClient, progress: Progress | None = None)
         try:
             _send(client, operation)
         except ApiError as error:
-            if error.status in (400, 413, 422):
+            if error.rejects_the_request:
                 result.rejected.append(f"{operation.describe()}: {error}")
                 outbox.reject(operation, str(error))
                 outbox.remove(path)
@@ -103,16 +102,4 @@ def sync_run(run_dir: Path, client: ApiClient, progress: Progress | None = None)
 
 def _send(client: ApiClient, operation: Operation) -> None:
     """One operation, retried with backoff while the API is unreachable or busy."""
-    for attempt in range(ATTEMPTS):
-        try:
-            perform(client, operation)
-            return
-        except ApiUnreachable:
-            if attempt == ATTEMPTS - 1:
-                raise
-            time.sleep(0.5 * 2**attempt * random.uniform(0.5, 1.0))  # noqa: S311
-        except ApiError as error:
-            if not error.is_retryable or attempt == ATTEMPTS - 1:
-                raise
-            delay = error.retry_after
-            time.sleep(delay if delay is not None else 0.5 * 2**attempt)
+    with_retries(lambda: perform(client, operation), attempts=ATTEMPTS, ceiling=4.0)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import re
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from wavedb.api import ApiClient
-from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.errors import ApiError, ConfigError
+from wavedb.retrying import with_retries
 from wavedb.tensorboard_events import (
     EventRun,
     ImageSample,
@@ -150,18 +150,7 @@ def _media_id(run_id: str, kind: str, tag: str, step: int, index: int) -> str:
 
 def _retried(call: Callable[[], _Answer]) -> _Answer:
     """The call, tried again after rate limits, server failures and network trouble."""
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            return call()
-        except ApiError as error:
-            if not error.is_retryable or attempt == _ATTEMPTS:
-                raise
-            time.sleep(error.retry_after or 0.5 * 2**attempt)
-        except ApiUnreachable:
-            if attempt == _ATTEMPTS:
-                raise
-            time.sleep(0.5 * 2**attempt)
-    raise AssertionError("unreachable")
+    return with_retries(call, attempts=_ATTEMPTS, ceiling=8.0)
 
 
 def _step_in_range(step: int) -> bool:
