@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,37 @@ def test_sync_of_a_folder_that_is_not_a_run_is_a_clear_error(
 ) -> None:
     with pytest.raises(wavedb.ConfigError, match="not a run directory"):
         sync_path(tmp_path / "missing", sdk_env.client)
+
+
+def _interrupted_training() -> str:
+    with wavedb.init(project="offline-project", mode="offline") as run:
+        run.log({"loss": 1.0})
+        raise KeyboardInterrupt(run.id)
+
+
+def test_a_run_stopped_with_ctrl_c_is_canceled(sdk_env: SdkEnvironment) -> None:
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        _interrupted_training()
+    run_id = str(interrupted.value)
+    assert sync_path(sdk_env.runs_dir, sdk_env.client).ok
+    assert sdk_env.client.get_run(run_id)["status"] == "canceled"
+
+
+def test_a_full_outbox_warns_and_stays_within_its_bound(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("WAVEDB_SPOOL_MAX_BYTES", "60000")
+    monkeypatch.setenv("WAVEDB_FLUSH_INTERVAL", "0.05")
+    with caplog.at_level(logging.WARNING, logger="wavedb"):
+        run = wavedb.init(project="offline-project", mode="offline")
+        for step in range(20):
+            run.log({f"metric/{index}": float(index) for index in range(100)}, step=step)
+            time.sleep(0.06)  # one batch a step
+        run.finish()
+    outbox = run.dir / "outbox"
+    assert sum(path.stat().st_size for path in outbox.iterdir()) <= 60_000
+    assert "is full" in caplog.text
+    assert "WAVEDB_SPOOL_MAX_BYTES" in caplog.text
+    batches = outbox.glob("*-batch.json")
+    stored = sum(len(json.loads(path.read_bytes())["points"]) for path in batches)
+    assert 0 < stored < 2_000
