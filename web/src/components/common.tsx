@@ -1,0 +1,94 @@
+// Small pieces every page uses: errors, loading, status badges, copy buttons, empty states.
+import { Component, type ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { describeError } from "../api";
+import type { RunStatus } from "../types";
+
+export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  return (
+    <div class="message error" role="alert" data-testid="error-message">
+      <span>{describeError(error)}</span>
+      {onRetry && (
+        <button type="button" class="link" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div class="loading" aria-busy="true">
+      {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="empty">{children}</div>;
+}
+
+const STATUS_LABELS: Record<RunStatus, string> = {
+  pending: "pending",
+  running: "live",
+  finished: "finished",
+  failed: "failed",
+  crashed: "crashed",
+  canceled: "canceled",
+};
+
+export function StatusBadge({ status }: { status: RunStatus }) {
+  return (
+    <span class={`badge status-${status}`} data-testid="status-badge" data-status={status}>
+      {status === "running" && <span class="pulse" aria-hidden="true" />}
+      {status === "crashed" && <span aria-hidden="true">⚠ </span>}
+      {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = document.createElement("textarea");
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
+  };
+  return (
+    <button type="button" onClick={copy} data-testid="copy-button">
+      {copied ? "Copied" : label}
+    </button>
+  );
+}
+
+/** Shows a message instead of a blank page when a component throws while rendering. */
+export class ErrorBoundary extends Component<{ children: ComponentChildren }, { error: unknown }> {
+  state = { error: undefined as unknown };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  render() {
+    if (this.state.error) {
+      return (
+        <ErrorMessage
+          error={this.state.error}
+          onRetry={() => this.setState({ error: undefined })}
+        />
+      );
+    }
+    return this.props.children;
+  }
+}

@@ -1,0 +1,69 @@
+// Loading data in components: one request at a time, errors kept, optional polling.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+
+export interface Async<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => Promise<void>;
+  setData: (data: T) => void;
+}
+
+/** Run `load` when `deps` change; a newer call wins over an older one that answers late. */
+export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): Async<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [loading, setLoading] = useState(true);
+  const generation = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  const reload = useCallback(async () => {
+    const mine = ++generation.current;
+    setLoading(true);
+    try {
+      const value = await loadRef.current();
+      if (mine === generation.current) {
+        setData(value);
+        setError(undefined);
+      }
+    } catch (caught) {
+      if (mine === generation.current) setError(caught);
+    } finally {
+      if (mine === generation.current) setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, deps);
+
+  return { data, error, loading, reload, setData };
+}
+
+/** Call `tick` every `intervalMs` while `active`, never two at once, paused in hidden tabs. */
+export function usePolling(tick: () => Promise<void> | void, intervalMs: number, active: boolean): void {
+  const tickRef = useRef(tick);
+  tickRef.current = tick;
+  useEffect(() => {
+    if (!active) return undefined;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loop = async () => {
+      if (stopped) return;
+      if (document.visibilityState !== "hidden") {
+        try {
+          await tickRef.current();
+        } catch {
+          // the next tick tries again; the page shows its own errors
+        }
+      }
+      if (!stopped) timer = setTimeout(loop, intervalMs);
+    };
+    timer = setTimeout(loop, intervalMs);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [intervalMs, active]);
+}

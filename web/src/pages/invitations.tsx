@@ -1,0 +1,5 @@
+import type { PageProps } from "../app";
+
+export function InvitationsPage(_props: PageProps) {
+  return <h1>InvitationsPage</h1>;
+}

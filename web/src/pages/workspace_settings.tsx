@@ -1,0 +1,5 @@
+import type { PageProps } from "../app";
+
+export function WorkspaceSettingsPage(_props: PageProps) {
+  return <h1>WorkspaceSettingsPage</h1>;
+}
