@@ -6,13 +6,15 @@ import itertools
 import math
 import random
 from bisect import bisect_left, bisect_right
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.support.accounts import SignedUpUser, sign_up
-from tests.support.ingest import SeededRun, load_points, seed_run
+from tests.support.ingest import LOGGED_US, SeededRun, load_points, seed_run
 
 Point = tuple[int, float]  # step, value (in the order they were logged)
 
@@ -63,7 +65,9 @@ def _expected_bucket(points: list[Point], start: int, end: int) -> dict[str, Any
     comparable = [value for _, _, value in inside if not math.isnan(value)]
     finite = [value for _, _, value in inside if math.isfinite(value)]
     _, last_step, last = max(inside, key=lambda item: (item[1], item[0]))
+    latest_index = max(index for index, _, _ in inside)
     return {
+        "last_logged_at": datetime.fromtimestamp((LOGGED_US + latest_index) / 1e6, tz=UTC),
         "count": len(inside),
         "min": min(comparable, default=None),
         "max": max(comparable, default=None),
@@ -94,6 +98,7 @@ def _check_buckets(answer: dict[str, Any], points: list[Point], buckets_wanted: 
         expected = _expected_bucket(points, bucket["step_start"], bucket["step_end"])
         assert bucket["count"] == expected["count"], bucket
         assert bucket["last_step"] == expected["last_step"], bucket
+        assert datetime.fromisoformat(bucket["last_logged_at"]) == expected["last_logged_at"]
         for key in ("min", "max", "mean", "last"):
             assert _same(_json_number(bucket[key]), expected[key]), (key, bucket, expected)
         covered += bucket["count"]
@@ -298,3 +303,26 @@ def test_compared_series_with_bad_run_ids_is_refused(
     answer = api.get("/v1/series", params={"run_ids": run_ids, "name": "x"}, headers=user.bearer)
 
     assert answer.status_code == 422
+
+
+def test_rollups_from_before_the_time_column_get_their_times_from_their_points(
+    api: TestClient, user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    import psycopg
+
+    points = _series(5_000, seed=11)
+    load_points(clean_database, run.id, "loss", points)
+    migration = (
+        Path(__file__).parents[2] / "shared/wavedb_core/migrations/0005_rollup_times.sql"
+    ).read_text()
+    backfill = migration[migration.index("UPDATE") :]
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute("UPDATE metric_rollups SET last_logged_at = NULL")
+        connection.execute(backfill)  # type: ignore[arg-type]
+
+    body = api.get(
+        f"/v1/runs/{run.id}/series", params={"name": "loss", "points": 40}, headers=user.bearer
+    ).json()
+
+    assert body["bucket_width"] >= 64  # read from rollups, not raw points
+    _check_buckets(body, points, 40)

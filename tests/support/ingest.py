@@ -177,13 +177,17 @@ def add_member(database_url: str, workspace_id: str, user_id: str, role: str) ->
         )
 
 
+# When load_points logs its first point (µs since the epoch); point i is logged i µs later.
+LOGGED_US = 1_795_428_930_000_000
+
+
 def load_points(
     database_url: str,
     run_id: str,
     name: str,
     points: list[tuple[int, float]],
     *,
-    logged_us: int = 1_795_428_930_000_000,
+    logged_us: int = LOGGED_US,
 ) -> None:
     """Write (step, value) points of one metric straight through the worker's SQL (staging,
     insert, summaries, rollups), without the queue: for long series."""

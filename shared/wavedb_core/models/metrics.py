@@ -267,6 +267,9 @@ class SeriesBucket(ResponseModel):
     mean: MetricValue | None
     last: MetricValue
     last_step: int
+    last_logged_at: datetime | None = Field(
+        description="When the bucket's latest point was logged (for a time axis)."
+    )
 
 
 class DownsampledSeries(ResponseModel):

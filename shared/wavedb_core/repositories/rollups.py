@@ -2,13 +2,15 @@
 downsampled read costs the same whatever the series' length.
 
 bucket = step div 8^level. count covers every point; sum and finite_count the finite values
-only; min and max ignore NaN; last_value is the value at last_step (the highest step).
+only; min and max ignore NaN; last_value is the value at last_step (the highest step);
+last_logged_at is when the bucket's latest point was logged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg.rows import class_row
 
@@ -28,7 +30,8 @@ def _upper_level(level: int) -> str:
         f"l{level} AS (SELECT metric_id, {level} AS level, bucket >> {_LEVEL_SHIFT} AS bucket,"
         " sum(count)::bigint AS count, sum(finite_count)::bigint AS finite_count,"
         " sum(sum) AS sum, min(min) AS min, max(max) AS max, max(last_step) AS last_step,"
-        " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value"
+        " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
+        " max(last_logged_at) AS last_logged_at"
         f" FROM {below} GROUP BY metric_id, bucket >> {_LEVEL_SHIFT})"
     )
 
@@ -41,7 +44,8 @@ def _merge_statement(source: str) -> str:
         " min(value) FILTER (WHERE value <> 'NaN') AS min,"
         " max(value) FILTER (WHERE value <> 'NaN') AS max,"
         " max(step) AS last_step,"
-        " (array_agg(value ORDER BY step DESC, logged_us DESC))[1] AS last_value"
+        " (array_agg(value ORDER BY step DESC, logged_us DESC))[1] AS last_value,"
+        " to_timestamp(max(logged_us) / 1e6) AS last_logged_at"
         f" FROM {source} GROUP BY metric_id, step >> 3)"
     )
     levels = ",\n".join([first, *(_upper_level(level) for level in LEVELS[1:])])
@@ -49,7 +53,7 @@ def _merge_statement(source: str) -> str:
     return (
         f"WITH {levels}\n"
         "INSERT INTO metric_rollups AS r (metric_id, level, bucket, count, finite_count, sum,"
-        " min, max, last_step, last_value)"
+        " min, max, last_step, last_value, last_logged_at)"
         f" SELECT * FROM ({union}) AS merged ORDER BY metric_id, level, bucket"
         " ON CONFLICT (metric_id, level, bucket) DO UPDATE SET"
         " count = r.count + excluded.count,"
@@ -58,7 +62,8 @@ def _merge_statement(source: str) -> str:
         " min = LEAST(r.min, excluded.min), max = GREATEST(r.max, excluded.max),"
         " last_value = CASE WHEN excluded.last_step >= r.last_step"
         "  THEN excluded.last_value ELSE r.last_value END,"
-        " last_step = GREATEST(r.last_step, excluded.last_step)"
+        " last_step = GREATEST(r.last_step, excluded.last_step),"
+        " last_logged_at = GREATEST(r.last_logged_at, excluded.last_logged_at)"
     )
 
 
@@ -81,6 +86,7 @@ class BucketRow:
     max: float | None
     last_step: int
     last_value: float
+    last_logged_at: datetime | None
 
 
 def rollup_buckets(
@@ -98,7 +104,8 @@ def rollup_buckets(
             "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
             " sum(finite_count)::bigint AS finite_count, sum(sum) AS sum, min(min) AS min,"
             " max(max) AS max, max(last_step) AS last_step,"
-            " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value"
+            " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
+            " max(last_logged_at) AS last_logged_at"
             " FROM metric_rollups WHERE metric_id = ANY(%(ids)s) AND level = %(level)s"
             " AND bucket BETWEEN %(first)s AND %(last)s"
             " GROUP BY metric_id, bucket / %(per)s ORDER BY metric_id, slot",
@@ -131,7 +138,8 @@ def raw_buckets(
             " min(value) FILTER (WHERE value <> 'NaN') AS min,"
             " max(value) FILTER (WHERE value <> 'NaN') AS max,"
             " max(step) AS last_step,"
-            " (array_agg(value ORDER BY step DESC, logged_at DESC))[1] AS last_value"
+            " (array_agg(value ORDER BY step DESC, logged_at DESC))[1] AS last_value,"
+            " max(logged_at) AS last_logged_at"
             " FROM metric_points WHERE metric_id = ANY(%(ids)s)"
             " AND step BETWEEN %(min)s AND %(max)s"
             " GROUP BY metric_id, step / %(width)s ORDER BY metric_id, slot",

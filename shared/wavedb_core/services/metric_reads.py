@@ -187,6 +187,7 @@ def _bucket(row: BucketRow, plan: BucketPlan, step_min: int, step_max: int) -> S
         mean=None if not row.finite_count or row.sum is None else row.sum / row.finite_count,
         last=row.last_value,
         last_step=row.last_step,
+        last_logged_at=row.last_logged_at,
     )
 
 
