@@ -10,11 +10,12 @@ EVENT ?=
 # from busy ones; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help install run invoke test lint typecheck template-check clean
+.PHONY: help install run invoke test lint typecheck template-check web web-test browser clean
 
 help:
 	@echo "make run                      start the local stack on http://127.0.0.1:$(PORT)"
 	@echo "make test                     lint, type-check, template checks and the test suites"
+	@echo "make web                      build the dashboard (web/dist), served at / by make run"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
 	@echo "make bench / make bench-sdk   ingest and read figures / logging cost next to MLflow"
@@ -29,7 +30,27 @@ $(STAMP): pyproject.toml sdk/pyproject.toml constraints.txt | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The dashboard: npm from the lock file, with Node.js from PyPI when the machine has no recent one.
+NPM := bash infra/npm.sh
+WEB_STAMP := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(WEB_STAMP): web/package.json web/package-lock.json | $(STAMP)
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	$(NPM) run --silent build
+
+web: web/dist/index.html
+
+web-test: $(WEB_STAMP)
+	$(NPM) test
+
+browser:
+	bash infra/install_chromium.sh
+
+run: $(STAMP) web
 	PORT=$(PORT) exec $(BIN)/python -m wavedb_local run
 
 invoke: $(STAMP)
@@ -46,7 +67,7 @@ typecheck: $(STAMP)
 template-check: $(STAMP)
 	bash infra/check_template.sh
 
-test: lint typecheck template-check
+test: lint typecheck template-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: bench bench-sdk
@@ -67,3 +88,4 @@ bench-sdk: $(STAMP) $(MLFLOW_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .venv-sam $(MLFLOW_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf web/node_modules web/dist web/test-output test-output

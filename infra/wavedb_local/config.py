@@ -35,6 +35,7 @@ class LocalStackConfig:
       WAVEDB_PARAMETER_OVERRIDES    template parameters, "Name=value Other=value"
       LOCAL_SCHEDULE_INTERVAL_SECONDS  run every schedule at this interval
       JWT_SECRET                    use this signing key instead of the persisted one
+      WAVEDB_SITE_DIR               the built dashboard served at / (default: web/dist)
     """
 
     template_path: Path
@@ -55,6 +56,7 @@ class LocalStackConfig:
     sqs_concurrency: int = DEFAULT_SQS_CONCURRENCY
     apply_migrations: bool = True
     stack_name: str = LOCAL_STACK_NAME
+    site_dir: Path = Path("web/dist")
 
     @classmethod
     def from_environ(
@@ -88,6 +90,9 @@ class LocalStackConfig:
             parameter_overrides=overrides,
             schedule_interval_seconds=float(interval) if interval else None,
             jwt_secret=environ.get("JWT_SECRET") or None,
+            site_dir=(
+                _env_path(environ, "WAVEDB_SITE_DIR") or template.parent / "web" / "dist"
+            ).resolve(),
             workers=_env_int(environ, "WAVEDB_LOCAL_WORKERS", DEFAULT_WORKERS),
             sqs_concurrency=_env_int(
                 environ, "WAVEDB_LOCAL_SQS_CONCURRENCY", DEFAULT_SQS_CONCURRENCY

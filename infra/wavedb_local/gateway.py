@@ -37,6 +37,7 @@ from wavedb_local.model import CorsSpec, HttpRoute, StackModel
 from wavedb_local.naming import LocalNaming
 from wavedb_local.routing import RouteTable
 from wavedb_local.runtime import FunctionRegistry
+from wavedb_local.site import StaticSite
 
 logger = logging.getLogger("wavedb_local.gateway")
 
@@ -61,6 +62,7 @@ class HttpApiGateway:
         executor: Executor,
         naming: LocalNaming,
         openapi: Callable[[], dict[str, Any]] | None = None,
+        site: StaticSite | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._model = model
@@ -72,6 +74,7 @@ class HttpApiGateway:
         self._openapi_cache: dict[str, Any] | None = None
         self._max_body_bytes = max_body_bytes
         self._cors = _stack_cors(model)
+        self._site = site
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,7 +140,12 @@ class HttpApiGateway:
         return response
 
     async def _local_route(self, method: str, path: str) -> GatewayResponse | None:
-        """The local-only documentation routes (unless the template declares those paths)."""
+        """The dashboard's files and the local-only documentation routes (unless the
+        template declares those paths)."""
+        if self._site is not None and not self._routes.has_exact_path(path):
+            site_file = self._site.response(method, path)
+            if site_file is not None:
+                return site_file
         if method != "GET" or path not in {OPENAPI_PATH, DOCS_PATH} or self._openapi is None:
             return None
         if self._routes.has_exact_path(path):

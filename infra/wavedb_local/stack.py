@@ -31,6 +31,7 @@ from wavedb_local.runtime import FunctionRegistry, add_layers_to_path
 from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
 from wavedb_local.secret_store import persistent_secret
+from wavedb_local.site import StaticSite
 from wavedb_local.sqs_source import SqsPoller
 from wavedb_local.template import load_stack
 
@@ -300,6 +301,7 @@ class LocalStack:
             executor=self._executor,
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
+            site=StaticSite(self.config.site_dir),
         )
 
     def _start_http(self, model: StackModel) -> None:
@@ -342,6 +344,8 @@ class LocalStack:
         aws = "real AWS (default credentials)" if self.config.use_real_aws else self.aws_endpoint
         lines = [
             f"WaveDB local stack ready ({functions} functions, {routes} routes)",
+            f"  Dashboard:  {self.api_url}/"
+            + ("" if StaticSite(self.config.site_dir).built else "  (not built: make web)"),
             f"  API:        {self.api_url}",
             f"  Docs:       {self.api_url}/docs",
             f"  OpenAPI:    {self.api_url}/openapi.json",

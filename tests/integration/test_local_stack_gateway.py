@@ -18,14 +18,25 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="module")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built dashboard: index.html and one hashed asset."""
+    root = tmp_path_factory.mktemp("site")
+    (root / "assets").mkdir()
+    (root / "index.html").write_text("<!doctype html><title>WaveDB</title>")
+    (root / "assets" / "index-abc123.js").write_text("console.log('wavedb')")
+    return root
+
+
+@pytest.fixture(scope="module")
 def stack(
-    database_url: str, record_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, record_dir: Path, tmp_path_factory: pytest.TempPathFactory, site_dir: Path
 ) -> Iterator[LocalStack]:
     with running_fixture_stack(
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         record_dir=record_dir,
         event_sources=False,
+        site_dir=site_dir,
     ) as local:
         yield local
 
@@ -270,3 +281,26 @@ def test_gateway_app_also_serves_in_process_through_asgi(stack: LocalStack) -> N
     assert lifespan == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert response.status_code == 200
     assert response.json()["event"]["routeKey"] == "GET /public/{name}"
+
+
+def test_gateway_serves_the_dashboard_at_the_root_with_security_headers(
+    api: httpx.Client,
+) -> None:
+    page = api.get("/")
+    asset = api.get("/assets/index-abc123.js")
+
+    assert page.status_code == 200
+    assert page.text == "<!doctype html><title>WaveDB</title>"
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "no-cache"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert asset.status_code == 200
+    assert asset.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in asset.headers["cache-control"]
+
+
+def test_gateway_routes_still_win_over_dashboard_files(api: httpx.Client) -> None:
+    assert api.get("/public/ada").json()["event"]["rawPath"] == "/public/ada"
+    assert api.post("/").status_code == 404
+    assert api.get("/assets/missing.js").status_code == 404

@@ -485,9 +485,66 @@ def test_outputs_name_api_url_bucket_and_queues(source: dict[str, Any]) -> None:
         "MediaNotificationQueueUrl": "MediaNotificationQueue",
         "MediaNotificationDeadLetterQueueUrl": "MediaNotificationDeadLetterQueue",
         "MigrateFunctionName": "MigrateFunction",
+        "DashboardUrl": "DashboardDistribution",
+        "DashboardBucketName": "DashboardBucket",
+        "DashboardDistributionId": "DashboardDistribution",
     }
     for output, resource in expected.items():
         assert resource in json.dumps(outputs[output]["Value"]), output
+
+
+def _distribution(source: dict[str, Any]) -> dict[str, Any]:
+    return source["Resources"]["DashboardDistribution"]["Properties"]["DistributionConfig"]  # type: ignore[no-any-return]
+
+
+def test_dashboard_bucket_is_private_and_readable_only_by_its_distribution(
+    source: dict[str, Any],
+) -> None:
+    block = source["Resources"]["DashboardBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert len(block) == 4
+    statements = source["Resources"]["DashboardBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    [allow] = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert "DashboardDistribution" in json.dumps(allow["Condition"]["StringEquals"])
+    [origin] = [o for o in _distribution(source)["Origins"] if o["Id"] == "dashboard"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["DashboardOriginAccessControl", "Id"]}
+
+
+def test_dashboard_distribution_serves_the_api_on_the_same_origin_uncached(
+    source: dict[str, Any],
+) -> None:
+    config = _distribution(source)
+    [api_origin] = [o for o in config["Origins"] if o["Id"] == "api"]
+    assert API_ID in json.dumps(api_origin["DomainName"])
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    api = behaviours["/v1/*"]
+    assert api["TargetOriginId"] == "api"
+    assert {"POST", "PATCH", "DELETE", "OPTIONS"} <= set(api["AllowedMethods"])
+    assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    # AllViewerExceptHostHeader: Authorization and x-api-key reach the API, Host does not.
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "dashboard"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultRootObject"] == "index.html"
+
+
+def test_dashboard_security_headers_match_the_local_stack(source: dict[str, Any]) -> None:
+    from wavedb_local.site import CONTENT_SECURITY_POLICY
+
+    policy = source["Resources"]["DashboardSecurityHeaders"]["Properties"][
+        "ResponseHeadersPolicyConfig"
+    ]["SecurityHeadersConfig"]
+    deployed = " ".join(policy["ContentSecurityPolicy"]["ContentSecurityPolicy"].split())
+    # Locally, media also comes from the emulator over plain http.
+    assert deployed == CONTENT_SECURITY_POLICY.replace(" http:", "")
+    assert policy["FrameOptions"]["FrameOption"] == "DENY"
+    default_behaviour = _distribution(source)["DefaultCacheBehavior"]
+    assert default_behaviour["ResponseHeadersPolicyId"] == {"Ref": "DashboardSecurityHeaders"}
 
 
 # ---------------------------------------------------------------- sam build output
