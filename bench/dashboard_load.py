@@ -1,0 +1,333 @@
+"""Dashboard load times in a real browser, on a project of 100 runs x 10 metrics x 10,000
+steps (10M points).
+
+Starts the local stack (embedded PostgreSQL, emulated SQS and S3, the real handlers, the
+built dashboard at /), creates an account, a project and 100 runs through the HTTP API, loads
+their points with COPY plus the ingest worker's own SQL (summaries, rollups), then drives
+headless Chromium (Playwright, /usr/bin/chromium) and measures, from navigation start:
+
+1. the run table: until all 100 rows are in the table;
+2. compare of 20 runs: until the chart of the first metric shows all 20 runs;
+3. a run page: until all 10 metric charts are drawn.
+
+Each is measured on a cold page load (new browser context) several times; the figures are
+the median, fastest and slowest. The API time of the reads behind each view is shown next
+to them.
+
+    make bench-web                   # or: .venv/bin/python bench/dashboard_load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg.rows import dict_row
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPOSITORY / "shared"), str(REPOSITORY / "infra"), str(REPOSITORY)]
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from wavedb_local.config import LocalStackConfig  # noqa: E402
+from wavedb_local.site import StaticSite  # noqa: E402
+from wavedb_local.stack import LocalStack  # noqa: E402
+
+LOGGED_US = 1_795_428_930_000_000
+METRICS = [
+    "train/loss",
+    "train/acc",
+    "train/lr",
+    "train/grad_norm",
+    "eval/loss",
+    "eval/acc",
+    "eval/f1",
+    "system/gpu_util",
+    "system/memory",
+    "throughput",
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery staple"
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    if response.status_code != status:
+        raise RuntimeError(f"{response.request.method} {response.request.url}: {response.text}")
+    return response.json()
+
+
+# ---------------------------------------------------------------- data
+
+
+def create_project(client: httpx.Client, runs: int) -> tuple[dict[str, Any], str, list[str]]:
+    """A new user's tokens, a project, and its runs (created through the API)."""
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    signup = _ok(
+        client.post(
+            "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Bench"}
+        ),
+        201,
+    )
+    tokens = signup["tokens"]
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    workspace = _ok(client.post("/v1/workspaces", json={"name": "bench"}, headers=bearer), 201)
+    project = _ok(
+        client.post(
+            f"/v1/workspaces/{workspace['id']}/projects",
+            json={"name": "sweep-100"},
+            headers=bearer,
+        ),
+        201,
+    )
+    run_ids = []
+    for index in range(runs):
+        config = {
+            "lr": round(10 ** (-4 + 3 * index / runs), 6),
+            "batch_size": [32, 64, 128, 256][index % 4],
+            "optimizer": ["adam", "sgd", "adamw"][index % 3],
+            "model": {"layers": 4 + index % 9, "dropout": round(0.05 * (index % 6), 2)},
+        }
+        run = _ok(
+            client.post(
+                f"/v1/projects/{project['id']}/runs",
+                json={"name": f"run-{index:03d}", "config": config, "tags": ["sweep"]},
+                headers=bearer,
+            ),
+            201,
+        )
+        run_ids.append(run["id"])
+    return tokens, project["id"], run_ids
+
+
+def _points(metric_id: int, metric: int, run: int, steps: int) -> Iterator[str]:
+    scale = 1 + run / 50
+    for step in range(steps):
+        value = scale * math.exp(-step / (2000 + 100 * metric)) + 0.02 * math.sin(step / 7)
+        if step % 4_999 == 17 * metric:
+            value *= 5  # the spikes a min/max band must keep
+        yield f"{metric_id}\t{step}\t{value!r}\t{LOGGED_US + step * 1_000_000}\t\\N\t\\N\n"
+
+
+def load_points(database_url: str, run_ids: list[str], steps: int) -> float:
+    """Every run's metrics through COPY and the worker's SQL, one transaction per run."""
+    from wavedb_core.repositories import metric_points, run_metrics
+    from wavedb_core.services.ingest_writer import write_staged_points
+
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as connection:
+        for run_index, run_id in enumerate(run_ids):
+            with connection.transaction():
+                ids = run_metrics.ensure_metrics(connection, uuid.UUID(run_id), METRICS)
+                metric_points.create_staging_table(connection)
+                with (
+                    connection.cursor() as cursor,
+                    cursor.copy(
+                        f"COPY {metric_points.STAGING_TABLE}"
+                        " (metric_id, step, value, logged_us, msg_id, metadata) FROM STDIN"
+                    ) as copy,
+                ):
+                    for metric_index, name in enumerate(METRICS):
+                        copy.write("".join(_points(ids[name], metric_index, run_index, steps)))
+                write_staged_points(connection, list(ids.values()), False)
+            connection.execute("UPDATE runs SET status = 'finished' WHERE id = %s", (run_id,))
+        connection.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- browser
+
+
+def _session_script(tokens: dict[str, Any]) -> str:
+    session = {
+        "accessToken": tokens["access_token"],
+        "accessExpiresAt": 0,
+        "refreshToken": tokens["refresh_token"],
+        "user": {
+            "id": tokens["user"]["id"],
+            "email": tokens["user"]["email"],
+            "name": tokens["user"]["name"],
+        },
+    }
+    return f"localStorage.setItem('wavedb.session', {json.dumps(json.dumps(session))});"
+
+
+def time_view(
+    browser: Browser,
+    base_url: str,
+    tokens: dict[str, Any],
+    path: str,
+    ready: Callable[[Page], None],
+    repeat: int,
+) -> list[float]:
+    """Milliseconds from navigation start until `ready` returns, each in a fresh context."""
+    timings = []
+    for _ in range(repeat):
+        context = browser.new_context(base_url=base_url, viewport={"width": 1600, "height": 1000})
+        context.add_init_script(_session_script(tokens))
+        page = context.new_page()
+        page.goto(f"/#{path}", wait_until="commit")
+        ready(page)
+        timings.append(float(page.evaluate("() => performance.now()")))
+        context.close()
+    return timings
+
+
+def _table_ready(runs: int) -> Callable[[Page], None]:
+    def ready(page: Page) -> None:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=run-row]').length === {runs}",
+            timeout=60_000,
+            polling="raf",
+        )
+
+    return ready
+
+
+def _compare_ready(runs: int) -> Callable[[Page], None]:
+    def ready(page: Page) -> None:
+        page.wait_for_function(
+            "() => { const chart = document.querySelector("
+            "'[data-testid=compare-chart][data-metric=\"train/loss\"]');"
+            f" return chart && Number(chart.dataset.series) === {runs}; }}",
+            timeout=60_000,
+            polling="raf",
+        )
+
+    return ready
+
+
+def _run_page_ready(page: Page) -> None:
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=metric-chart]')]"
+        f".filter(chart => Number(chart.dataset.count) > 0).length >= {len(METRICS) - 2}",
+        timeout=60_000,
+        polling="raf",
+    )
+
+
+def api_ms(client: httpx.Client, path: str, params: dict[str, Any], repeat: int = 5) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _ok(client.get(path, params=params))
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def _row(label: str, timings: list[float], api: float) -> str:
+    return (
+        f"| {label} | {statistics.median(timings):,.0f} | {min(timings):,.0f} |"
+        f" {max(timings):,.0f} | {api:,.0f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--compare", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    options = parser.parse_args()
+
+    site = StaticSite(REPOSITORY / "web" / "dist")
+    if not site.built:
+        sys.exit("the dashboard is not built: run `make web` first")
+    config = LocalStackConfig(
+        template_path=REPOSITORY / "template.yaml",
+        data_dir=Path(tempfile.mkdtemp(prefix="wavedb-bench-web-")),
+        port=0,
+        jwt_secret=uuid.uuid4().hex * 2,
+        site_dir=site.root,
+    )
+    stack = LocalStack(config)
+    print("starting the local stack...", flush=True)
+    stack.start(serve_http=True, event_sources=True)
+    try:
+        run_benchmark(stack, options)
+    finally:
+        stack.stop()
+
+
+def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
+    with httpx.Client(base_url=stack.api_url, timeout=120) as client:
+        tokens, project_id, run_ids = create_project(client, options.runs)
+        client.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        points = options.runs * len(METRICS) * options.steps
+        print(f"loading {points:,} points ...", flush=True)
+        seconds = load_points(stack.database_url, run_ids, options.steps)
+        print(f"loaded in {seconds:.0f} s", flush=True)
+        compared = run_ids[: options.compare]
+        table_api = api_ms(client, f"/v1/projects/{project_id}/runs", {"limit": 500})
+        compare_api = api_ms(
+            client,
+            "/v1/series",
+            {"run_ids": ",".join(compared), "name": "train/loss", "points": 1000},
+        )
+        run_api = api_ms(
+            client, f"/v1/runs/{run_ids[0]}/series", {"name": "train/loss", "points": 1000}
+        )
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=options.chromium, args=CHROMIUM_ARGS)
+        try:
+            base = stack.api_url
+            table = time_view(
+                browser,
+                base,
+                tokens,
+                f"/projects/{project_id}",
+                _table_ready(options.runs),
+                options.repeat,
+            )
+            compare = time_view(
+                browser,
+                base,
+                tokens,
+                f"/compare?runs={','.join(compared)}",
+                _compare_ready(len(compared)),
+                options.repeat,
+            )
+            run_page = time_view(
+                browser, base, tokens, f"/runs/{run_ids[0]}", _run_page_ready, options.repeat
+            )
+            version = browser.version
+        finally:
+            browser.close()
+
+    print()
+    print(
+        f"{options.runs} runs x {len(METRICS)} metrics x {options.steps:,} steps"
+        f" = {points:,} points; Chromium {version}, headless; cold page loads, ms from"
+        " navigation start"
+    )
+    print()
+    print("| view | median ms | fastest | slowest | API read behind it, median ms |")
+    print("|---|---:|---:|---:|---:|")
+    print(_row(f"run table ({options.runs} rows, summaries)", table, table_api))
+    print(_row(f"compare {len(compared)} runs (train/loss drawn)", compare, compare_api))
+    print(_row(f"run page ({len(METRICS)} charts)", run_page, run_api))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright) against the local stack, with data logged through the SDK. Every test leaves a
+screenshot in test-output/e2e/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.support.dashboard import SCREENSHOT_DIR, DashboardUser, new_dashboard_user
+from tests.support.served import served_stack
+from wavedb_local.site import StaticSite
+from wavedb_local.stack import LocalStack
+
+CHROMIUM = Path(os.environ.get("WAVEDB_CHROMIUM", "/usr/bin/chromium"))
+# No background traffic: this machine's network is closed, and tests must not depend on it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"the end-to-end tests need Chromium at {CHROMIUM}: run `make browser`")
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="package")
+def dashboard(served_stack: LocalStack) -> LocalStack:
+    """The local stack serving the built dashboard at /."""
+    if not StaticSite(served_stack.config.site_dir).built:
+        pytest.fail("the dashboard is not built: run `make web`")
+    return served_stack
+
+
+@pytest.fixture
+def user(
+    dashboard: LocalStack, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DashboardUser]:
+    """A new account with an API key; the SDK in this process logs as this user."""
+    with httpx.Client(base_url=dashboard.api_url, timeout=30, trust_env=False) as http:
+        account = new_dashboard_user(http, database_url, tmp_path)
+    for name, value in account.sdk.variables().items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield account
+    finally:
+        account.sdk.close()
+
+
+@pytest.fixture
+def page(browser: Browser, dashboard: LocalStack, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser profile on the dashboard; a screenshot is saved when the test ends."""
+    context = browser.new_context(
+        base_url=dashboard.api_url, viewport={"width": 1400, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield tab
+    finally:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+__all__ = ["served_stack"]
