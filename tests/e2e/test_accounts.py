@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -42,12 +43,13 @@ def test_signup_in_the_browser_signs_the_new_user_in(
     allow_signups(database_url)
     page.goto("/#/signup")
     page.get_by_test_id("signup-name").fill("Katherine Johnson")
-    page.get_by_test_id("signup-email").fill("katherine-e2e@example.com")
+    page.get_by_test_id("signup-email").fill(f"katherine-{uuid.uuid4().hex[:8]}@example.com")
     page.get_by_test_id("signup-password").fill(PASSWORD)
     page.get_by_test_id("signup-submit").click()
 
     expect(page.get_by_test_id("logout")).to_be_visible()
-    expect(page.get_by_text("Katherine Johnson")).to_be_visible()
+    expect(page.get_by_text("Katherine Johnson", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("workspace-switcher")).to_contain_text("Katherine Johnson")
 
 
 def test_expired_session_goes_to_login_and_then_back_to_the_page(
@@ -95,10 +97,9 @@ def test_api_key_created_in_the_browser_is_shown_once_and_works(
     expect(page.get_by_test_id("api-key-secret")).to_have_count(0)
     assert key not in page.content()
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("api-key-row").filter(has_text="laptop").get_by_test_id(
-        "api-key-revoke"
-    ).click()
+    row = page.get_by_test_id("api-key-row").filter(has_text="laptop")
+    row.get_by_test_id("api-key-revoke").click()
+    row.get_by_test_id("api-key-revoke-confirm").click()
     expect(page.get_by_test_id("api-key-row").filter(has_text="laptop")).to_have_count(0)
     refused = httpx.get(f"{user.sdk.api_url}/v1/me", headers={"x-api-key": key}, trust_env=False)
     assert refused.status_code in {401, 403}

@@ -1,6 +1,6 @@
 // The shell: top bar, workspace switcher, sign-in guard and the page for the current route.
 import type { ComponentType } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, onSessionExpired } from "./api";
 import { ErrorBoundary, ErrorMessage } from "./components/common";
 import { useAsync } from "./lib/hooks";
@@ -59,7 +59,10 @@ function Home() {
   useEffect(() => {
     const items = workspaces.data?.items;
     if (!items?.length) return;
-    const chosen = items.find((item) => item.id === currentWorkspaceId()) ?? items[0];
+    const chosen =
+      items.find((item) => item.id === currentWorkspaceId()) ??
+      items.find((item) => item.is_personal) ??
+      items[0];
     selectWorkspace(chosen.id);
     navigate(`/workspaces/${chosen.id}`, undefined, true);
   }, [workspaces.data]);
@@ -72,6 +75,15 @@ function TopBar({ session }: { session: Session }) {
   const workspaceId = useWorkspaceId();
   const workspaces = useAsync(() => api<{ items: Workspace[] }>("/v1/workspaces", { query: { limit: 200 } }), [session.user.id]);
   const [menuOpen, setMenuOpen] = useState(false);
+  // A workspace joined, created or left elsewhere in the app: read the list again (once per id).
+  const reloadedFor = useRef<string | null>(null);
+  useEffect(() => {
+    const items = workspaces.data?.items;
+    if (!workspaceId || !items || items.some((item) => item.id === workspaceId)) return;
+    if (reloadedFor.current === workspaceId) return;
+    reloadedFor.current = workspaceId;
+    void workspaces.reload();
+  }, [workspaceId, workspaces.data]);
   const logout = async () => {
     try {
       await api("/v1/auth/logout", { method: "POST", body: { refresh_token: session.refreshToken } });
