@@ -147,11 +147,15 @@ def test_run_page_charts_the_logged_values_and_edits_tags_and_notes(
     expect(page.get_by_test_id("tag").filter(has_text="baseline")).to_be_visible()
     page.get_by_test_id("notes-input").fill("warmup helped")
     page.get_by_test_id("notes-save").click()
-    expect(page.get_by_test_id("notes-save")).to_be_disabled()
+    expect(page.get_by_test_id("error-message")).to_have_count(0)
+    page.reload()
+    expect(page.get_by_test_id("notes-input")).to_have_value("warmup helped")
+    expect(page.get_by_test_id("tag").filter(has_text="baseline")).to_be_visible()
     saved = api_get(user, f"/v1/runs/{run.id}")
     assert "baseline" in saved["tags"]
     assert saved["notes"] == "warmup helped"
 
+    page.get_by_test_id("tab-charts").click()
     with page.expect_download() as download_info:
         page.get_by_test_id("download-csv").click()
     rows = list(csv.DictReader(io.StringIO(download_info.value.path().read_text())))
@@ -234,6 +238,9 @@ def test_phone_sized_screen_shows_the_run_page_in_one_column(
         assert box is not None
         assert box["width"] <= 390
         assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+        workspace_id = api_get(user, f"/v1/runs/{run.id}")["workspace_id"]
+        expect(phone.get_by_test_id("workspace-switcher")).to_have_value(workspace_id)
+        expect(phone.get_by_test_id("nav-api-keys")).to_be_hidden()
         phone.get_by_role("button", name="Menu").click()
         expect(phone.get_by_test_id("nav-api-keys")).to_be_visible()
     finally:

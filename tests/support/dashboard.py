@@ -41,7 +41,7 @@ def log_in(page: Page, user: DashboardUser, path: str = "/") -> None:
     page.get_by_test_id("login-email").fill(user.email)
     page.get_by_test_id("login-password").fill(user.password)
     page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("logout")).to_be_visible()
+    expect(page.get_by_test_id("workspace-switcher")).to_be_visible()
 
 
 def curve(step: int) -> float:

@@ -1,5 +1,347 @@
+// `#/compare?runs=a,b,c`: the runs' metrics overlaid (one color per run), their config differences
+// and a parallel-coordinates view of config against a metric. Refreshes while a run is live.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { PageProps } from "../app";
+import { api, describeError } from "../api";
+import { Chart, type ZoomRange } from "../components/chart";
+import { ChartControls } from "../components/chart_controls";
+import { ErrorMessage, Loading, StatusBadge } from "../components/common";
+import { ParallelCoordinates } from "../components/parallel";
+import { assignColors, diffConfigs, flattenConfig, isRunId, metricVersion, parseRunIds, unionMetricNames } from "../lib/compare";
+import { formatConfigValue, formatNumber } from "../lib/format";
+import { useAsync } from "../lib/hooks";
+import { useLivePolling } from "../components/live";
+import type { ParallelRun } from "../lib/parallel";
+import { filterMetrics, groupMetrics, parseChartSettings, pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
+import { href, updateQuery } from "../router";
+import { metricNumber, type ComparedSeries, type Run } from "../types";
+import "../styles/compare.css";
 
-export function ComparePage(_props: PageProps) {
-  return <h1>ComparePage</h1>;
+export function ComparePage({ query }: PageProps) {
+  const ids = parseRunIds(query.get("runs"));
+  const key = ids.join(",");
+  const validIds = ids.filter(isRunId);
+  const runs = useAsync(
+    () => (validIds.length ? api<{ items: Run[] }>("/v1/runs/batch-get", { method: "POST", body: { ids: validIds } }) : Promise.resolve({ items: [] as Run[] })),
+    [key],
+  );
+  const items = runs.data?.items ?? [];
+  const live = items.some((run) => run.status === "running" || run.status === "pending");
+  useLivePolling(async () => {
+    if (!validIds.length) return;
+    runs.setData(await api<{ items: Run[] }>("/v1/runs/batch-get", { method: "POST", body: { ids: validIds } }));
+  }, live);
+  const settings = parseChartSettings(query);
+  const search = query.get("q") ?? "";
+
+  if (!ids.length) {
+    return (
+      <div class="compare-page">
+        <h1>Compare runs</h1>
+        <div class="empty">Pick two or more runs in a project's run table and press “Compare”.</div>
+      </div>
+    );
+  }
+  if (runs.error && !runs.data) return <ErrorMessage error={runs.error} onRetry={runs.reload} />;
+  if (!runs.data) return <Loading label="Loading runs…" />;
+  return <CompareView ids={ids} runs={items} settings={settings} search={search} live={live} />;
+}
+
+function CompareView({ ids, runs, settings, search, live }: { ids: string[]; runs: Run[]; settings: ChartSettings; search: string; live: boolean }) {
+  const found = new Set(runs.map((run) => run.id));
+  const missing = ids.filter((id) => !found.has(id));
+  const colors = useMemo(() => assignColors(runs.map((run) => run.id)), [runs.map((run) => run.id).join(",")]);
+  const names = useMemo(() => unionMetricNames(runs), [runs]);
+  const sections = useMemo(() => groupMetrics(filterMetrics(names, search)), [names, search]);
+  const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
+  const projectIds = [...new Set(runs.map((run) => run.project_id))];
+
+  const remove = (id: string) => updateQuery({ runs: ids.filter((other) => other !== id).join(",") || undefined });
+
+  return (
+    <div class="compare-page">
+      <div class="compare-title">
+        <h1>
+          Compare {runs.length} run{runs.length === 1 ? "" : "s"}
+        </h1>
+        {projectIds.length === 1 && <a href={href(`/projects/${projectIds[0]}`)}>Back to the project</a>}
+        {live && <span class="muted">Live: refreshing every 3 s</span>}
+      </div>
+      {missing.length > 0 && (
+        <div class="message error" role="alert" data-testid="compare-missing">
+          <span>
+            {missing.length === 1 ? "This run was not found or is not visible to you" : "These runs were not found or are not visible to you"}:{" "}
+            {missing.map((id, index) => (
+              <span key={id}>
+                {index > 0 && ", "}
+                <code class="missing-id">{id}</code>
+              </span>
+            ))}
+          </span>
+        </div>
+      )}
+      {runs.length === 0 ? (
+        <div class="empty">None of the runs to compare can be shown.</div>
+      ) : (
+        <>
+          <ul class="compare-legend" aria-label="Runs">
+            {runs.map((run) => (
+              <li key={run.id} data-testid="compare-legend-item" data-run-id={run.id}>
+                <span class="swatch" style={{ background: colors[run.id] }} aria-hidden="true" />
+                <a href={href(`/runs/${run.id}`)}>{run.name}</a>
+                <StatusBadge status={run.status} />
+                <button type="button" class="link remove" aria-label={`Remove ${run.name} from the comparison`} title="Remove from comparison" onClick={() => remove(run.id)}>
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+
+          <section class="compare-section">
+            <h2>Charts</h2>
+            <div class="toolbar">
+              <label>
+                <span class="visually-hidden">Filter metrics</span>
+                <input
+                  type="search"
+                  data-testid="metric-search"
+                  placeholder="Filter metrics…"
+                  value={search}
+                  onInput={(event) => updateQuery({ q: (event.target as HTMLInputElement).value || undefined })}
+                />
+              </label>
+              <ChartControls settings={settings} />
+            </div>
+            {names.length === 0 ? (
+              <div class="empty">These runs have not logged any metric yet.</div>
+            ) : sections.length === 0 ? (
+              <div class="empty">No metric matches “{search}”.</div>
+            ) : (
+              sections.map((section) => {
+                const isCollapsed = collapsed[section.prefix] ?? (section.prefix === "system" && !search);
+                return (
+                  <section class="metric-section" key={section.prefix}>
+                    <h3>
+                      <button
+                        type="button"
+                        class="section-toggle"
+                        aria-expanded={!isCollapsed}
+                        onClick={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
+                      >
+                        <span aria-hidden="true">{isCollapsed ? "▸" : "▾"}</span> {section.prefix || "Charts"}
+                        <span class="muted"> ({section.names.length})</span>
+                      </button>
+                    </h3>
+                    {!isCollapsed && (
+                      <div class="chart-grid">
+                        {section.names.map((name) => (
+                          <CompareChart key={name} name={name} runs={runs} colors={colors} settings={settings} />
+                        ))}
+                      </div>
+                    )}
+                  </section>
+                );
+              })
+            )}
+          </section>
+
+          <section class="compare-section">
+            <h2>Parallel coordinates</h2>
+            <ParallelSection runs={runs} names={names} />
+          </section>
+
+          <section class="compare-section">
+            <h2>Config</h2>
+            <ConfigDiff runs={runs} colors={colors} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}
+
+function CompareChart({ name, runs, colors, settings }: { name: string; runs: Run[]; colors: Record<string, string>; settings: ChartSettings }) {
+  const card = useRef<HTMLDivElement>(null);
+  const runIds = runs.map((run) => run.id).join(",");
+  const version = metricVersion(runs, name);
+  const [data, setData] = useState<ComparedSeries | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [zoom, setZoom] = useState<{ range: ZoomRange; series: ComparedSeries | null } | null>(null);
+  const generation = useRef(0);
+  const zoomGeneration = useRef(0);
+  const points = () => pointsForWidth(card.current?.clientWidth ?? 0);
+
+  const load = async () => {
+    const mine = ++generation.current;
+    try {
+      const next = await api<ComparedSeries>("/v1/series", { query: { run_ids: runIds, name, points: points() } });
+      if (mine !== generation.current) return;
+      setData(next);
+      setError(null);
+    } catch (caught) {
+      if (mine === generation.current) setError(caught);
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [runIds, name, version]);
+
+  const onZoom = (range: ZoomRange | null) => {
+    const mine = ++zoomGeneration.current;
+    if (!range) return setZoom(null);
+    setZoom({ range, series: null });
+    if (!data || data.bucket_width <= 1) return undefined;
+    void api<ComparedSeries>("/v1/series", { query: { run_ids: runIds, name, points: points(), step_min: range.min, step_max: range.max } })
+      .then((series) => {
+        if (mine === zoomGeneration.current) setZoom({ range, series });
+      })
+      .catch(() => undefined);
+    return undefined;
+  };
+
+  const shown = zoom?.series ?? data;
+  const lines = useMemo<PlotLine[]>(() => {
+    if (!shown) return [];
+    const byRun = new Map(shown.series.map((series) => [series.run_id, series.buckets]));
+    return runs.map((run) => ({ label: run.name, color: colors[run.id], buckets: byRun.get(run.id) ?? [] }));
+  }, [shown, runs, colors]);
+
+  return (
+    <div
+      class="chart-card"
+      ref={card}
+      data-testid="compare-chart"
+      data-metric={name}
+      data-series={shown ? shown.series.filter((series) => series.buckets.length > 0).length : ""}
+    >
+      <h3>
+        <span>{name}</span>
+      </h3>
+      {error && !data ? (
+        <div class="message error" role="alert">
+          <span>{describeError(error)}</span>
+          <button type="button" class="link" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      ) : !data ? (
+        <div class="chart-empty muted" aria-busy="true">
+          Loading…
+        </div>
+      ) : (
+        <Chart lines={lines} xAxis={settings.xAxis} logScale={settings.logScale} smoothing={settings.smoothing} bands={runs.length <= 4} onZoom={onZoom} />
+      )}
+      {zoom && (
+        <div class="zoom-note muted">
+          Steps {formatNumber(zoom.range.min)}–{formatNumber(zoom.range.max)} · double-click to reset
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface MetricChoice {
+  value: string;
+  label: string;
+  read: (run: Run) => number | null;
+}
+
+function finite(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+function ParallelSection({ runs, names }: { runs: Run[]; names: string[] }) {
+  const choices = useMemo<MetricChoice[]>(() => {
+    const results = new Set<string>();
+    for (const run of runs) for (const name of Object.keys(run.summary?.results ?? {})) results.add(name);
+    return [
+      ...names.map((name) => ({ value: `metric:${name}`, label: `${name} (last)`, read: (run: Run) => finite(metricNumber(run.summary?.metrics[name]?.last)) })),
+      ...[...results].sort().map((name) => ({ value: `result:${name}`, label: `${name} (result)`, read: (run: Run) => finite(metricNumber(run.summary?.results[name])) })),
+    ];
+  }, [runs, names]);
+  const preferred = choices.find((choice) => /loss/i.test(choice.value)) ?? choices[0];
+  const [chosen, setChosen] = useState<string | null>(null);
+  const choice = choices.find((item) => item.value === chosen) ?? preferred;
+  const parallelRuns = useMemo<ParallelRun[]>(
+    () => runs.map((run) => ({ id: run.id, name: run.name, config: flattenConfig(run.config), metric: choice ? choice.read(run) : null })),
+    [runs, choice],
+  );
+  return (
+    <div class="parallel-section">
+      <div class="toolbar">
+        <label>
+          Color by{" "}
+          <select data-testid="parallel-metric" value={choice?.value ?? ""} onChange={(event) => setChosen((event.target as HTMLSelectElement).value)} disabled={!choices.length}>
+            {!choices.length && <option value="">no metric</option>}
+            {choices.map((item) => (
+              <option key={item.value} value={item.value}>
+                {item.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="parallel-scale" aria-hidden="true">
+          <span class="muted">low</span>
+          <span class="gradient" />
+          <span class="muted">high</span>
+        </span>
+      </div>
+      <ParallelCoordinates runs={parallelRuns} metricLabel={choice ? choice.label : "metric"} />
+    </div>
+  );
+}
+
+function ConfigDiff({ runs, colors }: { runs: Run[]; colors: Record<string, string> }) {
+  const [showAll, setShowAll] = useState(false);
+  const rows = useMemo(() => diffConfigs(runs.map((run) => flattenConfig(run.config))), [runs]);
+  const differing = rows.filter((row) => row.differs).length;
+  const shown = showAll ? rows : rows.filter((row) => row.differs);
+  return (
+    <div class="config-diff">
+      <div class="toolbar">
+        <label>
+          <input type="checkbox" data-testid="config-diff-all" checked={showAll} onChange={(event) => setShowAll((event.target as HTMLInputElement).checked)} />
+          Show all {rows.length} keys
+        </label>
+        <span class="muted">
+          {differing} of {rows.length} key{rows.length === 1 ? "" : "s"} differ
+        </span>
+      </div>
+      <div class="table-scroll">
+        <table class="data" data-testid="config-diff">
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              {runs.map((run) => (
+                <th scope="col" key={run.id}>
+                  <span class="swatch" style={{ background: colors[run.id] }} aria-hidden="true" /> {run.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <tr key={row.key} data-testid="config-diff-row" data-key={row.key} class={row.differs ? "differs" : ""}>
+                <td>
+                  <code>{row.key}</code>
+                </td>
+                {row.values.map((value, index) => (
+                  <td key={runs[index].id} class={value === undefined ? "missing" : ""}>
+                    {value === undefined ? "—" : formatConfigValue(value)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+            {shown.length === 0 && (
+              <tr class="no-diff">
+                <td colSpan={runs.length + 1} class="muted">
+                  {rows.length === 0 ? "None of these runs has a config." : "The configs are identical. Tick “Show all” to see them."}
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
 }

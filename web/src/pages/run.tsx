@@ -1,5 +1,517 @@
+// `#/runs/:runId`: the run's header (name, status, tags, notes), its charts (live while it runs),
+// its media and its config & summary.
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
+import { ApiError, api, describeError, download } from "../api";
+import { ChartControls } from "../components/chart_controls";
+import { ErrorMessage, Loading, StatusBadge } from "../components/common";
+import { MediaGallery } from "../components/media";
+import { MetricChart } from "../components/metric_chart";
+import { PALETTE, flattenConfig } from "../lib/compare";
+import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
+import { useAsync } from "../lib/hooks";
+import { useLivePolling } from "../components/live";
+import { filterMetrics, groupMetrics, parseChartSettings, type ChartSettings } from "../lib/series";
+import { href, updateQuery } from "../router";
+import type { MetricSummary, Project, Run } from "../types";
+import { currentWorkspaceId, selectWorkspace } from "../workspace";
+import "../styles/run.css";
 
-export function RunPage(_props: PageProps) {
-  return <h1>RunPage</h1>;
+type Tab = "charts" | "media" | "config";
+const TABS: { id: Tab; label: string }[] = [
+  { id: "charts", label: "Charts" },
+  { id: "media", label: "Media" },
+  { id: "config", label: "Config & summary" },
+];
+
+/** Charts fetched at once; further ones when scrolled near. */
+const EAGER_CHARTS = 24;
+
+function isLive(run: Run | undefined): boolean {
+  return run?.status === "running" || run?.status === "pending";
+}
+
+export function RunPage({ params, query }: PageProps) {
+  const runId = params.runId;
+  const run = useAsync(() => api<Run>(`/v1/runs/${runId}`), [runId]);
+  const metrics = useAsync(() => api<{ items: MetricSummary[] }>(`/v1/runs/${runId}/metrics`), [runId]);
+  const projectId = run.data?.project_id;
+  const project = useAsync(
+    () => (projectId ? api<Project>(`/v1/projects/${projectId}`) : Promise.resolve(undefined)),
+    [projectId],
+  );
+  const [pollCount, setPollCount] = useState(0);
+  const live = isLive(run.data);
+
+  useLivePolling(
+    async () => {
+      const [nextRun, nextMetrics] = await Promise.all([
+        api<Run>(`/v1/runs/${runId}`),
+        api<{ items: MetricSummary[] }>(`/v1/runs/${runId}/metrics`),
+      ]);
+      run.setData(nextRun);
+      metrics.setData(nextMetrics);
+      setPollCount((count) => count + 1);
+    },
+    live,
+  );
+
+  const tabParam = query.get("tab");
+  const tab: Tab = tabParam === "media" || tabParam === "config" ? tabParam : "charts";
+  const settings = parseChartSettings(query);
+  // A shared run link opens in the run's workspace (the switcher follows).
+  const workspaceId = run.data?.workspace_id;
+  useEffect(() => {
+    if (workspaceId && workspaceId !== currentWorkspaceId()) selectWorkspace(workspaceId);
+  }, [workspaceId]);
+
+  if (run.error && !run.data) {
+    if (run.error instanceof ApiError && (run.error.status === 404 || run.error.status === 422)) {
+      return (
+        <div class="message error" role="alert" data-testid="error-message">
+          <span>
+            This run does not exist or is not visible to you. <a href="#/">Go to your projects</a>.
+          </span>
+        </div>
+      );
+    }
+    return <ErrorMessage error={run.error} onRetry={run.reload} />;
+  }
+  if (!run.data) return <Loading label="Loading run…" />;
+  const current = run.data;
+
+  const patch = async (body: Partial<Pick<Run, "name" | "tags" | "notes">>) => {
+    const updated = await api<Run>(`/v1/runs/${runId}`, { method: "PATCH", body });
+    run.setData({ ...updated, summary: updated.summary ?? current.summary });
+  };
+
+  return (
+    <div class="run-page">
+      <RunHeader run={current} projectName={project.data?.name} onPatch={patch} live={live} />
+      <div class="tabs" role="tablist" aria-label="Run views">
+        {TABS.map((item) => (
+          <button
+            key={item.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === item.id}
+            class={tab === item.id ? "tab active" : "tab"}
+            data-testid={`tab-${item.id}`}
+            onClick={() => updateQuery({ tab: item.id === "charts" ? undefined : item.id })}
+          >
+            {item.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel">
+        {tab === "charts" && (
+          <ChartsTab
+            run={current}
+            metrics={metrics.data?.items}
+            error={metrics.error}
+            reload={metrics.reload}
+            settings={settings}
+            search={query.get("q") ?? ""}
+          />
+        )}
+        {tab === "media" && <MediaGallery runId={runId} refreshKey={pollCount} />}
+        {tab === "config" && <ConfigTab run={current} metrics={metrics.data?.items} />}
+      </div>
+    </div>
+  );
+}
+
+function RunHeader({ run, projectName, onPatch, live }: { run: Run; projectName?: string; onPatch: (body: Partial<Pick<Run, "name" | "tags" | "notes">>) => Promise<void>; live: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const [nameDraft, setNameDraft] = useState(run.name);
+  const [error, setError] = useState<unknown>(null);
+
+  const saveName = async () => {
+    const name = nameDraft.trim();
+    if (!name || name === run.name) {
+      setEditing(false);
+      return;
+    }
+    try {
+      await onPatch({ name });
+      setEditing(false);
+      setError(null);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <header class="run-header panel">
+      <div class="run-title">
+        {editing ? (
+          <form
+            class="row"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void saveName();
+            }}
+          >
+            <label class="visually-hidden" for="run-name-input">
+              Run name
+            </label>
+            <input
+              id="run-name-input"
+              data-testid="run-name-input"
+              value={nameDraft}
+              maxLength={200}
+              onInput={(event) => setNameDraft((event.target as HTMLInputElement).value)}
+              onKeyDown={(event) => {
+                if (event.key === "Escape") setEditing(false);
+              }}
+              autoFocus
+            />
+            <button type="submit" class="primary">
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <h1 data-testid="run-name">{run.name}</h1>
+        )}
+        {!editing && (
+          <button
+            type="button"
+            class="link edit-name"
+            aria-label="Rename run"
+            title="Rename run"
+            onClick={() => {
+              setNameDraft(run.name);
+              setEditing(true);
+            }}
+          >
+            ✎
+          </button>
+        )}
+        <StatusBadge status={run.status} />
+      </div>
+      <ErrorMessage error={error} />
+      <dl class="run-facts">
+        <div>
+          <dt>Project</dt>
+          <dd>
+            <a href={href(`/projects/${run.project_id}`)} data-testid="project-link-back">
+              {projectName ?? "project"}
+            </a>
+          </dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd title={run.created_at}>{formatTime(run.created_at)}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{formatDuration(run.started_at ?? run.created_at, run.ended_at)}</dd>
+        </div>
+        <div>
+          <dt>Heartbeat</dt>
+          <dd title={run.heartbeat_at ?? ""}>
+            {formatRelative(run.heartbeat_at)}
+            {live && <span class="muted"> · refreshing every 3 s</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Id</dt>
+          <dd>
+            <code class="run-id">{run.id}</code>
+          </dd>
+        </div>
+      </dl>
+      {run.description && <p class="run-description">{run.description}</p>}
+      <TagsEditor tags={run.tags} onChange={(tags) => onPatch({ tags })} />
+      <NotesEditor notes={run.notes} onSave={(notes) => onPatch({ notes })} />
+    </header>
+  );
+}
+
+function TagsEditor({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => Promise<void> }) {
+  const [draft, setDraft] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const apply = async (next: string[]) => {
+    setBusy(true);
+    try {
+      await onChange(next);
+      setError(null);
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const add = async () => {
+    const tag = draft.trim();
+    if (!tag) return;
+    if (tags.includes(tag)) {
+      setDraft("");
+      return;
+    }
+    if (await apply([...tags, tag])) setDraft("");
+  };
+  return (
+    <div class="run-tags">
+      <span class="muted">Tags</span>
+      {tags.map((tag) => (
+        <span class="tag" data-testid="tag" key={tag}>
+          {tag}
+          <button type="button" class="tag-remove" data-testid="tag-remove" aria-label={`Remove tag ${tag}`} disabled={busy} onClick={() => void apply(tags.filter((item) => item !== tag))}>
+            ×
+          </button>
+        </span>
+      ))}
+      <input
+        data-testid="tag-input"
+        aria-label="Add a tag (Enter)"
+        placeholder="add tag ⏎"
+        value={draft}
+        maxLength={64}
+        onInput={(event) => setDraft((event.target as HTMLInputElement).value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            void add();
+          }
+        }}
+      />
+      {error !== null && <span class="inline-error" role="alert">{describeError(error)}</span>}
+    </div>
+  );
+}
+
+function NotesEditor({ notes, onSave }: { notes: string; onSave: (notes: string) => Promise<void> }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [state, setState] = useState<"idle" | "saving" | "saved">("idle");
+  const [error, setError] = useState<unknown>(null);
+  const value = draft ?? notes;
+  const dirty = draft !== null && draft !== notes;
+  const save = async () => {
+    setState("saving");
+    try {
+      await onSave(value);
+      setDraft(null);
+      setError(null);
+      setState("saved");
+      setTimeout(() => setState("idle"), 2000);
+    } catch (caught) {
+      setError(caught);
+      setState("idle");
+    }
+  };
+  return (
+    <div class="run-notes">
+      <label for="run-notes" class="muted">
+        Notes
+      </label>
+      <textarea
+        id="run-notes"
+        data-testid="notes-input"
+        rows={Math.min(8, Math.max(2, value.split("\n").length))}
+        placeholder="What is this run about? What did you learn?"
+        value={value}
+        onInput={(event) => setDraft((event.target as HTMLTextAreaElement).value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) void save();
+        }}
+      />
+      <div class="row">
+        <button type="button" data-testid="notes-save" disabled={state === "saving"} onClick={() => void save()}>
+          {state === "saving" ? "Saving…" : "Save notes"}
+        </button>
+        {state === "saved" && <span class="muted">Saved</span>}
+        {dirty && state === "idle" && <span class="muted">Unsaved changes (Ctrl+Enter saves)</span>}
+        {error !== null && <span class="inline-error" role="alert">{describeError(error)}</span>}
+      </div>
+    </div>
+  );
+}
+
+function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run; metrics: MetricSummary[] | undefined; error: unknown; reload: () => void; settings: ChartSettings; search: string }) {
+  const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+  const [downloading, setDownloading] = useState(false);
+  const byName = useMemo(() => new Map((metrics ?? []).map((metric) => [metric.name, metric])), [metrics]);
+  const sections = useMemo(() => groupMetrics(filterMetrics([...byName.keys()], search)), [byName, search]);
+
+  const csv = async () => {
+    setDownloading(true);
+    try {
+      await download(`/v1/runs/${run.id}/metrics.csv`, `${run.name.replace(/[\\/:*?"<>|]+/g, "_") || run.id}.csv`);
+      setDownloadError(null);
+    } catch (caught) {
+      setDownloadError(caught);
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  return (
+    <section class="charts-tab">
+      <div class="toolbar charts-toolbar">
+        <label class="metric-search">
+          <span class="visually-hidden">Filter metrics</span>
+          <input
+            type="search"
+            data-testid="metric-search"
+            placeholder="Filter metrics…"
+            value={search}
+            onInput={(event) => updateQuery({ q: (event.target as HTMLInputElement).value || undefined })}
+          />
+        </label>
+        <ChartControls settings={settings} />
+        <span class="spacer" />
+        <button type="button" data-testid="download-csv" onClick={() => void csv()} disabled={downloading}>
+          {downloading ? "Preparing CSV…" : "Download CSV"}
+        </button>
+      </div>
+      <ErrorMessage error={downloadError} />
+      {error && !metrics ? (
+        <ErrorMessage error={error} onRetry={reload} />
+      ) : !metrics ? (
+        <Loading label="Loading metrics…" />
+      ) : metrics.length === 0 ? (
+        <div class="empty">
+          No metrics logged yet.{" "}
+          {isLive(run) ? "This page updates by itself as the run logs them." : "Log some with run.log({\"loss\": 0.5}, step=1)."}
+        </div>
+      ) : sections.length === 0 ? (
+        <div class="empty">No metric matches “{search}”.</div>
+      ) : (
+        sections.map((section, sectionIndex) => {
+          const before = sections.slice(0, sectionIndex).reduce((total, other) => total + other.names.length, 0);
+          const isCollapsed = collapsed[section.prefix] ?? (section.prefix === "system" && !search);
+          const title = section.prefix || "Charts";
+          return (
+            <section class="metric-section" key={section.prefix} data-testid="metric-section" data-prefix={section.prefix}>
+              <h2>
+                <button
+                  type="button"
+                  class="section-toggle"
+                  aria-expanded={!isCollapsed}
+                  onClick={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
+                >
+                  <span aria-hidden="true">{isCollapsed ? "▸" : "▾"}</span> {title}
+                  <span class="muted"> ({section.names.length})</span>
+                </button>
+              </h2>
+              {!isCollapsed && (
+                <div class="chart-grid">
+                  {section.names.map((name, index) => (
+                    <MetricChart key={name} runId={run.id} metric={byName.get(name) as MetricSummary} settings={settings} color={PALETTE[0]} lazy={before + index >= EAGER_CHARTS} />
+                  ))}
+                </div>
+              )}
+            </section>
+          );
+        })
+      )}
+    </section>
+  );
+}
+
+function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | undefined }) {
+  const config = useMemo(() => Object.entries(flattenConfig(run.config)).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })), [run.config]);
+  const results = Object.entries(run.summary?.results ?? {});
+  const summaryRows = metrics ?? Object.entries(run.summary?.metrics ?? {}).map(([name, digest]) => ({ name, ...digest, first_step: null, last_logged_at: null }));
+  return (
+    <div class="config-tab">
+      <section>
+        <h2>Config</h2>
+        {config.length === 0 ? (
+          <div class="empty">No config. Pass one with wavedb.init(config={"{"}"lr": 0.001{"}"}).</div>
+        ) : (
+          <div class="table-scroll">
+            <table class="data" data-testid="config-table">
+              <thead>
+                <tr>
+                  <th scope="col">Key</th>
+                  <th scope="col">Value</th>
+                </tr>
+              </thead>
+              <tbody>
+                {config.map(([key, value]) => (
+                  <tr key={key} data-key={key}>
+                    <td>
+                      <code>{key}</code>
+                    </td>
+                    <td class="config-value">{formatConfigValue(value)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section>
+        <h2>Summary</h2>
+        {summaryRows.length === 0 ? (
+          <div class="empty">No metrics logged yet.</div>
+        ) : (
+          <div class="table-scroll">
+            <table class="data" data-testid="summary-table">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  <th scope="col" class="number">Last</th>
+                  <th scope="col" class="number">Min</th>
+                  <th scope="col" class="number">Max</th>
+                  <th scope="col" class="number">Count</th>
+                  <th scope="col" class="number">Last step</th>
+                </tr>
+              </thead>
+              <tbody>
+                {summaryRows.map((metric) => (
+                  <tr key={metric.name} data-metric={metric.name}>
+                    <td>
+                      <code>{metric.name}</code>
+                    </td>
+                    <td class="number">{formatNumber(metric.last)}</td>
+                    <td class="number">{formatNumber(metric.min)}</td>
+                    <td class="number">{formatNumber(metric.max)}</td>
+                    <td class="number">{formatNumber(metric.count)}</td>
+                    <td class="number">{metric.last_step ?? "–"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section>
+        <h2>Results</h2>
+        {results.length === 0 ? (
+          <div class="empty">No results. Record final numbers with run.summary / log results from the SDK.</div>
+        ) : (
+          <div class="table-scroll">
+            <table class="data" data-testid="results-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col" class="number">Value</th>
+                </tr>
+              </thead>
+              <tbody>
+                {results.map(([name, value]) => (
+                  <tr key={name}>
+                    <td>
+                      <code>{name}</code>
+                    </td>
+                    <td class="number">{formatNumber(value, 6)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
 }

@@ -1,0 +1,45 @@
+// The controls every chart page shares: x axis (step | time), log scale, smoothing.
+import { updateQuery } from "../router";
+import { chartSettingsQuery, type ChartSettings } from "../lib/series";
+import "../styles/charts.css";
+
+export function ChartControls({ settings }: { settings: ChartSettings }) {
+  const change = (next: Partial<ChartSettings>) => updateQuery(chartSettingsQuery({ ...settings, ...next }));
+  return (
+    <div class="chart-controls">
+      <label>
+        X axis
+        <select
+          data-testid="x-axis-select"
+          value={settings.xAxis}
+          onChange={(event) => change({ xAxis: (event.target as HTMLSelectElement).value === "time" ? "time" : "step" })}
+        >
+          <option value="step">Step</option>
+          <option value="time">Time</option>
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          data-testid="log-scale-toggle"
+          checked={settings.logScale}
+          onChange={(event) => change({ logScale: (event.target as HTMLInputElement).checked })}
+        />
+        Log scale
+      </label>
+      <label>
+        Smoothing
+        <input
+          type="range"
+          data-testid="smoothing-input"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={settings.smoothing}
+          onInput={(event) => change({ smoothing: Number((event.target as HTMLInputElement).value) })}
+        />
+        <span class="smoothing-value">{settings.smoothing.toFixed(2)}</span>
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,274 @@
+// The run's media: one group per media name, with a step slider (images, audio, text, histograms)
+// or a list of downloads (files). Presigned links expire: an image that fails to load is re-fetched.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, fetchAll } from "../api";
+import { formatBytes, formatNumber } from "../lib/format";
+import { histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex } from "../lib/media";
+import { useAsync } from "../lib/hooks";
+import type { MediaItem, MediaNameSummary } from "../types";
+import { ErrorMessage, Loading } from "./common";
+import "../styles/run.css";
+
+const KIND_ORDER: MediaItem["kind"][] = ["image", "histogram", "audio", "text", "file"];
+
+export function MediaGallery({ runId, refreshKey = 0 }: { runId: string; refreshKey?: number }) {
+  const names = useAsync(() => api<{ items: MediaNameSummary[] }>(`/v1/runs/${runId}/media/names`), [runId]);
+  useEffect(() => {
+    if (refreshKey) void names.reload();
+  }, [refreshKey]);
+
+  if (names.error && !names.data) return <ErrorMessage error={names.error} onRetry={names.reload} />;
+  if (!names.data) return <Loading label="Loading media…" />;
+  const items = names.data.items;
+  return (
+    <section class="media-gallery" data-testid="media-gallery">
+      {items.length === 0 ? (
+        <div class="empty">
+          No media logged. From the SDK: <code>run.log_image("samples", image, step=step)</code>, <code>log_audio</code>,{" "}
+          <code>log_text</code>, <code>log_histogram</code>.
+        </div>
+      ) : (
+        [...items]
+          .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name))
+          .map((summary) => <MediaGroup key={summary.name} runId={runId} summary={summary} />)
+      )}
+    </section>
+  );
+}
+
+function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSummary }) {
+  const version = `${summary.count}/${summary.ready}/${summary.max_step}`;
+  const items = useAsync(
+    () => fetchAll<MediaItem>(`/v1/runs/${runId}/media`, { name: summary.name, limit: 100 }, 5000),
+    [runId, summary.name, version],
+  );
+  const [chosenStep, setChosenStep] = useState<number | null>(null);
+  const [fresh, setFresh] = useState<Record<string, MediaItem>>({});
+
+  const list = useMemo(() => (items.data ?? []).map((item) => fresh[item.id] ?? item), [items.data, fresh]);
+  const steps = useMemo(() => mediaSteps(list), [list]);
+  const index = nearestStepIndex(steps, chosenStep);
+  const step = index >= 0 ? steps[index] : null;
+  const shown = itemsAtStep(list, step);
+
+  /** A new presigned link for an item whose link expired or failed. */
+  const refresh = async (item: MediaItem) => {
+    try {
+      const next = await api<MediaItem>(`/v1/runs/${runId}/media/${item.id}`);
+      setFresh((current) => ({ ...current, [item.id]: next }));
+    } catch {
+      // keep the broken one; the user can reload
+    }
+  };
+
+  const title = (
+    <h3>
+      {summary.name} <span class="muted">
+        {summary.kind} · {summary.count} item{summary.count === 1 ? "" : "s"}
+        {summary.ready < summary.count ? ` · ${summary.count - summary.ready} not ready` : ""}
+      </span>
+    </h3>
+  );
+
+  return (
+    <section class="media-group panel" data-testid="media-group" data-name={summary.name} data-kind={summary.kind}>
+      {title}
+      {items.error && !items.data ? (
+        <ErrorMessage error={items.error} onRetry={items.reload} />
+      ) : !items.data ? (
+        <Loading />
+      ) : summary.kind === "file" ? (
+        <ul class="media-files">
+          {list.map((item) => (
+            <li key={item.id}>
+              <MediaFile item={item} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <>
+          {steps.length > 0 && (
+            <label class="media-slider">
+              <span>
+                Step <strong data-testid="media-step">{step}</strong>
+              </span>
+              <input
+                type="range"
+                data-testid="media-step-slider"
+                aria-label={`${summary.name}: step`}
+                min={0}
+                max={Math.max(0, steps.length - 1)}
+                step={1}
+                value={index}
+                disabled={steps.length < 2}
+                onInput={(event) => setChosenStep(steps[Number((event.target as HTMLInputElement).value)] ?? null)}
+              />
+              <span class="muted">
+                {steps.length} step{steps.length === 1 ? "" : "s"}: {steps[0]}–{steps[steps.length - 1]}
+              </span>
+            </label>
+          )}
+          <div class={`media-items media-${summary.kind}`}>
+            {shown.map((item) => (
+              <MediaView key={item.id} item={item} onExpired={refresh} />
+            ))}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function NotReady({ item }: { item: MediaItem }) {
+  if (item.status === "pending") return <div class="media-status muted" data-status="pending">Uploading… (step {item.step})</div>;
+  return (
+    <div class="media-status rejected" data-status="rejected">
+      Rejected{item.reject_reason ? `: ${item.reject_reason}` : ""}
+    </div>
+  );
+}
+
+/** Reloads of a failed image/audio link allowed (each one asks the API for a fresh link). */
+const MAX_LINK_RETRIES = 2;
+
+function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: MediaItem) => Promise<void> }) {
+  const [attempt, setAttempt] = useState(0);
+  const needsUrl = item.kind === "image" || item.kind === "audio" || item.text_truncated;
+  const renew = () => {
+    if (attempt >= MAX_LINK_RETRIES) return;
+    void onExpired(item).then(() => setAttempt((count) => count + 1));
+  };
+  useEffect(() => {
+    // a link that has already expired (the tab was left open) is renewed before it is used
+    if (needsUrl && item.status === "ready" && linkExpired(item.url_expires_at)) renew();
+  }, [item.url]);
+  const failed = renew;
+  const caption = item.caption && <figcaption>{item.caption}</figcaption>;
+
+  if (item.status !== "ready") {
+    return (
+      <figure class="media-item">
+        <NotReady item={item} />
+        {caption}
+      </figure>
+    );
+  }
+  switch (item.kind) {
+    case "image":
+      return (
+        <figure class="media-item">
+          {item.url && (
+            <a href={item.url} target="_blank" rel="noopener noreferrer" title="Open full size">
+              <img
+                key={`${item.url}#${attempt}`}
+                data-testid="media-image"
+                src={item.url}
+                alt={item.caption ?? `${item.name} at step ${item.step}`}
+                width={item.width ?? undefined}
+                height={item.height ?? undefined}
+                loading="lazy"
+                onError={failed}
+              />
+            </a>
+          )}
+          {caption}
+          <div class="media-meta muted">
+            {item.width && item.height ? `${item.width}×${item.height}` : ""} {formatBytes(item.size_bytes)}
+          </div>
+        </figure>
+      );
+    case "audio":
+      return (
+        <figure class="media-item">
+          {item.url && <audio key={`${item.url}#${attempt}`} data-testid="media-audio" controls preload="none" src={item.url} onError={failed} />}
+          {caption}
+          <div class="media-meta muted">{formatBytes(item.size_bytes)}</div>
+        </figure>
+      );
+    case "text":
+      return (
+        <figure class="media-item media-text-item">
+          <pre data-testid="media-text">{item.text ?? ""}</pre>
+          {item.text_truncated && (
+            <div class="muted">
+              Truncated.{" "}
+              {item.url && (
+                <a href={item.url} target="_blank" rel="noopener noreferrer">
+                  Open the full text
+                </a>
+              )}
+            </div>
+          )}
+          {caption}
+        </figure>
+      );
+    case "histogram":
+      return (
+        <figure class="media-item">
+          {item.histogram ? <Histogram bins={item.histogram.bins} counts={item.histogram.counts} /> : <div class="muted">No histogram data.</div>}
+          {caption}
+        </figure>
+      );
+    default:
+      return <MediaFile item={item} />;
+  }
+}
+
+function MediaFile({ item }: { item: MediaItem }) {
+  if (item.status !== "ready") return <NotReady item={item} />;
+  return (
+    <span>
+      {item.url ? (
+        <a href={item.url} download={item.filename ?? undefined} target="_blank" rel="noopener noreferrer" data-testid="media-file">
+          {item.filename ?? item.name}
+        </a>
+      ) : (
+        item.filename ?? item.name
+      )}{" "}
+      <span class="muted">
+        step {item.step} · {formatBytes(item.size_bytes)}
+        {item.caption ? ` · ${item.caption}` : ""}
+      </span>
+    </span>
+  );
+}
+
+const HIST_WIDTH = 360;
+const HIST_HEIGHT = 140;
+
+export function Histogram({ bins, counts }: { bins: number[]; counts: number[] }) {
+  const bars = histogramBars(bins, counts, HIST_WIDTH, HIST_HEIGHT);
+  const [hover, setHover] = useState<number | null>(null);
+  const shown = hover !== null ? bars[hover] : null;
+  return (
+    <div class="histogram">
+      <svg
+        data-testid="media-histogram"
+        viewBox={`0 0 ${HIST_WIDTH} ${HIST_HEIGHT}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`Histogram of ${bars.length} bins from ${formatNumber(bins[0])} to ${formatNumber(bins[bins.length - 1])}`}
+        onMouseLeave={() => setHover(null)}
+      >
+        {bars.map((bar, index) => (
+          <rect
+            key={index}
+            x={bar.x}
+            y={bar.y}
+            width={Math.max(0.5, bar.width - 0.5)}
+            height={Math.max(bar.height, bar.count > 0 ? 1 : 0)}
+            class={hover === index ? "bar hover" : "bar"}
+            onMouseEnter={() => setHover(index)}
+          >
+            <title>{`[${formatNumber(bar.from)}, ${formatNumber(bar.to)}): ${formatNumber(bar.count)}`}</title>
+          </rect>
+        ))}
+      </svg>
+      <div class="histogram-axis muted">
+        <span>{formatNumber(bins[0])}</span>
+        <span>{shown ? `[${formatNumber(shown.from)}, ${formatNumber(shown.to)}): ${formatNumber(shown.count)}` : ""}</span>
+        <span>{formatNumber(bins[bins.length - 1])}</span>
+      </div>
+    </div>
+  );
+}
