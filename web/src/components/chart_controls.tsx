@@ -1,7 +1,32 @@
-// The controls every chart page shares: x axis (step | time), log scale, smoothing.
+// The controls every chart page shares: x axis (step | time), log scale, smoothing; the metric
+// filter (`?q=`) and the buttons that fold a section of charts.
 import { updateQuery } from "../router";
 import { chartSettingsQuery, type ChartSettings } from "../lib/series";
 import "../styles/charts.css";
+
+export function MetricSearch({ search, class: labelClass }: { search: string; class?: string }) {
+  return (
+    <label class={labelClass}>
+      <span class="visually-hidden">Filter metrics</span>
+      <input
+        type="search"
+        data-testid="metric-search"
+        placeholder="Filter metrics…"
+        value={search}
+        onInput={(event) => updateQuery({ q: (event.target as HTMLInputElement).value || undefined })}
+      />
+    </label>
+  );
+}
+
+export function SectionToggle({ title, count, collapsed, onToggle }: { title: string; count: number; collapsed: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" class="section-toggle" aria-expanded={!collapsed} onClick={onToggle}>
+      <span aria-hidden="true">{collapsed ? "▸" : "▾"}</span> {title}
+      <span class="muted"> ({count})</span>
+    </button>
+  );
+}
 
 export function ChartControls({ settings }: { settings: ChartSettings }) {
   const change = (next: Partial<ChartSettings>) => updateQuery(chartSettingsQuery({ ...settings, ...next }));

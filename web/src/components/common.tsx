@@ -1,5 +1,5 @@
-// Small pieces every page uses: errors, loading, status badges, copy buttons, empty states.
-import { Component, type ComponentChildren } from "preact";
+// Small pieces every page uses: errors, loading, status badges, copy buttons, empty states, form fields.
+import { Component, type ComponentChildren, type JSX } from "preact";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { RunStatus } from "../types";
@@ -15,6 +15,18 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
         </button>
       )}
     </div>
+  );
+}
+
+type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "class" | "value" | "onInput">;
+
+/** A labelled `<input>` (text, e-mail, password, number…) whose text goes to `onValue` as it is typed; `class` is the label's. */
+export function Field({ label, class: labelClass, value, onValue, ...input }: InputProps & { label: string; class?: string; value: string; onValue: (value: string) => void }) {
+  return (
+    <label class={labelClass}>
+      {label}
+      <input {...input} value={value} onInput={(event) => onValue(event.currentTarget.value)} />
+    </label>
   );
 }
 

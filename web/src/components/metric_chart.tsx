@@ -1,11 +1,12 @@
 // One metric of one run as a chart card: fetches its downsampled series again when the metric grows,
 // and a finer window of it when the user zooms in.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, describeError } from "../api";
+import { api } from "../api";
 import { formatNumber } from "../lib/format";
 import { pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
 import type { DownsampledSeries, MetricSummary } from "../types";
 import { Chart, type ZoomRange } from "./chart";
+import { ErrorMessage } from "./common";
 
 interface Loaded {
   series: DownsampledSeries;
@@ -95,12 +96,7 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
         </span>
       </h3>
       {error && !loaded ? (
-        <div class="message error" role="alert">
-          <span>{describeError(error)}</span>
-          <button type="button" class="link" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <ErrorMessage error={error} onRetry={() => void load()} />
       ) : !loaded ? (
         <div class="chart-empty muted" aria-busy="true">
           Loading…

@@ -1,4 +1,5 @@
-// Loading data in components: one request at a time, errors kept, optional polling.
+// Loading data in components: one request at a time, errors kept, optional polling; and actions
+// (form submits, button presses) with their busy flag and error.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 export interface Async<T> {
@@ -66,4 +67,43 @@ export function usePolling(tick: () => Promise<void> | void, intervalMs: number,
       if (timer) clearTimeout(timer);
     };
   }, [intervalMs, active]);
+}
+
+export interface Action<A extends unknown[]> {
+  /** Run the action; resolves to whether it succeeded (a failure is kept in `error`, never thrown). */
+  run: (...args: A) => Promise<boolean>;
+  busy: boolean;
+  /** What the last failed run threw, `null` once cleared. */
+  error: unknown;
+}
+
+/**
+ * `busy` and `error` for an action the user starts: `busy` is set while it runs, a failure lands in
+ * `error`. The old error is cleared when a run starts, or with `clearError: "on-success"` only once a
+ * run succeeds (for inline retries that keep the message up meanwhile). An action that navigates
+ * away or removes its own component resolves to "stay-busy": busy then stays set, so its button is
+ * not enabled again while the page changes.
+ */
+export function useAction<A extends unknown[]>(
+  action: (...args: A) => Promise<void | "stay-busy">,
+  { clearError = "on-start" }: { clearError?: "on-start" | "on-success" } = {},
+): Action<A> {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (...args: A): Promise<boolean> => {
+    setBusy(true);
+    if (clearError === "on-start") setError(null);
+    let stayBusy = false;
+    try {
+      stayBusy = (await action(...args)) === "stay-busy";
+      if (clearError === "on-success") setError(null);
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      if (!stayBusy) setBusy(false);
+    }
+  };
+  return { run, busy, error };
 }

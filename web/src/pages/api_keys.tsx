@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { PageProps } from "../app";
-import { CopyButton, Empty, ErrorMessage, Loading } from "../components/common";
+import { CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAction, useAsync } from "../lib/hooks";
 import type { ApiKey, ApiKeyCreated } from "../types";
 import "../styles/accounts.css";
 
@@ -18,62 +18,53 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyCreated) => void 
   const [name, setName] = useState("");
   const [days, setDays] = useState("");
   const [scopes, setScopes] = useState<Record<Scope, boolean>>({ read: true, write: true });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const chosen = (Object.keys(scopes) as Scope[]).filter((scope) => scopes[scope]);
   const daysNumber = days.trim() ? Number(days) : null;
   const daysInvalid = daysNumber !== null && (!Number.isInteger(daysNumber) || daysNumber < 1 || daysNumber > 3650);
 
-  const submit = async (event: Event) => {
+  const { run: create, busy, error } = useAction(async () => {
+    const created = await api<ApiKeyCreated>("/v1/api-keys", {
+      method: "POST",
+      body: { name: name.trim(), scopes: chosen, ...(daysNumber ? { expires_in_days: daysNumber } : {}) },
+    });
+    setName("");
+    setDays("");
+    onCreated(created);
+  });
+
+  const submit = (event: Event) => {
     event.preventDefault();
     if (busy || !name.trim() || !chosen.length || daysInvalid) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await api<ApiKeyCreated>("/v1/api-keys", {
-        method: "POST",
-        body: { name: name.trim(), scopes: chosen, ...(daysNumber ? { expires_in_days: daysNumber } : {}) },
-      });
-      setName("");
-      setDays("");
-      onCreated(created);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    void create();
   };
 
   return (
     <form class="panel stack" onSubmit={submit}>
       <h2 style={{ margin: 0 }}>New API key</h2>
       <div class="form-row">
-        <label class="grow">
-          Name
-          <input
-            type="text"
-            required
-            maxLength={100}
-            placeholder="e.g. training cluster"
-            value={name}
-            onInput={(event) => setName((event.currentTarget as HTMLInputElement).value)}
-            data-testid="api-key-name"
-          />
-        </label>
-        <label>
-          Expires after (days, optional)
-          <input
-            type="number"
-            min={1}
-            max={3650}
-            step={1}
-            placeholder="never"
-            value={days}
-            aria-invalid={daysInvalid}
-            onInput={(event) => setDays((event.currentTarget as HTMLInputElement).value)}
-            data-testid="api-key-expiry"
-          />
-        </label>
+        <Field
+          label="Name"
+          class="grow"
+          type="text"
+          required
+          maxLength={100}
+          placeholder="e.g. training cluster"
+          value={name}
+          onValue={setName}
+          data-testid="api-key-name"
+        />
+        <Field
+          label="Expires after (days, optional)"
+          type="number"
+          min={1}
+          max={3650}
+          step={1}
+          placeholder="never"
+          value={days}
+          aria-invalid={daysInvalid}
+          onValue={setDays}
+          data-testid="api-key-expiry"
+        />
         <fieldset>
           <legend>Scopes</legend>
           {(["read", "write"] as const).map((scope) => (
@@ -124,19 +115,11 @@ function NewKeySecret({ created, onDone }: { created: ApiKeyCreated; onDone: () 
 
 function RevokeButton({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const revoke = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`/v1/api-keys/${apiKey.id}`, { method: "DELETE" });
-      onRevoked();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
+  const { run: revoke, busy, error } = useAction(async () => {
+    await api(`/v1/api-keys/${apiKey.id}`, { method: "DELETE" });
+    onRevoked();
+    return "stay-busy";
+  });
   if (!confirming) {
     return (
       <button type="button" class="danger" onClick={() => setConfirming(true)} data-testid="api-key-revoke">

@@ -2,9 +2,9 @@
 // and a parallel-coordinates view of config against a metric. Refreshes while a run is live.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { PageProps } from "../app";
-import { api, describeError } from "../api";
+import { api } from "../api";
 import { Chart, type ZoomRange } from "../components/chart";
-import { ChartControls } from "../components/chart_controls";
+import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
 import { ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { ParallelCoordinates } from "../components/parallel";
 import { assignColors, diffConfigs, flattenConfig, isRunId, metricVersion, parseRunIds, unionMetricNames } from "../lib/compare";
@@ -100,16 +100,7 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
           <section class="compare-section">
             <h2>Charts</h2>
             <div class="toolbar">
-              <label>
-                <span class="visually-hidden">Filter metrics</span>
-                <input
-                  type="search"
-                  data-testid="metric-search"
-                  placeholder="Filter metrics…"
-                  value={search}
-                  onInput={(event) => updateQuery({ q: (event.target as HTMLInputElement).value || undefined })}
-                />
-              </label>
+              <MetricSearch search={search} />
               <ChartControls settings={settings} />
             </div>
             {names.length === 0 ? (
@@ -122,15 +113,12 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
                 return (
                   <section class="metric-section" key={section.prefix}>
                     <h3>
-                      <button
-                        type="button"
-                        class="section-toggle"
-                        aria-expanded={!isCollapsed}
-                        onClick={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
-                      >
-                        <span aria-hidden="true">{isCollapsed ? "▸" : "▾"}</span> {section.prefix || "Charts"}
-                        <span class="muted"> ({section.names.length})</span>
-                      </button>
+                      <SectionToggle
+                        title={section.prefix || "Charts"}
+                        count={section.names.length}
+                        collapsed={isCollapsed}
+                        onToggle={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
+                      />
                     </h3>
                     {!isCollapsed && (
                       <div class="chart-grid">
@@ -218,12 +206,7 @@ function CompareChart({ name, runs, colors, settings }: { name: string; runs: Ru
         <span>{name}</span>
       </h3>
       {error && !data ? (
-        <div class="message error" role="alert">
-          <span>{describeError(error)}</span>
-          <button type="button" class="link" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <ErrorMessage error={error} onRetry={() => void load()} />
       ) : !data ? (
         <div class="chart-empty muted" aria-busy="true">
           Loading…

@@ -4,31 +4,28 @@ import { api } from "../api";
 import type { PageProps } from "../app";
 import { Empty, ErrorMessage, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAction, useAsync } from "../lib/hooks";
 import { navigate } from "../router";
 import type { Invitation, Workspace } from "../types";
 import { selectWorkspace } from "../workspace";
 import "../styles/accounts.css";
 
 function InvitationRow({ invitation, onGone }: { invitation: Invitation; onGone: () => void }) {
-  const [busy, setBusy] = useState<"accept" | "decline" | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const act = async (action: "accept" | "decline") => {
-    setBusy(action);
-    setError(null);
-    try {
-      if (action === "accept") {
-        const workspace = await api<Workspace>(`/v1/invitations/${invitation.id}/accept`, { method: "POST" });
-        selectWorkspace(workspace.id);
-        navigate(`/workspaces/${workspace.id}`);
-        return;
-      }
+  const [chosen, setChosen] = useState<"accept" | "decline">("accept");
+  const { run, busy, error } = useAction(async (action: "accept" | "decline") => {
+    if (action === "accept") {
+      const workspace = await api<Workspace>(`/v1/invitations/${invitation.id}/accept`, { method: "POST" });
+      selectWorkspace(workspace.id);
+      navigate(`/workspaces/${workspace.id}`);
+    } else {
       await api(`/v1/invitations/${invitation.id}/decline`, { method: "POST" });
       onGone();
-    } catch (caught) {
-      setError(caught);
-      setBusy(null);
     }
+    return "stay-busy"; // the page changes, or this row goes
+  });
+  const act = (action: "accept" | "decline") => {
+    setChosen(action);
+    void run(action);
   };
   const expired = Date.parse(invitation.expires_at) <= Date.now();
   const inviter = invitation.invited_by ? invitation.invited_by.name || invitation.invited_by.email : null;
@@ -45,11 +42,11 @@ function InvitationRow({ invitation, onGone }: { invitation: Invitation; onGone:
         </span>
       </div>
       <div class="actions">
-        <button type="button" class="primary" disabled={busy !== null || expired} onClick={() => act("accept")} data-testid="invitation-accept">
-          {busy === "accept" ? "Joining…" : "Accept"}
+        <button type="button" class="primary" disabled={busy || expired} onClick={() => act("accept")} data-testid="invitation-accept">
+          {busy && chosen === "accept" ? "Joining…" : "Accept"}
         </button>
-        <button type="button" disabled={busy !== null} onClick={() => act("decline")} data-testid="invitation-decline">
-          {busy === "decline" ? "Declining…" : "Decline"}
+        <button type="button" disabled={busy} onClick={() => act("decline")} data-testid="invitation-decline">
+          {busy && chosen === "decline" ? "Declining…" : "Decline"}
         </button>
       </div>
       <ErrorMessage error={error} />

@@ -2,7 +2,8 @@
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import type { PageProps } from "../app";
-import { ErrorMessage } from "../components/common";
+import { ErrorMessage, Field } from "../components/common";
+import { useAction } from "../lib/hooks";
 import { safeNext, splitHashPath } from "../lib/navigation";
 import { href, navigate } from "../router";
 import { currentSession, saveSession, sessionFromTokens, type TokenPair } from "../session";
@@ -18,10 +19,6 @@ interface SignupResponse {
 function goNext(next: string): void {
   const { path, query } = splitHashPath(next);
   navigate(path, query, true);
-}
-
-function inputValue(event: Event): string {
-  return (event.currentTarget as HTMLInputElement).value;
 }
 
 /** Field-level messages from a 422 (`details: [{location, message}]`) appended to the main one. */
@@ -50,26 +47,20 @@ export function LoginPage({ query }: PageProps) {
   const next = safeNext(query.get("next"));
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { run: logIn, busy, error } = useAction(async () => {
+    const tokens = await api<TokenPair>("/v1/auth/login", {
+      method: "POST",
+      body: { email: email.trim(), password },
+      anonymous: true,
+    });
+    saveSession(sessionFromTokens(tokens));
+    goNext(next);
+    return "stay-busy";
+  });
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const tokens = await api<TokenPair>("/v1/auth/login", {
-        method: "POST",
-        body: { email: email.trim(), password },
-        anonymous: true,
-      });
-      saveSession(sessionFromTokens(tokens));
-      goNext(next);
-    } catch (caught) {
-      setError(withDetails(caught));
-      setBusy(false);
-    }
+    if (!busy) void logIn();
   };
 
   return (
@@ -77,32 +68,9 @@ export function LoginPage({ query }: PageProps) {
       <h1>Log in to WaveDB</h1>
       <SignedInNote next={next} />
       <form onSubmit={submit} noValidate={false}>
-        <label>
-          E-mail
-          <input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            autoFocus
-            value={email}
-            onInput={(event) => setEmail(inputValue(event))}
-            data-testid="login-email"
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onInput={(event) => setPassword(inputValue(event))}
-            data-testid="login-password"
-          />
-        </label>
-        <ErrorMessage error={error} />
+        <Field label="E-mail" type="email" name="email" autoComplete="username" required autoFocus value={email} onValue={setEmail} data-testid="login-email" />
+        <Field label="Password" type="password" name="password" autoComplete="current-password" required value={password} onValue={setPassword} data-testid="login-password" />
+        <ErrorMessage error={withDetails(error)} />
         <button type="submit" class="primary" disabled={busy} data-testid="login-submit">
           {busy ? "Logging in…" : "Log in"}
         </button>
@@ -119,32 +87,26 @@ export function SignupPage({ query }: PageProps) {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [confirmTo, setConfirmTo] = useState<string | null>(null);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await api<SignupResponse>("/v1/auth/signup", {
-        method: "POST",
-        body: { name: name.trim(), email: email.trim(), password },
-        anonymous: true,
-      });
-      if (answer.tokens) {
-        saveSession(sessionFromTokens(answer.tokens));
-        goNext(next);
-        return;
-      }
-      setConfirmTo(answer.user.email);
-      setBusy(false);
-    } catch (caught) {
-      setError(withDetails(caught));
-      setBusy(false);
+  const { run: signUp, busy, error } = useAction(async () => {
+    const answer = await api<SignupResponse>("/v1/auth/signup", {
+      method: "POST",
+      body: { name: name.trim(), email: email.trim(), password },
+      anonymous: true,
+    });
+    if (answer.tokens) {
+      saveSession(sessionFromTokens(answer.tokens));
+      goNext(next);
+      return "stay-busy";
     }
+    setConfirmTo(answer.user.email);
+    return undefined;
+  });
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (!busy) void signUp();
   };
 
   if (confirmTo) {
@@ -168,47 +130,10 @@ export function SignupPage({ query }: PageProps) {
       <h1>Create your WaveDB account</h1>
       <SignedInNote next={next} />
       <form onSubmit={submit}>
-        <label>
-          Name
-          <input
-            type="text"
-            name="name"
-            autoComplete="name"
-            required
-            maxLength={100}
-            autoFocus
-            value={name}
-            onInput={(event) => setName(inputValue(event))}
-            data-testid="signup-name"
-          />
-        </label>
-        <label>
-          E-mail
-          <input
-            type="email"
-            name="email"
-            autoComplete="email"
-            required
-            maxLength={254}
-            value={email}
-            onInput={(event) => setEmail(inputValue(event))}
-            data-testid="signup-email"
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autoComplete="new-password"
-            required
-            maxLength={256}
-            value={password}
-            onInput={(event) => setPassword(inputValue(event))}
-            data-testid="signup-password"
-          />
-        </label>
-        <ErrorMessage error={error} />
+        <Field label="Name" type="text" name="name" autoComplete="name" required maxLength={100} autoFocus value={name} onValue={setName} data-testid="signup-name" />
+        <Field label="E-mail" type="email" name="email" autoComplete="email" required maxLength={254} value={email} onValue={setEmail} data-testid="signup-email" />
+        <Field label="Password" type="password" name="password" autoComplete="new-password" required maxLength={256} value={password} onValue={setPassword} data-testid="signup-password" />
+        <ErrorMessage error={withDetails(error)} />
         <button type="submit" class="primary" disabled={busy} data-testid="signup-submit">
           {busy ? "Creating account…" : "Sign up"}
         </button>

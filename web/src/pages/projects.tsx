@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks";
 import { api, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { Empty, ErrorMessage, Loading } from "../components/common";
+import { Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAction, useAsync } from "../lib/hooks";
 import { href, navigate } from "../router";
 import type { Project, Workspace } from "../types";
 import { selectWorkspace } from "../workspace";
@@ -35,52 +35,42 @@ function SdkSnippet({ projectName, workspace }: { projectName: string; workspace
 function NewProjectForm({ workspaceId, onCreated }: { workspaceId: string; onCreated: (project: Project) => void }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
+  const { run: create, busy, error } = useAction(async () => {
+    const project = await api<Project>(`/v1/workspaces/${workspaceId}/projects`, {
+      method: "POST",
+      body: { name: name.trim(), description: description.trim() },
+    });
+    setName("");
+    setDescription("");
+    onCreated(project);
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
     if (busy || !name.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await api<Project>(`/v1/workspaces/${workspaceId}/projects`, {
-        method: "POST",
-        body: { name: name.trim(), description: description.trim() },
-      });
-      setName("");
-      setDescription("");
-      onCreated(project);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    void create();
   };
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
-        <label>
-          New project
-          <input
-            type="text"
-            required
-            maxLength={100}
-            placeholder="e.g. mnist"
-            value={name}
-            onInput={(event) => setName((event.currentTarget as HTMLInputElement).value)}
-            data-testid="new-project-name"
-          />
-        </label>
-        <label class="grow">
-          Description (optional)
-          <input
-            type="text"
-            maxLength={2000}
-            value={description}
-            onInput={(event) => setDescription((event.currentTarget as HTMLInputElement).value)}
-            data-testid="new-project-description"
-          />
-        </label>
+        <Field
+          label="New project"
+          type="text"
+          required
+          maxLength={100}
+          placeholder="e.g. mnist"
+          value={name}
+          onValue={setName}
+          data-testid="new-project-name"
+        />
+        <Field
+          label="Description (optional)"
+          class="grow"
+          type="text"
+          maxLength={2000}
+          value={description}
+          onValue={setDescription}
+          data-testid="new-project-description"
+        />
         <button type="submit" class="primary" disabled={busy || !name.trim()} data-testid="new-project-submit">
           {busy ? "Creating…" : "Create project"}
         </button>
@@ -92,37 +82,31 @@ function NewProjectForm({ workspaceId, onCreated }: { workspaceId: string; onCre
 
 export function NewWorkspaceForm({ onCancel }: { onCancel: () => void }) {
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
+  const { run: create, busy, error } = useAction(async () => {
+    const workspace = await api<Workspace>("/v1/workspaces", { method: "POST", body: { name: name.trim() } });
+    selectWorkspace(workspace.id);
+    navigate(`/workspaces/${workspace.id}`);
+    return "stay-busy";
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
     if (busy || !name.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const workspace = await api<Workspace>("/v1/workspaces", { method: "POST", body: { name: name.trim() } });
-      selectWorkspace(workspace.id);
-      navigate(`/workspaces/${workspace.id}`);
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
+    void create();
   };
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
-        <label class="grow">
-          New workspace name
-          <input
-            type="text"
-            required
-            maxLength={100}
-            autoFocus
-            value={name}
-            onInput={(event) => setName((event.currentTarget as HTMLInputElement).value)}
-            data-testid="new-workspace-name"
-          />
-        </label>
+        <Field
+          label="New workspace name"
+          class="grow"
+          type="text"
+          required
+          maxLength={100}
+          autoFocus
+          value={name}
+          onValue={setName}
+          data-testid="new-workspace-name"
+        />
         <button type="submit" class="primary" disabled={busy || !name.trim()} data-testid="new-workspace-submit">
           {busy ? "Creating…" : "Create workspace"}
         </button>

@@ -3,13 +3,13 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
 import { ApiError, api, describeError, download } from "../api";
-import { ChartControls } from "../components/chart_controls";
+import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
 import { ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { MediaGallery } from "../components/media";
 import { MetricChart } from "../components/metric_chart";
 import { PALETTE, flattenConfig } from "../lib/compare";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAction, useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
 import { filterMetrics, groupMetrics, parseChartSettings, type ChartSettings } from "../lib/series";
 import { href, updateQuery } from "../router";
@@ -233,21 +233,7 @@ function RunHeader({ run, projectName, onPatch, live }: { run: Run; projectName?
 
 function TagsEditor({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => Promise<void> }) {
   const [draft, setDraft] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const apply = async (next: string[]) => {
-    setBusy(true);
-    try {
-      await onChange(next);
-      setError(null);
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: apply, busy, error } = useAction(onChange, { clearError: "on-success" });
   const add = async () => {
     const tag = draft.trim();
     if (!tag) return;
@@ -336,36 +322,18 @@ function NotesEditor({ notes, onSave }: { notes: string; onSave: (notes: string)
 
 function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run; metrics: MetricSummary[] | undefined; error: unknown; reload: () => void; settings: ChartSettings; search: string }) {
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
-  const [downloadError, setDownloadError] = useState<unknown>(null);
-  const [downloading, setDownloading] = useState(false);
   const byName = useMemo(() => new Map((metrics ?? []).map((metric) => [metric.name, metric])), [metrics]);
   const sections = useMemo(() => groupMetrics(filterMetrics([...byName.keys()], search)), [byName, search]);
 
-  const csv = async () => {
-    setDownloading(true);
-    try {
-      await download(`/v1/runs/${run.id}/metrics.csv`, `${run.name.replace(/[\\/:*?"<>|]+/g, "_") || run.id}.csv`);
-      setDownloadError(null);
-    } catch (caught) {
-      setDownloadError(caught);
-    } finally {
-      setDownloading(false);
-    }
-  };
+  const { run: csv, busy: downloading, error: downloadError } = useAction(
+    () => download(`/v1/runs/${run.id}/metrics.csv`, `${run.name.replace(/[\\/:*?"<>|]+/g, "_") || run.id}.csv`),
+    { clearError: "on-success" },
+  );
 
   return (
     <section class="charts-tab">
       <div class="toolbar charts-toolbar">
-        <label class="metric-search">
-          <span class="visually-hidden">Filter metrics</span>
-          <input
-            type="search"
-            data-testid="metric-search"
-            placeholder="Filter metrics…"
-            value={search}
-            onInput={(event) => updateQuery({ q: (event.target as HTMLInputElement).value || undefined })}
-          />
-        </label>
+        <MetricSearch search={search} class="metric-search" />
         <ChartControls settings={settings} />
         <span class="spacer" />
         <button type="button" data-testid="download-csv" onClick={() => void csv()} disabled={downloading}>
@@ -392,15 +360,12 @@ function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run
           return (
             <section class="metric-section" key={section.prefix} data-testid="metric-section" data-prefix={section.prefix}>
               <h2>
-                <button
-                  type="button"
-                  class="section-toggle"
-                  aria-expanded={!isCollapsed}
-                  onClick={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
-                >
-                  <span aria-hidden="true">{isCollapsed ? "▸" : "▾"}</span> {title}
-                  <span class="muted"> ({section.names.length})</span>
-                </button>
+                <SectionToggle
+                  title={title}
+                  count={section.names.length}
+                  collapsed={isCollapsed}
+                  onToggle={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
+                />
               </h2>
               {!isCollapsed && (
                 <div class="chart-grid">

@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { Empty, ErrorMessage, Loading } from "../components/common";
+import { Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAsync } from "../lib/hooks";
+import { useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
 import { href, navigate } from "../router";
 import { currentSession } from "../session";
@@ -17,45 +17,37 @@ const INVITED_ROLES: Role[] = ["member", "admin", "viewer"];
 function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: (workspace: Workspace) => void }) {
   const [name, setName] = useState(workspace.name);
   const [description, setDescription] = useState(workspace.description);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const changed = name.trim() !== workspace.name || description.trim() !== workspace.description;
-  const submit = async (event: Event) => {
+  const { run: save, busy, error } = useAction(async () => {
+    setSaved(false);
+    const updated = await api<Workspace>(`/v1/workspaces/${workspace.id}`, {
+      method: "PATCH",
+      body: { name: name.trim(), description: description.trim() },
+    });
+    onSaved(updated);
+    setSaved(true);
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
     if (busy || !name.trim() || !changed) return;
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    try {
-      const updated = await api<Workspace>(`/v1/workspaces/${workspace.id}`, {
-        method: "PATCH",
-        body: { name: name.trim(), description: description.trim() },
-      });
-      onSaved(updated);
-      setSaved(true);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    void save();
   };
   return (
     <form class="panel stack" onSubmit={submit}>
-      <label class="field">
-        Name
-        <input
-          type="text"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(event) => {
-            setName((event.currentTarget as HTMLInputElement).value);
-            setSaved(false);
-          }}
-          data-testid="workspace-name"
-        />
-      </label>
+      <Field
+        label="Name"
+        class="field"
+        type="text"
+        required
+        maxLength={100}
+        value={name}
+        onValue={(value) => {
+          setName(value);
+          setSaved(false);
+        }}
+        data-testid="workspace-name"
+      />
       <label class="field">
         Description
         <textarea
@@ -92,34 +84,25 @@ function MemberRow({
   onChanged: (member: Member) => void;
   onRemoved: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const editable = !isMe && canChangeMember(workspace.role, member.role);
+  const memberPath = `/v1/workspaces/${workspace.id}/members/${member.user_id}`;
 
-  const setRole = async (role: Role) => {
-    if (role === member.role) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onChanged(await api<Member>(`/v1/workspaces/${workspace.id}/members/${member.user_id}`, { method: "PATCH", body: { role } }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
+  // changing the role and removing share one busy flag and one error
+  const { run, busy, error } = useAction(async (change: Role | "remove") => {
+    if (change === "remove") {
+      await api(memberPath, { method: "DELETE" });
+      onRemoved();
+      return "stay-busy";
     }
+    onChanged(await api<Member>(memberPath, { method: "PATCH", body: { role: change } }));
+    return undefined;
+  });
+  const setRole = (role: Role) => {
+    if (role !== member.role) void run(role);
   };
   const remove = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`/v1/workspaces/${workspace.id}/members/${member.user_id}`, { method: "DELETE" });
-      onRemoved();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-      setConfirming(false);
-    }
+    if (!(await run("remove"))) setConfirming(false);
   };
 
   return (
@@ -176,44 +159,36 @@ function MemberRow({
 function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited: (invitation: Invitation) => void }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("member");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const submit = async (event: Event) => {
+  const { run: invite, busy, error } = useAction(async () => {
+    setSentTo(null);
+    const invitation = await api<Invitation>(`/v1/workspaces/${workspaceId}/invitations`, {
+      method: "POST",
+      body: { email: email.trim(), role },
+    });
+    setEmail("");
+    setSentTo(invitation.email);
+    onInvited(invitation);
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
     if (busy || !email.trim()) return;
-    setBusy(true);
-    setError(null);
-    setSentTo(null);
-    try {
-      const invitation = await api<Invitation>(`/v1/workspaces/${workspaceId}/invitations`, {
-        method: "POST",
-        body: { email: email.trim(), role },
-      });
-      setEmail("");
-      setSentTo(invitation.email);
-      onInvited(invitation);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    void invite();
   };
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
-        <label class="grow">
-          Invite by e-mail
-          <input
-            type="email"
-            required
-            maxLength={254}
-            placeholder="colleague@example.com"
-            value={email}
-            onInput={(event) => setEmail((event.currentTarget as HTMLInputElement).value)}
-            data-testid="invite-email"
-          />
-        </label>
+        <Field
+          label="Invite by e-mail"
+          class="grow"
+          type="email"
+          required
+          maxLength={254}
+          placeholder="colleague@example.com"
+          value={email}
+          onValue={setEmail}
+          data-testid="invite-email"
+        />
         <label>
           Role
           <select value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)} data-testid="invite-role">
@@ -243,19 +218,11 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
 }
 
 function InvitationRow({ workspaceId, invitation, onRevoked }: { workspaceId: string; invitation: Invitation; onRevoked: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const revoke = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`/v1/workspaces/${workspaceId}/invitations/${invitation.id}`, { method: "DELETE" });
-      onRevoked();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
+  const { run: revoke, busy, error } = useAction(async () => {
+    await api(`/v1/workspaces/${workspaceId}/invitations/${invitation.id}`, { method: "DELETE" });
+    onRevoked();
+    return "stay-busy";
+  });
   return (
     <tr data-testid="invitation-row" data-invitation-id={invitation.id} data-status={invitation.status}>
       <td>{invitation.email}</td>
@@ -279,24 +246,16 @@ function InvitationRow({ workspaceId, invitation, onRevoked }: { workspaceId: st
 function LeaveOrDelete({ workspace, isOnlyOwner }: { workspace: Workspace; isOnlyOwner: boolean }) {
   const [confirm, setConfirm] = useState<"leave" | "delete" | null>(null);
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { run: act, busy, error } = useAction(async () => {
+    if (confirm === "delete") await api(`/v1/workspaces/${workspace.id}`, { method: "DELETE" });
+    else await api(`/v1/workspaces/${workspace.id}/leave`, { method: "POST" });
+    selectWorkspace(null);
+    navigate("/", undefined, true);
+    return "stay-busy";
+  });
   if (workspace.is_personal) {
     return <p class="muted">This is your personal workspace: it cannot be left or deleted.</p>;
   }
-  const act = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      if (confirm === "delete") await api(`/v1/workspaces/${workspace.id}`, { method: "DELETE" });
-      else await api(`/v1/workspaces/${workspace.id}/leave`, { method: "POST" });
-      selectWorkspace(null);
-      navigate("/", undefined, true);
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
   return (
     <div class="panel stack danger-zone">
       {confirm === null && (
