@@ -4,11 +4,11 @@ series, comparison across runs, CSV export, results and batch status."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from wavedb_core.errors import ValidationFailed
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler, model_response
 from wavedb_core.models.metrics import (
     DEFAULT_RAW_PAGE,
     MAX_COMPARED_RUNS,
@@ -19,13 +19,16 @@ from wavedb_core.models.metrics import (
     BatchAccepted,
     BatchReceipt,
     ComparedSeries,
+    ComparedSeriesColumns,
     DownsampledSeries,
+    DownsampledSeriesColumns,
     MetricBatchRequest,
     MetricSummaryList,
     RawSeriesPage,
     ResultIn,
     ResultList,
     ResultsRequest,
+    SeriesLayout,
 )
 from wavedb_core.services import ingest, metric_reads
 
@@ -40,6 +43,13 @@ MetricNameQuery = Annotated[
     ),
 ]
 StepQuery = Annotated[int | None, Query(ge=0, le=MAX_STEP)]
+LayoutQuery = Annotated[
+    SeriesLayout,
+    Query(
+        description="`buckets`: one object per bucket; `columns`: parallel arrays per field"
+        " (smaller and faster for charts)."
+    ),
+]
 BucketsQuery = Annotated[
     int | None,
     Query(ge=1, le=MAX_SERIES_BUCKETS, description="Downsample to at most this many buckets."),
@@ -70,7 +80,10 @@ def get_batch(principal: AuthenticatedPrincipal, run_id: UUID, batch_id: str) ->
     return ingest.batch_status(principal, run_id, batch_id)
 
 
-@router.get("/v1/runs/{run_id}/series")
+@router.get(
+    "/v1/runs/{run_id}/series",
+    response_model=DownsampledSeries | DownsampledSeriesColumns | RawSeriesPage,
+)
 def get_series(
     principal: AuthenticatedPrincipal,
     run_id: UUID,
@@ -81,22 +94,33 @@ def get_series(
     after_step: StepQuery = None,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_RAW_PAGE)] = DEFAULT_RAW_PAGE,
-) -> DownsampledSeries | RawSeriesPage:
+    layout: LayoutQuery = "buckets",
+) -> Response:
     """With `points`: at most that many buckets over the step range. Without: raw points by
     step, `limit` at a time (follow `next_cursor`)."""
     if points is not None:
-        return metric_reads.downsampled_series(
-            principal, run_id, name, points=points, step_min=step_min, step_max=step_max
+        return model_response(
+            metric_reads.downsampled_series(
+                principal,
+                run_id,
+                name,
+                points=points,
+                step_min=step_min,
+                step_max=step_max,
+                layout=layout,
+            )
         )
-    return metric_reads.raw_series(
-        principal,
-        run_id,
-        name,
-        limit=limit,
-        after_step=after_step,
-        cursor=cursor,
-        step_min=step_min,
-        step_max=step_max,
+    return model_response(
+        metric_reads.raw_series(
+            principal,
+            run_id,
+            name,
+            limit=limit,
+            after_step=after_step,
+            cursor=cursor,
+            step_min=step_min,
+            step_max=step_max,
+        )
     )
 
 
@@ -116,7 +140,7 @@ def _run_ids(value: str) -> list[UUID]:
         ) from error
 
 
-@router.get("/v1/series")
+@router.get("/v1/series", response_model=ComparedSeries | ComparedSeriesColumns)
 def compare_series(
     principal: AuthenticatedPrincipal,
     run_ids: Annotated[
@@ -126,10 +150,19 @@ def compare_series(
     points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = 1_000,
     step_min: StepQuery = None,
     step_max: StepQuery = None,
-) -> ComparedSeries:
+    layout: LayoutQuery = "buckets",
+) -> Response:
     """One metric of several runs, downsampled over their shared step range."""
-    return metric_reads.compared_series(
-        principal, _run_ids(run_ids), name, points=points, step_min=step_min, step_max=step_max
+    return model_response(
+        metric_reads.compared_series(
+            principal,
+            _run_ids(run_ids),
+            name,
+            points=points,
+            step_min=step_min,
+            step_max=step_max,
+            layout=layout,
+        )
     )
 
 

@@ -318,7 +318,7 @@ def test_rollups_from_before_the_time_column_get_their_times_from_their_points(
     backfill = migration[migration.index("UPDATE") :]
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute("UPDATE metric_rollups SET last_logged_at = NULL")
-        connection.execute(backfill)  # type: ignore[arg-type]
+        connection.execute(backfill)
 
     body = api.get(
         f"/v1/runs/{run.id}/series", params={"name": "loss", "points": 40}, headers=user.bearer
@@ -326,3 +326,75 @@ def test_rollups_from_before_the_time_column_get_their_times_from_their_points(
 
     assert body["bucket_width"] >= 64  # read from rollups, not raw points
     _check_buckets(body, points, 40)
+
+
+def _rows_of_columns(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Column arrays back into bucket objects (time as an RFC 3339 string, as in buckets)."""
+    rows = []
+    for index in range(len(columns["step_start"])):
+        row = {key: values[index] for key, values in columns.items() if key != "last_logged_ms"}
+        logged_ms = columns["last_logged_ms"][index]
+        row["last_logged_at"] = datetime.fromtimestamp(logged_ms / 1000, tz=UTC)
+        rows.append(row)
+    return rows
+
+
+def _with_times(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Buckets with their time cut to the millisecond, as the columns carry it."""
+    cut = []
+    for bucket in buckets:
+        logged_at = datetime.fromisoformat(bucket["last_logged_at"])
+        cut.append(
+            {
+                **bucket,
+                "last_logged_at": logged_at.replace(
+                    microsecond=logged_at.microsecond // 1000 * 1000
+                ),
+            }
+        )
+    return cut
+
+
+@pytest.mark.parametrize(("length", "points"), [(300, 1000), (20_000, 150)])
+def test_downsampled_series_as_columns_holds_the_same_buckets(
+    api: TestClient,
+    user: SignedUpUser,
+    run: SeededRun,
+    clean_database: str,
+    length: int,
+    points: int,
+) -> None:
+    series = _series(length, seed=5)
+    series.append((series[-1][0] + 1, math.nan))  # a bucket whose last value is "NaN"
+    load_points(clean_database, run.id, "loss", series)
+    params: dict[str, Any] = {"name": "loss", "points": points}
+
+    as_buckets = api.get(f"/v1/runs/{run.id}/series", params=params, headers=user.bearer).json()
+    answer = api.get(
+        f"/v1/runs/{run.id}/series", params={**params, "layout": "columns"}, headers=user.bearer
+    )
+
+    assert answer.status_code == 200, answer.text
+    as_columns = answer.json()
+    assert as_columns["bucket_width"] == as_buckets["bucket_width"]
+    assert _rows_of_columns(as_columns["columns"]) == _with_times(as_buckets["buckets"])
+
+
+def test_compared_series_as_columns_holds_the_same_buckets_per_run(
+    api: TestClient, user: SignedUpUser, clean_database: str
+) -> None:
+    runs = [seed_run(clean_database, user.id, name=f"c{i}") for i in range(3)]
+    load_points(clean_database, runs[0].id, "acc", _series(5_000, seed=1))
+    load_points(clean_database, runs[1].id, "acc", _series(800, seed=2))
+    params: dict[str, Any] = {"run_ids": ",".join(r.id for r in runs), "name": "acc", "points": 120}
+
+    as_buckets = api.get("/v1/series", params=params, headers=user.bearer).json()
+    as_columns = api.get(
+        "/v1/series", params={**params, "layout": "columns"}, headers=user.bearer
+    ).json()
+
+    assert [s["run_id"] for s in as_columns["series"]] == [r.id for r in runs]
+    assert as_columns["bucket_width"] == as_buckets["bucket_width"]
+    for columns, buckets in zip(as_columns["series"], as_buckets["series"], strict=True):
+        assert _rows_of_columns(columns["columns"]) == _with_times(buckets["buckets"])
+    assert as_columns["series"][2]["columns"]["step_start"] == []

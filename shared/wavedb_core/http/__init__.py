@@ -2,6 +2,7 @@
 
 from wavedb_core.http.app import create_app
 from wavedb_core.http.lambda_handler import http_handler
+from wavedb_core.http.responses import model_response
 from wavedb_core.http.security import AuthenticatedPrincipal, ClientIp, OptionalPrincipal
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "OptionalPrincipal",
     "create_app",
     "http_handler",
+    "model_response",
 ]

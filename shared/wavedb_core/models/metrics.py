@@ -272,6 +272,25 @@ class SeriesBucket(ResponseModel):
     )
 
 
+SeriesLayout = Literal["buckets", "columns"]
+
+
+class BucketColumns(ResponseModel):
+    """The same buckets as parallel arrays (entry i of each array is bucket i): a third of
+    the bytes, and no object per bucket to build or parse. Times are milliseconds since
+    the epoch."""
+
+    step_start: list[int]
+    step_end: list[int]
+    count: list[int]
+    min: list[MetricValue | None]
+    max: list[MetricValue | None]
+    mean: list[MetricValue | None]
+    last: list[MetricValue]
+    last_step: list[int]
+    last_logged_ms: list[int | None]
+
+
 class DownsampledSeries(ResponseModel):
     run_id: UUID
     name: str
@@ -281,9 +300,25 @@ class DownsampledSeries(ResponseModel):
     buckets: list[SeriesBucket]
 
 
+class DownsampledSeriesColumns(ResponseModel):
+    """`layout=columns`: the buckets as arrays."""
+
+    run_id: UUID
+    name: str
+    step_min: int | None
+    step_max: int | None
+    bucket_width: int
+    columns: BucketColumns
+
+
 class RunSeries(ResponseModel):
     run_id: UUID
     buckets: list[SeriesBucket]
+
+
+class RunSeriesColumns(ResponseModel):
+    run_id: UUID
+    columns: BucketColumns
 
 
 class ComparedSeries(ResponseModel):
@@ -294,6 +329,16 @@ class ComparedSeries(ResponseModel):
     step_max: int | None
     bucket_width: int
     series: list[RunSeries]
+
+
+class ComparedSeriesColumns(ResponseModel):
+    """`layout=columns`: each run's buckets as arrays."""
+
+    name: str
+    step_min: int | None
+    step_max: int | None
+    bucket_width: int
+    series: list[RunSeriesColumns]
 
 
 # ---------------------------------------------------------------- run summaries (JSON-ready)

@@ -9,10 +9,10 @@ last_logged_at is when the bucket's latest point was logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from psycopg.rows import class_row
+from psycopg.rows import args_row
 
 from wavedb_core.db.connection import Connection
 from wavedb_core.repositories.metric_points import STAGING_TABLE
@@ -75,11 +75,12 @@ def merge_staged_points(connection: Connection) -> None:
     connection.execute(MERGE_STAGED_POINTS)
 
 
-@dataclass(frozen=True)
-class BucketRow:
+class BucketRow(NamedTuple):
+    """One output bucket of one metric (a tuple: thousands are read per chart)."""
+
     metric_id: int
     slot: int
-    count: int
+    point_count: int
     finite_count: int
     sum: float | None
     min: float | None
@@ -99,7 +100,7 @@ def rollup_buckets(
     per_slot: int,
 ) -> list[BucketRow]:
     """Rollups of one level grouped `per_slot` at a time (slot = bucket div per_slot)."""
-    with connection.cursor(row_factory=class_row(BucketRow)) as cursor:
+    with connection.cursor(row_factory=args_row(BucketRow)) as cursor:
         cursor.execute(
             "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
             " sum(finite_count)::bigint AS finite_count, sum(sum) AS sum, min(min) AS min,"
@@ -130,7 +131,7 @@ def raw_buckets(
 ) -> list[BucketRow]:
     """Raw points between the steps, aggregated `width` steps at a time (slot = step div
     width); for ranges too short for the first rollup level."""
-    with connection.cursor(row_factory=class_row(BucketRow)) as cursor:
+    with connection.cursor(row_factory=args_row(BucketRow)) as cursor:
         cursor.execute(
             "SELECT metric_id, step / %(width)s AS slot, count(*) AS count,"
             f" count(*) FILTER (WHERE {_FINITE}) AS finite_count,"

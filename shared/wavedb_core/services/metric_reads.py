@@ -14,14 +14,19 @@ from wavedb_core.db.connection import Connection, get_connection
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import (
     MAX_COMPARED_RUNS,
+    BucketColumns,
     ComparedSeries,
+    ComparedSeriesColumns,
     DownsampledSeries,
+    DownsampledSeriesColumns,
     MetricSummaryView,
     PointView,
     RawSeriesPage,
     ResultView,
     RunSeries,
+    RunSeriesColumns,
     SeriesBucket,
+    SeriesLayout,
     SeriesPoint,
 )
 from wavedb_core.models.numbers import format_metric_value
@@ -145,15 +150,15 @@ def _range(
     return low, high
 
 
-def _buckets(
+def _bucket_rows(
     connection: Connection,
     metrics: Sequence[MetricRow],
     plan: BucketPlan,
     step_min: int,
     step_max: int,
-) -> dict[int, list[SeriesBucket]]:
+) -> dict[int, list[BucketRow]]:
     ids = [metric.id for metric in metrics if metric.count > 0]
-    by_metric: dict[int, list[SeriesBucket]] = {metric.id: [] for metric in metrics}
+    by_metric: dict[int, list[BucketRow]] = {metric.id: [] for metric in metrics}
     if not ids:
         return by_metric
     if plan.level is None:
@@ -170,25 +175,63 @@ def _buckets(
             per_slot=plan.per_slot,
         )
     for row in rows:
-        by_metric[row.metric_id].append(_bucket(row, plan, step_min, step_max))
+        by_metric[row.metric_id].append(row)
     return by_metric
 
 
-def _bucket(row: BucketRow, plan: BucketPlan, step_min: int, step_max: int) -> SeriesBucket:
-    start, end = plan.slot_edges(row.slot)
-    if plan.level is None:  # raw points were read within the range only
-        start, end = max(start, step_min), min(end, step_max)
-    return SeriesBucket(
-        step_start=start,
-        step_end=end,
-        count=row.count,
-        min=row.min,
-        max=row.max,
-        mean=None if not row.finite_count or row.sum is None else row.sum / row.finite_count,
-        last=row.last_value,
-        last_step=row.last_step,
-        last_logged_at=row.last_logged_at,
-    )
+class _Shaper:
+    """Bucket rows of one plan as the answer's layout: objects, or parallel arrays."""
+
+    def __init__(self, plan: BucketPlan, step_min: int, step_max: int) -> None:
+        self.plan, self.step_min, self.step_max = plan, step_min, step_max
+
+    def _edges(self, row: BucketRow) -> tuple[int, int]:
+        start, end = self.plan.slot_edges(row.slot)
+        if self.plan.level is None:  # raw points were read within the range only
+            start, end = max(start, self.step_min), min(end, self.step_max)
+        return start, end
+
+    def buckets(self, rows: Sequence[BucketRow]) -> list[SeriesBucket]:
+        # Straight from the database, with the types the model declares: built without
+        # validation (a compare chart holds tens of thousands of buckets).
+        buckets = []
+        for row in rows:
+            start, end = self._edges(row)
+            buckets.append(
+                SeriesBucket.model_construct(
+                    step_start=start,
+                    step_end=end,
+                    count=row.point_count,
+                    min=row.min,
+                    max=row.max,
+                    mean=_mean(row),
+                    last=row.last_value,
+                    last_step=row.last_step,
+                    last_logged_at=row.last_logged_at,
+                )
+            )
+        return buckets
+
+    def columns(self, rows: Sequence[BucketRow]) -> BucketColumns:
+        edges = [self._edges(row) for row in rows]
+        return BucketColumns.model_construct(
+            step_start=[start for start, _ in edges],
+            step_end=[end for _, end in edges],
+            count=[row.point_count for row in rows],
+            min=[row.min for row in rows],
+            max=[row.max for row in rows],
+            mean=[_mean(row) for row in rows],
+            last=[row.last_value for row in rows],
+            last_step=[row.last_step for row in rows],
+            last_logged_ms=[
+                None if row.last_logged_at is None else int(row.last_logged_at.timestamp() * 1000)
+                for row in rows
+            ],
+        )
+
+
+def _mean(row: BucketRow) -> float | None:
+    return None if not row.finite_count or row.sum is None else row.sum / row.finite_count
 
 
 def downsampled_series(
@@ -199,25 +242,37 @@ def downsampled_series(
     points: int,
     step_min: int | None = None,
     step_max: int | None = None,
-) -> DownsampledSeries:
+    layout: SeriesLayout = "buckets",
+) -> DownsampledSeries | DownsampledSeriesColumns:
     """The metric in at most `points` buckets over the step range (default: all of it)."""
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
     metric = run_metrics.metric_named(connection, run_id, name)
     steps = _range([metric] if metric is not None else [], step_min, step_max)
-    if metric is None or steps is None:
-        return DownsampledSeries(
-            run_id=run_id, name=name, step_min=None, step_max=None, bucket_width=1, buckets=[]
+    low: int | None = None
+    high: int | None = None
+    plan, width, rows = plan_buckets(0, 0, 1), 1, []
+    if metric is not None and steps is not None:
+        (low, high), plan = steps, plan_buckets(steps[0], steps[1], points)
+        width = plan.width
+        rows = _bucket_rows(connection, [metric], plan, low, high)[metric.id]
+    shaper = _Shaper(plan, low or 0, high or 0)
+    if layout == "columns":
+        return DownsampledSeriesColumns(
+            run_id=run_id,
+            name=name,
+            step_min=low,
+            step_max=high,
+            bucket_width=width,
+            columns=shaper.columns(rows),
         )
-    plan = plan_buckets(steps[0], steps[1], points)
-    buckets = _buckets(connection, [metric], plan, *steps)[metric.id]
     return DownsampledSeries(
         run_id=run_id,
         name=name,
-        step_min=steps[0],
-        step_max=steps[1],
-        bucket_width=plan.width,
-        buckets=buckets,
+        step_min=low,
+        step_max=high,
+        bucket_width=width,
+        buckets=shaper.buckets(rows),
     )
 
 
@@ -229,7 +284,8 @@ def compared_series(
     points: int,
     step_min: int | None = None,
     step_max: int | None = None,
-) -> ComparedSeries:
+    layout: SeriesLayout = "buckets",
+) -> ComparedSeries | ComparedSeriesColumns:
     """One metric of several runs over their shared step range, with the same buckets."""
     unique = list(dict.fromkeys(run_ids))
     if not 1 <= len(unique) <= MAX_COMPARED_RUNS:
@@ -240,22 +296,34 @@ def compared_series(
     metrics = run_metrics.metrics_named_in_runs(connection, unique, name)
     steps = _range(metrics, step_min, step_max)
     if steps is None:
-        return ComparedSeries(
+        plan, low, high, width = plan_buckets(0, 0, 1), None, None, 1
+        by_run: dict[UUID, list[BucketRow]] = {}
+    else:
+        (low, high), plan = steps, plan_buckets(steps[0], steps[1], points)
+        width = plan.width
+        by_metric = _bucket_rows(connection, metrics, plan, low, high)
+        by_run = {metric.run_id: by_metric[metric.id] for metric in metrics}
+    shaper = _Shaper(plan, low or 0, high or 0)
+    if layout == "columns":
+        return ComparedSeriesColumns(
             name=name,
-            step_min=None,
-            step_max=None,
-            bucket_width=1,
-            series=[RunSeries(run_id=run_id, buckets=[]) for run_id in unique],
+            step_min=low,
+            step_max=high,
+            bucket_width=width,
+            series=[
+                RunSeriesColumns(run_id=run_id, columns=shaper.columns(by_run.get(run_id, [])))
+                for run_id in unique
+            ],
         )
-    plan = plan_buckets(steps[0], steps[1], points)
-    by_metric = _buckets(connection, metrics, plan, *steps)
-    by_run = {metric.run_id: by_metric[metric.id] for metric in metrics}
     return ComparedSeries(
         name=name,
-        step_min=steps[0],
-        step_max=steps[1],
-        bucket_width=plan.width,
-        series=[RunSeries(run_id=run_id, buckets=by_run.get(run_id, [])) for run_id in unique],
+        step_min=low,
+        step_max=high,
+        bucket_width=width,
+        series=[
+            RunSeries.model_construct(run_id=run_id, buckets=shaper.buckets(by_run.get(run_id, [])))
+            for run_id in unique
+        ],
     )
 
 
