@@ -110,4 +110,6 @@ def test_a_run_that_does_not_exist_shows_a_message_not_a_blank_page(
 ) -> None:
     log_in(page, user, "/runs/00000000-0000-4000-8000-000000000000")
 
-    expect(page.get_by_test_id("error-message")).to_contain_text("does not exist or is not visible to you")
+    expect(page.get_by_test_id("error-message")).to_contain_text(
+        "does not exist or is not visible to you"
+    )

@@ -133,6 +133,19 @@ export interface DownsampledSeries {
   buckets: SeriesBucket[];
 }
 
+/** `layout=columns`: the same buckets as parallel arrays (times in ms since the epoch). */
+export interface BucketColumns {
+  step_start: number[];
+  step_end: number[];
+  count: number[];
+  min: (MetricValue | null)[];
+  max: (MetricValue | null)[];
+  mean: (MetricValue | null)[];
+  last: MetricValue[];
+  last_step: number[];
+  last_logged_ms: (number | null)[];
+}
+
 export interface ComparedSeries {
   name: string;
   step_min: number | null;

@@ -1,8 +1,8 @@
 // One metric of one run as a chart card: fetches its downsampled series again when the metric grows,
 // and a finer window of it when the user zooms in.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api } from "../api";
 import { formatNumber } from "../lib/format";
+import { fetchRunSeries } from "../series_api";
 import { pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
 import type { DownsampledSeries, MetricSummary } from "../types";
 import { Chart, type ZoomRange } from "./chart";
@@ -43,7 +43,7 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
     const count = metric.count;
     const lastStep = metric.last_step;
     try {
-      const series = await api<DownsampledSeries>(`/v1/runs/${runId}/series`, { query: { name: metric.name, points: points() } });
+      const series = await fetchRunSeries(runId, metric.name, { points: points() });
       if (mine !== generation.current) return;
       setLoaded({ series, count, lastStep });
       setError(null);
@@ -68,9 +68,7 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
       return;
     }
     setZoom({ range, series: null });
-    void api<DownsampledSeries>(`/v1/runs/${runId}/series`, {
-      query: { name: metric.name, points: points(), step_min: range.min, step_max: range.max },
-    })
+    void fetchRunSeries(runId, metric.name, { points: points(), step_min: range.min, step_max: range.max })
       .then((series) => {
         if (mine === zoomGeneration.current) setZoom({ range, series });
       })

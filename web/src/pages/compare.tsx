@@ -2,6 +2,7 @@
 // and a parallel-coordinates view of config against a metric. Refreshes while a run is live.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { PageProps } from "../app";
+import { fetchComparedSeries } from "../series_api";
 import { api } from "../api";
 import { Chart, type ZoomRange } from "../components/chart";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
@@ -162,7 +163,7 @@ function CompareChart({ name, runs, colors, settings }: { name: string; runs: Ru
   const load = async () => {
     const mine = ++generation.current;
     try {
-      const next = await api<ComparedSeries>("/v1/series", { query: { run_ids: runIds, name, points: points() } });
+      const next = await fetchComparedSeries(runIds, name, { points: points() });
       if (mine !== generation.current) return;
       setData(next);
       setError(null);
@@ -179,7 +180,7 @@ function CompareChart({ name, runs, colors, settings }: { name: string; runs: Ru
     if (!range) return setZoom(null);
     setZoom({ range, series: null });
     if (!data || data.bucket_width <= 1) return undefined;
-    void api<ComparedSeries>("/v1/series", { query: { run_ids: runIds, name, points: points(), step_min: range.min, step_max: range.max } })
+    void fetchComparedSeries(runIds, name, { points: points(), step_min: range.min, step_max: range.max })
       .then((series) => {
         if (mine === zoomGeneration.current) setZoom({ range, series });
       })
