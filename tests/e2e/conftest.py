@@ -30,16 +30,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.timeout(180)
 
-
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is active it keeps an event loop
+# running in the main thread, and the tests of other packages that a worker runs afterwards
+# call handlers that start event loops of their own.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"the end-to-end tests need Chromium at {CHROMIUM}: run `make browser`")

@@ -29,7 +29,9 @@ def test_invited_colleague_accepts_and_sees_the_teams_project_read_only(
     colleague.sdk.close()
 
     log_in(page, user)
-    personal = page.get_by_test_id("workspace-switcher").input_value()
+    expect(page).to_have_url(re.compile(r"#/workspaces/[0-9a-f-]{36}$"))
+    personal = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_test_id("workspace-switcher")).to_have_value(personal)
     page.get_by_test_id("new-workspace-button").click()
     page.get_by_test_id("new-workspace-name").fill("Vision team")
     page.get_by_test_id("new-workspace-submit").click()
