@@ -41,6 +41,7 @@ sys.path[:0] = [str(REPOSITORY / "shared"), str(REPOSITORY / "infra"), str(REPOS
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
+from tests.support.browser import CHROMIUM, launch_chromium  # noqa: E402
 from wavedb_local.config import LocalStackConfig  # noqa: E402
 from wavedb_local.site import StaticSite  # noqa: E402
 from wavedb_local.stack import LocalStack  # noqa: E402
@@ -57,16 +58,6 @@ METRICS = [
     "system/gpu_util",
     "system/memory",
     "throughput",
-]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
 ]
 PASSWORD = "correct horse battery staple"
 
@@ -296,7 +287,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--compare", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=str(CHROMIUM))
     parser.add_argument(
         "--screenshot", type=Path, help="also save a screenshot of a run page (PNG) here"
     )
@@ -349,7 +340,7 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
         )
 
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=options.chromium, args=CHROMIUM_ARGS)
+        browser = launch_chromium(driver, Path(options.chromium))
         try:
             base = stack.api_url
             table = time_view(
@@ -404,7 +395,7 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
             compare_api,
         )
     )
-    print(_row(f"run page ({len(METRICS)} charts)", run_page, run_api))
+    print(_row(f"run page ({len(METRICS)} metrics, 8 open charts)", run_page, run_api))
 
 
 if __name__ == "__main__":

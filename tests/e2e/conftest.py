@@ -12,23 +12,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.support.browser import CHROMIUM as DEBIAN_CHROMIUM
+from tests.support.browser import launch_chromium
 from tests.support.dashboard import SCREENSHOT_DIR, DashboardUser, new_dashboard_user
 from tests.support.served import served_stack
 from wavedb_local.site import StaticSite
 from wavedb_local.stack import LocalStack
 
-CHROMIUM = Path(os.environ.get("WAVEDB_CHROMIUM", "/usr/bin/chromium"))
-# No background traffic: this machine's network is closed, and tests must not depend on it.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(os.environ.get("WAVEDB_CHROMIUM", str(DEBIAN_CHROMIUM)))
 
 
 # Package scope, not session: while Playwright's sync API is active it keeps an event loop
@@ -44,7 +35,7 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"the end-to-end tests need Chromium at {CHROMIUM}: run `make browser`")
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    chromium = launch_chromium(playwright, CHROMIUM)
     yield chromium
     chromium.close()
 
