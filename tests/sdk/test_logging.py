@@ -36,6 +36,17 @@ def test_logged_values_are_read_back_exactly_with_auto_steps(sdk_env: SdkEnviron
     assert list(sdk_env.runs_dir.glob("*/outbox/*")) == []  # nothing was left behind
 
 
+def test_init_prints_where_the_run_can_be_watched(
+    sdk_env: SdkEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = wavedb.init(project="mnist", name="watched")
+    run.finish()
+
+    printed = capsys.readouterr().err
+    assert f"wavedb: run watched: {sdk_env.api_url}/#/runs/{run.id}" in printed
+    assert run.url == f"{sdk_env.api_url}/#/runs/{run.id}"
+
+
 def test_explicit_steps_and_module_level_functions(sdk_env: SdkEnvironment) -> None:
     wavedb.init(project="mnist")
     wavedb.log({"loss": 0.5}, step=10)

@@ -80,6 +80,9 @@ def init(
         run = _start(settings, project.strip(), workspace, run_id, resume_mode, run_fields)
         current = run
         _install_hooks()
+    if settings.mode == "online":
+        # Where to watch it: the run's page on the dashboard.
+        print(f"wavedb: run {run.name or run.id}: {run.url}", file=sys.stderr, flush=True)
     if settings.system_metrics and settings.mode != "disabled":
         run.start_system_metrics()
     return run
