@@ -179,23 +179,42 @@ def _bucket_rows(
     return by_metric
 
 
-class _Shaper:
-    """Bucket rows of one plan as the answer's layout: objects, or parallel arrays."""
+class _SeriesRead:
+    """The buckets of some metrics over their shared step range, cut by one plan, in the
+    answer's layout: one object per bucket, or parallel arrays."""
 
-    def __init__(self, plan: BucketPlan, step_min: int, step_max: int) -> None:
-        self.plan, self.step_min, self.step_max = plan, step_min, step_max
+    def __init__(
+        self,
+        connection: Connection,
+        metrics: Sequence[MetricRow],
+        *,
+        points: int,
+        step_min: int | None,
+        step_max: int | None,
+    ) -> None:
+        steps = _range(metrics, step_min, step_max)
+        self.step_min: int | None = None
+        self.step_max: int | None = None
+        self.bucket_width = 1
+        self._rows: dict[int, list[BucketRow]] = {}
+        if steps is not None:
+            self.step_min, self.step_max = self._steps = steps
+            self._plan = plan_buckets(steps[0], steps[1], points)
+            self.bucket_width = self._plan.width
+            self._rows = _bucket_rows(connection, metrics, self._plan, *steps)
 
     def _edges(self, row: BucketRow) -> tuple[int, int]:
-        start, end = self.plan.slot_edges(row.slot)
-        if self.plan.level is None:  # raw points were read within the range only
-            start, end = max(start, self.step_min), min(end, self.step_max)
+        start, end = self._plan.slot_edges(row.slot)
+        if self._plan.level is None:  # raw points were read within the range only
+            low, high = self._steps
+            start, end = max(start, low), min(end, high)
         return start, end
 
-    def buckets(self, rows: Sequence[BucketRow]) -> list[SeriesBucket]:
+    def buckets(self, metric_id: int | None) -> list[SeriesBucket]:
         # Straight from the database, with the types the model declares: built without
         # validation (a compare chart holds tens of thousands of buckets).
         buckets = []
-        for row in rows:
+        for row in self._rows.get(metric_id, []) if metric_id is not None else []:
             start, end = self._edges(row)
             buckets.append(
                 SeriesBucket.model_construct(
@@ -212,7 +231,8 @@ class _Shaper:
             )
         return buckets
 
-    def columns(self, rows: Sequence[BucketRow]) -> BucketColumns:
+    def columns(self, metric_id: int | None) -> BucketColumns:
+        rows = self._rows.get(metric_id, []) if metric_id is not None else []
         edges = [self._edges(row) for row in rows]
         return BucketColumns.model_construct(
             step_start=[start for start, _ in edges],
@@ -248,31 +268,25 @@ def downsampled_series(
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
     metric = run_metrics.metric_named(connection, run_id, name)
-    steps = _range([metric] if metric is not None else [], step_min, step_max)
-    low: int | None = None
-    high: int | None = None
-    plan, width, rows = plan_buckets(0, 0, 1), 1, []
-    if metric is not None and steps is not None:
-        (low, high), plan = steps, plan_buckets(steps[0], steps[1], points)
-        width = plan.width
-        rows = _bucket_rows(connection, [metric], plan, low, high)[metric.id]
-    shaper = _Shaper(plan, low or 0, high or 0)
+    metrics = [metric] if metric is not None else []
+    read = _SeriesRead(connection, metrics, points=points, step_min=step_min, step_max=step_max)
+    metric_id = metric.id if metric is not None else None
     if layout == "columns":
         return DownsampledSeriesColumns(
             run_id=run_id,
             name=name,
-            step_min=low,
-            step_max=high,
-            bucket_width=width,
-            columns=shaper.columns(rows),
+            step_min=read.step_min,
+            step_max=read.step_max,
+            bucket_width=read.bucket_width,
+            columns=read.columns(metric_id),
         )
     return DownsampledSeries(
         run_id=run_id,
         name=name,
-        step_min=low,
-        step_max=high,
-        bucket_width=width,
-        buckets=shaper.buckets(rows),
+        step_min=read.step_min,
+        step_max=read.step_max,
+        bucket_width=read.bucket_width,
+        buckets=read.buckets(metric_id),
     )
 
 
@@ -294,34 +308,28 @@ def compared_series(
     for run_id in unique:
         require_run(connection, principal, run_id, READ)
     metrics = run_metrics.metrics_named_in_runs(connection, unique, name)
-    steps = _range(metrics, step_min, step_max)
-    if steps is None:
-        plan, low, high, width = plan_buckets(0, 0, 1), None, None, 1
-        by_run: dict[UUID, list[BucketRow]] = {}
-    else:
-        (low, high), plan = steps, plan_buckets(steps[0], steps[1], points)
-        width = plan.width
-        by_metric = _bucket_rows(connection, metrics, plan, low, high)
-        by_run = {metric.run_id: by_metric[metric.id] for metric in metrics}
-    shaper = _Shaper(plan, low or 0, high or 0)
+    read = _SeriesRead(connection, metrics, points=points, step_min=step_min, step_max=step_max)
+    metric_of_run = {metric.run_id: metric.id for metric in metrics}
     if layout == "columns":
         return ComparedSeriesColumns(
             name=name,
-            step_min=low,
-            step_max=high,
-            bucket_width=width,
+            step_min=read.step_min,
+            step_max=read.step_max,
+            bucket_width=read.bucket_width,
             series=[
-                RunSeriesColumns(run_id=run_id, columns=shaper.columns(by_run.get(run_id, [])))
+                RunSeriesColumns(run_id=run_id, columns=read.columns(metric_of_run.get(run_id)))
                 for run_id in unique
             ],
         )
     return ComparedSeries(
         name=name,
-        step_min=low,
-        step_max=high,
-        bucket_width=width,
+        step_min=read.step_min,
+        step_max=read.step_max,
+        bucket_width=read.bucket_width,
         series=[
-            RunSeries.model_construct(run_id=run_id, buckets=shaper.buckets(by_run.get(run_id, [])))
+            RunSeries.model_construct(
+                run_id=run_id, buckets=read.buckets(metric_of_run.get(run_id))
+            )
             for run_id in unique
         ],
     )
