@@ -56,7 +56,7 @@ class LocalStackConfig:
     sqs_concurrency: int = DEFAULT_SQS_CONCURRENCY
     apply_migrations: bool = True
     stack_name: str = LOCAL_STACK_NAME
-    site_dir: Path = Path("web/dist")
+    site_dir: Path | None = None  # the built dashboard served at /; None: no dashboard
 
     @classmethod
     def from_environ(

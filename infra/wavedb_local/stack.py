@@ -289,6 +289,11 @@ class LocalStack:
             ticker.start()
 
     # ------------------------------------------------------------------ HTTP
+    @property
+    def site(self) -> StaticSite | None:
+        """The dashboard's files, when the configuration names a folder for them."""
+        return None if self.config.site_dir is None else StaticSite(self.config.site_dir)
+
     def build_gateway(self) -> HttpApiGateway:
         """The ASGI app of the local HTTP API."""
         assert self.model is not None
@@ -301,7 +306,7 @@ class LocalStack:
             executor=self._executor,
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
-            site=StaticSite(self.config.site_dir),
+            site=self.site,
         )
 
     def _start_http(self, model: StackModel) -> None:
@@ -342,10 +347,11 @@ class LocalStack:
         routes = len(model.routes) if model is not None else 0
         functions = len(model.functions) if model is not None else 0
         aws = "real AWS (default credentials)" if self.config.use_real_aws else self.aws_endpoint
-        lines = [
-            f"WaveDB local stack ready ({functions} functions, {routes} routes)",
-            f"  Dashboard:  {self.api_url}/"
-            + ("" if StaticSite(self.config.site_dir).built else "  (not built: make web)"),
+        lines = [f"WaveDB local stack ready ({functions} functions, {routes} routes)"]
+        if self.site is not None:
+            built = "" if self.site.built else "  (not built: make web)"
+            lines.append(f"  Dashboard:  {self.api_url}/{built}")
+        lines += [
             f"  API:        {self.api_url}",
             f"  Docs:       {self.api_url}/docs",
             f"  OpenAPI:    {self.api_url}/openapi.json",

@@ -16,7 +16,6 @@ from tests.support.browser import CHROMIUM as DEBIAN_CHROMIUM
 from tests.support.browser import launch_chromium
 from tests.support.dashboard import SCREENSHOT_DIR, DashboardUser, new_dashboard_user
 from tests.support.served import served_stack
-from wavedb_local.site import StaticSite
 from wavedb_local.stack import LocalStack
 
 CHROMIUM = Path(os.environ.get("WAVEDB_CHROMIUM", str(DEBIAN_CHROMIUM)))
@@ -43,7 +42,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture(scope="package")
 def dashboard(served_stack: LocalStack) -> LocalStack:
     """The local stack serving the built dashboard at /."""
-    if not StaticSite(served_stack.config.site_dir).built:
+    if served_stack.site is None or not served_stack.site.built:
         pytest.fail("the dashboard is not built: run `make web`")
     return served_stack
 
