@@ -82,6 +82,9 @@ def test_run_table_lists_sorts_filters_and_compares_runs(page: Page, user: Dashb
     page.get_by_test_id("filter-query").fill("lr>0.005")
     expect(table.get_by_test_id("run-row")).to_have_count(2)
     assert sorted(_row_names(page)) == ["fast-adam", "mid-sgd"]
+    page.reload()  # the filter lives in the URL, so a reload (or a shared link) keeps it
+    expect(page.get_by_test_id("filter-query")).to_have_value("lr>0.005")
+    expect(table.get_by_test_id("run-row")).to_have_count(2)
     page.get_by_test_id("filter-query").fill("optimizer=adam lr<0.05")
     expect(table.get_by_test_id("run-row")).to_have_count(1)
     assert _row_names(page) == ["slow-adam"]
@@ -172,9 +175,13 @@ def test_media_gallery_shows_the_uploaded_image_of_each_step(
         pixels[:, :] = colour
         run.log_image("samples", pixels, step=step, caption=f"epoch {step}")
         run.log({"loss": 1.0 / (step + 1)}, step=step)
+    run.log_text("notes", "converged after warmup", step=2)
+    run.log_histogram("weights", np.arange(100.0), step=2, bins=10)
+    tone = np.sin(np.linspace(0, 2 * np.pi * 440, 8_000)).astype(np.float32)
+    run.log_audio("tone", tone, step=2, sample_rate=8_000)
     run.finish()
-    ready = user.sdk.wait_for_media(run.id, 3)
-    assert [item["status"] for item in ready] == ["ready"] * 3
+    ready = user.sdk.wait_for_media(run.id, 6)
+    assert [item["status"] for item in ready] == ["ready"] * 6
 
     log_in(page, user, f"/runs/{run.id}")
     page.get_by_test_id("tab-media").click()
@@ -193,11 +200,21 @@ def test_media_gallery_shows_the_uploaded_image_of_each_step(
         image.evaluate("img => img.decode()")
         assert _close(_centre_colour(image), colour), (step, _centre_colour(image))
 
+    expect(page.get_by_test_id("media-text")).to_have_text("converged after warmup")
+    expect(page.get_by_test_id("media-histogram").locator("rect")).to_have_count(10)
+    audio = page.get_by_test_id("media-audio")
+    expect(audio).to_have_attribute("src", re.compile(r"^https?://"))
+
 
 def test_running_run_updates_its_charts_and_status_without_a_reload(
-    page: Page, user: DashboardUser
+    page: Page, browser: Browser, dashboard: LocalStack, user: DashboardUser
 ) -> None:
     run = _log_run(user, "live", "streaming", {"lr": 0.01}, 30, finish=False)
+    table_context = browser.new_context(base_url=dashboard.api_url)
+    table = table_context.new_page()
+    log_in(table, user, f"/projects/{run.project_id}")
+    row = table.locator(f'[data-testid="run-row"][data-run-id="{run.id}"]')
+    expect(row).to_have_attribute("data-status", "running")
     log_in(page, user, f"/runs/{run.id}")
     expect(page.get_by_test_id("status-badge").first).to_have_attribute("data-status", "running")
     chart = _chart(page, "train/loss")
@@ -216,6 +233,8 @@ def test_running_run_updates_its_charts_and_status_without_a_reload(
         "data-status", "finished", timeout=15_000
     )
     assert page.evaluate("() => window.__sameDocument") is True
+    expect(row).to_have_attribute("data-status", "finished", timeout=15_000)  # table refreshes
+    table_context.close()
 
 
 def test_phone_sized_screen_shows_the_run_page_in_one_column(

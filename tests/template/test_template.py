@@ -526,6 +526,7 @@ def test_dashboard_distribution_serves_the_api_on_the_same_origin_uncached(
     assert api["TargetOriginId"] == "api"
     assert {"POST", "PATCH", "DELETE", "OPTIONS"} <= set(api["AllowedMethods"])
     assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    assert api["Compress"] is True  # JSON series answers are gzip/brotli-compressed
     # AllViewerExceptHostHeader: Authorization and x-api-key reach the API, Host does not.
     assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "dashboard"
