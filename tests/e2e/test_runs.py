@@ -266,3 +266,32 @@ def test_phone_sized_screen_shows_the_run_page_in_one_column(
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         phone.screenshot(path=str(SCREENSHOT_DIR / "phone-run-page.png"), full_page=True)
         context.close()
+
+
+def test_zooming_a_long_chart_asks_for_finer_buckets_and_double_click_resets(
+    page: Page, user: DashboardUser
+) -> None:
+    run = _log_run(user, "long", "20k-steps", {"lr": 0.1}, 20_000)
+    log_in(page, user, f"/runs/{run.id}")
+    chart = _chart(page, "train/loss")
+    expect(chart).to_have_attribute("data-count", "20000")
+    plot = chart.locator(".u-over")
+    box = plot.bounding_box()
+    assert box is not None
+    middle = box["y"] + box["height"] / 2
+
+    with page.expect_request(
+        lambda request: "/series" in request.url and "step_min=" in request.url
+    ) as finer:
+        page.mouse.move(box["x"] + box["width"] * 0.40, middle)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.45, middle, steps=5)
+        page.mouse.up()
+    step_min = int(re.search(r"step_min=(\d+)", finer.value.url).group(1))  # type: ignore[union-attr]
+    step_max = int(re.search(r"step_max=(\d+)", finer.value.url).group(1))  # type: ignore[union-attr]
+    assert 7_000 <= step_min < step_max <= 10_000
+    note = chart.locator(".zoom-note")
+    expect(note).to_contain_text("(finer)")
+
+    plot.dblclick()
+    expect(note).to_have_count(0)
