@@ -153,7 +153,6 @@ export async function download(path: string, filename: string): Promise<void> {
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return error.message; // ApiError included
   return String(error);
 }

@@ -15,7 +15,7 @@ import { WorkspaceSettingsPage } from "./pages/workspace_settings";
 import { currentHash, href, matchPath, navigate, useLocation } from "./router";
 import { currentSession, onSessionChange, saveSession, type Session } from "./session";
 import type { Workspace } from "./types";
-import { currentWorkspaceId, selectWorkspace, useWorkspaceId } from "./workspace";
+import { currentWorkspaceId, selectWorkspace, useFollowWorkspace, useWorkspaceId } from "./workspace";
 
 export interface PageProps {
   params: Record<string, string>;
@@ -53,9 +53,19 @@ function useSession(): Session | null {
   return session;
 }
 
+let workspacesRequest: Promise<{ items: Workspace[] }> | null = null;
+
+/** The user's workspaces. `#/` and the top bar both ask on the same page load: one request answers both. */
+function fetchWorkspaces(): Promise<{ items: Workspace[] }> {
+  workspacesRequest ??= api<{ items: Workspace[] }>("/v1/workspaces", { query: { limit: 200 } }).finally(() => {
+    workspacesRequest = null;
+  });
+  return workspacesRequest;
+}
+
 /** `#/`: the current workspace's projects (the first workspace when none is chosen). */
 function Home() {
-  const workspaces = useAsync(() => api<{ items: Workspace[] }>("/v1/workspaces", { query: { limit: 200 } }), []);
+  const workspaces = useAsync(fetchWorkspaces, []);
   useEffect(() => {
     const items = workspaces.data?.items;
     if (!items?.length) return;
@@ -73,7 +83,7 @@ function Home() {
 
 function TopBar({ session }: { session: Session }) {
   const workspaceId = useWorkspaceId();
-  const workspaces = useAsync(() => api<{ items: Workspace[] }>("/v1/workspaces", { query: { limit: 200 } }), [session.user.id]);
+  const workspaces = useAsync(fetchWorkspaces, [session.user.id]);
   const [menuOpen, setMenuOpen] = useState(false);
   // A workspace joined, created or left elsewhere in the app: read the list again (once per id).
   const reloadedFor = useRef<string | null>(null);
@@ -157,10 +167,7 @@ export function App() {
   useEffect(() => {
     if (needsLogin) sendToLogin();
   }, [needsLogin]);
-  useEffect(() => {
-    const workspaceId = params.workspaceId;
-    if (workspaceId && workspaceId !== currentWorkspaceId()) selectWorkspace(workspaceId);
-  }, [params.workspaceId]);
+  useFollowWorkspace(params.workspaceId);
 
   if (needsLogin) return null;
   const Page = route?.page;

@@ -154,12 +154,6 @@ export interface ComparedSeries {
   series: { run_id: string; buckets: SeriesBucket[] }[];
 }
 
-export interface ResultView {
-  name: string;
-  value: MetricValue;
-  logged_at: string;
-}
-
 export type MediaKind = "image" | "audio" | "text" | "file" | "histogram";
 
 export interface MediaItem {

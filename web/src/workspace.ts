@@ -14,6 +14,13 @@ export function selectWorkspace(id: string | null): void {
   for (const listener of listeners) listener(id);
 }
 
+/** Make `id` the current workspace (the top bar's switcher follows) once it is known. */
+export function useFollowWorkspace(id: string | undefined): void {
+  useEffect(() => {
+    if (id && id !== currentWorkspaceId()) selectWorkspace(id);
+  }, [id]);
+}
+
 export function useWorkspaceId(): string | null {
   const [id, setId] = useState(currentWorkspaceId);
   useEffect(() => {

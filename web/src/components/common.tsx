@@ -42,6 +42,24 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
+/** The head of a table whose rows end with buttons: one column per label, then an unlabelled actions column. */
+export function ActionsTableHead({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ))}
+        <th scope="col">
+          <span class="visually-hidden">Actions</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
 const STATUS_LABELS: Record<RunStatus, string> = {
   pending: "pending",
   running: "live",

@@ -6,16 +6,14 @@ import { formatBytes, formatNumber } from "../lib/format";
 import { histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex } from "../lib/media";
 import { useAsync } from "../lib/hooks";
 import type { MediaItem, MediaNameSummary } from "../types";
-import { ErrorMessage, Loading } from "./common";
+import { Empty, ErrorMessage, Loading } from "./common";
 import "../styles/run.css";
 
 const KIND_ORDER: MediaItem["kind"][] = ["image", "histogram", "audio", "text", "file"];
 
 export function MediaGallery({ runId, refreshKey = 0 }: { runId: string; refreshKey?: number }) {
-  const names = useAsync(() => api<{ items: MediaNameSummary[] }>(`/v1/runs/${runId}/media/names`), [runId]);
-  useEffect(() => {
-    if (refreshKey) void names.reload();
-  }, [refreshKey]);
+  // refreshKey: the run page's poll count, to read the names again while the run is live
+  const names = useAsync(() => api<{ items: MediaNameSummary[] }>(`/v1/runs/${runId}/media/names`), [runId, refreshKey]);
 
   if (names.error && !names.data) return <ErrorMessage error={names.error} onRetry={names.reload} />;
   if (!names.data) return <Loading label="Loading media…" />;
@@ -23,10 +21,10 @@ export function MediaGallery({ runId, refreshKey = 0 }: { runId: string; refresh
   return (
     <section class="media-gallery" data-testid="media-gallery">
       {items.length === 0 ? (
-        <div class="empty">
+        <Empty>
           No media logged. From the SDK: <code>run.log_image("samples", image, step=step)</code>, <code>log_audio</code>,{" "}
           <code>log_text</code>, <code>log_histogram</code>.
-        </div>
+        </Empty>
       ) : (
         [...items]
           .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name))
@@ -142,7 +140,6 @@ function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: Med
     // a link that has already expired (the tab was left open) is renewed before it is used
     if (needsUrl && item.status === "ready" && linkExpired(item.url_expires_at)) renew();
   }, [item.url]);
-  const failed = renew;
   const caption = item.caption && <figcaption>{item.caption}</figcaption>;
 
   if (item.status !== "ready") {
@@ -167,7 +164,7 @@ function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: Med
                 width={item.width ?? undefined}
                 height={item.height ?? undefined}
                 loading="lazy"
-                onError={failed}
+                onError={renew}
               />
             </a>
           )}
@@ -180,7 +177,7 @@ function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: Med
     case "audio":
       return (
         <figure class="media-item">
-          {item.url && <audio key={`${item.url}#${attempt}`} data-testid="media-audio" controls preload="none" src={item.url} onError={failed} />}
+          {item.url && <audio key={`${item.url}#${attempt}`} data-testid="media-audio" controls preload="none" src={item.url} onError={renew} />}
           {caption}
           <div class="media-meta muted">{formatBytes(item.size_bytes)}</div>
         </figure>

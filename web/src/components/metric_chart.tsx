@@ -2,6 +2,7 @@
 // and a finer window of it when the user zooms in.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatNumber } from "../lib/format";
+import { useAsync } from "../lib/hooks";
 import { fetchRunSeries } from "../series_api";
 import { pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
 import type { DownsampledSeries, MetricSummary } from "../types";
@@ -29,45 +30,24 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
     observer.observe(card.current);
     return () => observer.disconnect();
   }, [seen]);
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [zoom, setZoom] = useState<{ range: ZoomRange; series: DownsampledSeries | null } | null>(null);
-  const generation = useRef(0);
   const zoomGeneration = useRef(0);
   const version = `${metric.count}@${metric.last_step ?? ""}`;
 
   const points = () => pointsForWidth(card.current?.clientWidth ?? 0);
 
-  const load = async () => {
-    const mine = ++generation.current;
-    const count = metric.count;
-    const lastStep = metric.last_step;
-    try {
-      const series = await fetchRunSeries(runId, metric.name, { points: points() });
-      if (mine !== generation.current) return;
-      setLoaded({ series, count, lastStep });
-      setError(null);
-    } catch (caught) {
-      if (mine === generation.current) setError(caught);
-    }
-  };
-
-  useEffect(() => {
-    if (seen) void load();
+  const { data: loaded, error, reload } = useAsync<Loaded | null>(async () => {
+    if (!seen) return null;
+    const { count, last_step: lastStep } = metric;
+    const series = await fetchRunSeries(runId, metric.name, { points: points() });
+    return { series, count, lastStep };
   }, [runId, metric.name, version, seen]);
 
   const onZoom = (range: ZoomRange | null) => {
     const mine = ++zoomGeneration.current;
-    if (!range) {
-      setZoom(null);
-      return;
-    }
+    setZoom(range && { range, series: null });
     // only worth a request when the full view is downsampled
-    if (!loaded || loaded.series.bucket_width <= 1) {
-      setZoom({ range, series: null });
-      return;
-    }
-    setZoom({ range, series: null });
+    if (!range || !loaded || loaded.series.bucket_width <= 1) return;
     void fetchRunSeries(runId, metric.name, { points: points(), step_min: range.min, step_max: range.max })
       .then((series) => {
         if (mine === zoomGeneration.current) setZoom({ range, series });
@@ -94,7 +74,7 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
         </span>
       </h3>
       {error && !loaded ? (
-        <ErrorMessage error={error} onRetry={() => void load()} />
+        <ErrorMessage error={error} onRetry={reload} />
       ) : !loaded ? (
         <div class="chart-empty muted" aria-busy="true">
           Loading…

@@ -18,7 +18,7 @@ describe("safeNext", () => {
     expect(safeNext("/a b")).toBe("/");
   });
 
-  it("does not mistake /logins-report for the login page", () => {
+  it("does not mistake /loginsreport for the login page", () => {
     expect(safeNext("/loginsreport")).toBe("/loginsreport");
   });
 });

@@ -8,7 +8,6 @@ import {
   defaultColumns,
   discoverColumns,
   filterRows,
-  flattenConfig,
   isNumericColumn,
   formatSort,
   matchesStatus,
@@ -55,21 +54,6 @@ function digest(last: number | "NaN" | "Infinity" | "-Infinity" | null) {
 function names(rows: { run: Run }[]): string[] {
   return rows.map((row) => row.run.name);
 }
-
-describe("flattenConfig", () => {
-  it("flattens nested objects with dots and keeps arrays and empty objects as values", () => {
-    expect(flattenConfig({ lr: 0.1, model: { layers: 4, head: { dim: 8 } }, sizes: [1, 2], extra: {} })).toEqual({
-      lr: 0.1,
-      "model.layers": 4,
-      "model.head.dim": 8,
-      sizes: [1, 2],
-      extra: {},
-    });
-  });
-  it("copes with null config", () => {
-    expect(flattenConfig(null)).toEqual({});
-  });
-});
 
 describe("summaryValues", () => {
   it("takes metric last values and results, results winning, NaN strings as numbers", () => {

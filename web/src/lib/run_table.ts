@@ -1,5 +1,6 @@
 // The run table's logic as pure functions: columns, cell values, sorting, filters and the query box.
 import { metricNumber, type Run, type RunStatus } from "../types";
+import { flattenConfig } from "./compare";
 
 // ------------------------------------------------------------------ rows
 
@@ -9,21 +10,6 @@ export interface Row {
   config: Record<string, unknown>;
   /** Metric last values and results by name; a result wins over a metric of the same name. */
   summary: Record<string, number>;
-}
-
-/** Nested config objects as dotted keys: `{model: {layers: 4}}` → `{"model.layers": 4}`. Arrays stay values. */
-export function flattenConfig(config: Record<string, unknown> | null | undefined, prefix = ""): Record<string, unknown> {
-  const flat: Record<string, unknown> = {};
-  if (!config) return flat;
-  for (const [key, value] of Object.entries(config)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
-      Object.assign(flat, flattenConfig(value as Record<string, unknown>, path));
-    } else {
-      flat[path] = value;
-    }
-  }
-  return flat;
 }
 
 export function summaryValues(run: Run): Record<string, number> {

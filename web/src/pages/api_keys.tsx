@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { PageProps } from "../app";
-import { CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import type { ApiKey, ApiKeyCreated } from "../types";
@@ -171,19 +171,7 @@ export function ApiKeysPage(_props: PageProps) {
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="api-key-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Prefix</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <ActionsTableHead columns={["Name", "Prefix", "Scopes", "Created", "Last used", "Expires"]} />
               <tbody>
                 {list.map((key) => (
                   <tr key={key.id} data-testid="api-key-row" data-key-id={key.id}>

@@ -1,36 +1,35 @@
 // `#/compare?runs=a,b,c`: the runs' metrics overlaid (one color per run), their config differences
 // and a parallel-coordinates view of config against a metric. Refreshes while a run is live.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import type { PageProps } from "../app";
 import { fetchComparedSeries } from "../series_api";
 import { api } from "../api";
 import { Chart, type ZoomRange } from "../components/chart";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
-import { ErrorMessage, Loading, StatusBadge } from "../components/common";
+import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { ParallelCoordinates } from "../components/parallel";
 import { assignColors, diffConfigs, flattenConfig, isRunId, metricVersion, parseRunIds, unionMetricNames } from "../lib/compare";
 import { formatConfigValue, formatNumber } from "../lib/format";
 import { useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
 import type { ParallelRun } from "../lib/parallel";
-import { filterMetrics, groupMetrics, parseChartSettings, pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
+import { isActive } from "../lib/run_table";
+import { filterMetrics, groupMetrics, parseChartSettings, plotNumber, pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
 import { href, updateQuery } from "../router";
-import { metricNumber, type ComparedSeries, type Run } from "../types";
+import type { ComparedSeries, Run } from "../types";
 import "../styles/compare.css";
 
 export function ComparePage({ query }: PageProps) {
   const ids = parseRunIds(query.get("runs"));
   const key = ids.join(",");
   const validIds = ids.filter(isRunId);
-  const runs = useAsync(
-    () => (validIds.length ? api<{ items: Run[] }>("/v1/runs/batch-get", { method: "POST", body: { ids: validIds } }) : Promise.resolve({ items: [] as Run[] })),
-    [key],
-  );
+  const loadRuns = () => api<{ items: Run[] }>("/v1/runs/batch-get", { method: "POST", body: { ids: validIds } });
+  const runs = useAsync(() => (validIds.length ? loadRuns() : Promise.resolve({ items: [] as Run[] })), [key]);
   const items = runs.data?.items ?? [];
-  const live = items.some((run) => run.status === "running" || run.status === "pending");
+  const live = items.some((run) => isActive(run.status));
   useLivePolling(async () => {
     if (!validIds.length) return;
-    runs.setData(await api<{ items: Run[] }>("/v1/runs/batch-get", { method: "POST", body: { ids: validIds } }));
+    runs.setData(await loadRuns());
   }, live);
   const settings = parseChartSettings(query);
   const search = query.get("q") ?? "";
@@ -39,7 +38,7 @@ export function ComparePage({ query }: PageProps) {
     return (
       <div class="compare-page">
         <h1>Compare runs</h1>
-        <div class="empty">Pick two or more runs in a project's run table and press “Compare”.</div>
+        <Empty>Pick two or more runs in a project's run table and press “Compare”.</Empty>
       </div>
     );
   }
@@ -82,7 +81,7 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
         </div>
       )}
       {runs.length === 0 ? (
-        <div class="empty">None of the runs to compare can be shown.</div>
+        <Empty>None of the runs to compare can be shown.</Empty>
       ) : (
         <>
           <ul class="compare-legend" aria-label="Runs">
@@ -105,9 +104,9 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
               <ChartControls settings={settings} />
             </div>
             {names.length === 0 ? (
-              <div class="empty">These runs have not logged any metric yet.</div>
+              <Empty>These runs have not logged any metric yet.</Empty>
             ) : sections.length === 0 ? (
-              <div class="empty">No metric matches “{search}”.</div>
+              <Empty>No metric matches “{search}”.</Empty>
             ) : (
               sections.map((section) => {
                 const isCollapsed = collapsed[section.prefix] ?? (section.prefix === "system" && !search);
@@ -153,39 +152,20 @@ function CompareChart({ name, runs, colors, settings }: { name: string; runs: Ru
   const card = useRef<HTMLDivElement>(null);
   const runIds = runs.map((run) => run.id).join(",");
   const version = metricVersion(runs, name);
-  const [data, setData] = useState<ComparedSeries | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [zoom, setZoom] = useState<{ range: ZoomRange; series: ComparedSeries | null } | null>(null);
-  const generation = useRef(0);
   const zoomGeneration = useRef(0);
   const points = () => pointsForWidth(card.current?.clientWidth ?? 0);
-
-  const load = async () => {
-    const mine = ++generation.current;
-    try {
-      const next = await fetchComparedSeries(runIds, name, { points: points() });
-      if (mine !== generation.current) return;
-      setData(next);
-      setError(null);
-    } catch (caught) {
-      if (mine === generation.current) setError(caught);
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, [runIds, name, version]);
+  const { data, error, reload } = useAsync(() => fetchComparedSeries(runIds, name, { points: points() }), [runIds, name, version]);
 
   const onZoom = (range: ZoomRange | null) => {
     const mine = ++zoomGeneration.current;
-    if (!range) return setZoom(null);
-    setZoom({ range, series: null });
-    if (!data || data.bucket_width <= 1) return undefined;
+    setZoom(range && { range, series: null });
+    if (!range || !data || data.bucket_width <= 1) return;
     void fetchComparedSeries(runIds, name, { points: points(), step_min: range.min, step_max: range.max })
       .then((series) => {
         if (mine === zoomGeneration.current) setZoom({ range, series });
       })
       .catch(() => undefined);
-    return undefined;
   };
 
   const shown = zoom?.series ?? data;
@@ -207,7 +187,7 @@ function CompareChart({ name, runs, colors, settings }: { name: string; runs: Ru
         <span>{name}</span>
       </h3>
       {error && !data ? (
-        <ErrorMessage error={error} onRetry={() => void load()} />
+        <ErrorMessage error={error} onRetry={reload} />
       ) : !data ? (
         <div class="chart-empty muted" aria-busy="true">
           Loading…
@@ -230,17 +210,13 @@ interface MetricChoice {
   read: (run: Run) => number | null;
 }
 
-function finite(value: number | null): number | null {
-  return value !== null && Number.isFinite(value) ? value : null;
-}
-
 function ParallelSection({ runs, names }: { runs: Run[]; names: string[] }) {
   const choices = useMemo<MetricChoice[]>(() => {
     const results = new Set<string>();
     for (const run of runs) for (const name of Object.keys(run.summary?.results ?? {})) results.add(name);
     return [
-      ...names.map((name) => ({ value: `metric:${name}`, label: `${name} (last)`, read: (run: Run) => finite(metricNumber(run.summary?.metrics[name]?.last)) })),
-      ...[...results].sort().map((name) => ({ value: `result:${name}`, label: `${name} (result)`, read: (run: Run) => finite(metricNumber(run.summary?.results[name])) })),
+      ...names.map((name) => ({ value: `metric:${name}`, label: `${name} (last)`, read: (run: Run) => plotNumber(run.summary?.metrics[name]?.last) })),
+      ...[...results].sort().map((name) => ({ value: `result:${name}`, label: `${name} (result)`, read: (run: Run) => plotNumber(run.summary?.results[name]) })),
     ];
   }, [runs, names]);
   const preferred = choices.find((choice) => /loss/i.test(choice.value)) ?? choices[0];

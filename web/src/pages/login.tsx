@@ -16,6 +16,11 @@ interface SignupResponse {
   tokens: TokenPair | null;
 }
 
+/** A link to `path` that keeps `next` (left out when it is the default, "/"). */
+function hrefWithNext(path: string, next: string): string {
+  return href(path, { next: next === "/" ? undefined : next });
+}
+
 function goNext(next: string): void {
   const { path, query } = splitHashPath(next);
   navigate(path, query, true);
@@ -76,7 +81,7 @@ export function LoginPage({ query }: PageProps) {
         </button>
       </form>
       <p class="muted auth-switch">
-        No account yet? <a href={href("/signup", { next: next === "/" ? undefined : next })}>Sign up</a>
+        No account yet? <a href={hrefWithNext("/signup", next)}>Sign up</a>
       </p>
     </div>
   );
@@ -119,7 +124,7 @@ export function SignupPage({ query }: PageProps) {
           </span>
         </div>
         <p>
-          <a href={href("/login", { next: next === "/" ? undefined : next })}>Go to log in</a>
+          <a href={hrefWithNext("/login", next)}>Go to log in</a>
         </p>
       </div>
     );
@@ -139,7 +144,7 @@ export function SignupPage({ query }: PageProps) {
         </button>
       </form>
       <p class="muted auth-switch">
-        Already have an account? <a href={href("/login", { next: next === "/" ? undefined : next })}>Log in</a>
+        Already have an account? <a href={hrefWithNext("/login", next)}>Log in</a>
       </p>
     </div>
   );

@@ -80,7 +80,7 @@ function NewProjectForm({ workspaceId, onCreated }: { workspaceId: string; onCre
   );
 }
 
-export function NewWorkspaceForm({ onCancel }: { onCancel: () => void }) {
+function NewWorkspaceForm({ onCancel }: { onCancel: () => void }) {
   const [name, setName] = useState("");
   const { run: create, busy, error } = useAction(async () => {
     const workspace = await api<Workspace>("/v1/workspaces", { method: "POST", body: { name: name.trim() } });

@@ -1,20 +1,21 @@
 // `#/runs/:runId`: the run's header (name, status, tags, notes), its charts (live while it runs),
 // its media and its config & summary.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
 import { ApiError, api, describeError, download } from "../api";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
-import { ErrorMessage, Loading, StatusBadge } from "../components/common";
+import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { MediaGallery } from "../components/media";
 import { MetricChart } from "../components/metric_chart";
 import { PALETTE, flattenConfig } from "../lib/compare";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
+import { isActive } from "../lib/run_table";
 import { filterMetrics, groupMetrics, parseChartSettings, type ChartSettings } from "../lib/series";
 import { href, updateQuery } from "../router";
 import type { MetricSummary, Project, Run } from "../types";
-import { currentWorkspaceId, selectWorkspace } from "../workspace";
+import { useFollowWorkspace } from "../workspace";
 import "../styles/run.css";
 
 type Tab = "charts" | "media" | "config";
@@ -27,28 +28,23 @@ const TABS: { id: Tab; label: string }[] = [
 /** Charts fetched at once; further ones when scrolled near. */
 const EAGER_CHARTS = 24;
 
-function isLive(run: Run | undefined): boolean {
-  return run?.status === "running" || run?.status === "pending";
-}
-
 export function RunPage({ params, query }: PageProps) {
   const runId = params.runId;
-  const run = useAsync(() => api<Run>(`/v1/runs/${runId}`), [runId]);
-  const metrics = useAsync(() => api<{ items: MetricSummary[] }>(`/v1/runs/${runId}/metrics`), [runId]);
+  const loadRun = () => api<Run>(`/v1/runs/${runId}`);
+  const loadMetrics = () => api<{ items: MetricSummary[] }>(`/v1/runs/${runId}/metrics`);
+  const run = useAsync(loadRun, [runId]);
+  const metrics = useAsync(loadMetrics, [runId]);
   const projectId = run.data?.project_id;
   const project = useAsync(
     () => (projectId ? api<Project>(`/v1/projects/${projectId}`) : Promise.resolve(undefined)),
     [projectId],
   );
   const [pollCount, setPollCount] = useState(0);
-  const live = isLive(run.data);
+  const live = run.data !== undefined && isActive(run.data.status);
 
   useLivePolling(
     async () => {
-      const [nextRun, nextMetrics] = await Promise.all([
-        api<Run>(`/v1/runs/${runId}`),
-        api<{ items: MetricSummary[] }>(`/v1/runs/${runId}/metrics`),
-      ]);
+      const [nextRun, nextMetrics] = await Promise.all([loadRun(), loadMetrics()]);
       run.setData(nextRun);
       metrics.setData(nextMetrics);
       setPollCount((count) => count + 1);
@@ -60,10 +56,7 @@ export function RunPage({ params, query }: PageProps) {
   const tab: Tab = tabParam === "media" || tabParam === "config" ? tabParam : "charts";
   const settings = parseChartSettings(query);
   // A shared run link opens in the run's workspace (the switcher follows).
-  const workspaceId = run.data?.workspace_id;
-  useEffect(() => {
-    if (workspaceId && workspaceId !== currentWorkspaceId()) selectWorkspace(workspaceId);
-  }, [workspaceId]);
+  useFollowWorkspace(run.data?.workspace_id);
 
   if (run.error && !run.data) {
     if (run.error instanceof ApiError && (run.error.status === 404 || run.error.status === 422)) {
@@ -346,12 +339,12 @@ function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run
       ) : !metrics ? (
         <Loading label="Loading metrics…" />
       ) : metrics.length === 0 ? (
-        <div class="empty">
+        <Empty>
           No metrics logged yet.{" "}
-          {isLive(run) ? "This page updates by itself as the run logs them." : "Log some with run.log({\"loss\": 0.5}, step=1)."}
-        </div>
+          {isActive(run.status) ? "This page updates by itself as the run logs them." : "Log some with run.log({\"loss\": 0.5}, step=1)."}
+        </Empty>
       ) : sections.length === 0 ? (
-        <div class="empty">No metric matches “{search}”.</div>
+        <Empty>No metric matches “{search}”.</Empty>
       ) : (
         sections.map((section, sectionIndex) => {
           const before = sections.slice(0, sectionIndex).reduce((total, other) => total + other.names.length, 0);
@@ -391,7 +384,7 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
       <section>
         <h2>Config</h2>
         {config.length === 0 ? (
-          <div class="empty">No config. Pass one with wavedb.init(config={"{"}"lr": 0.001{"}"}).</div>
+          <Empty>No config. Pass one with wavedb.init(config={"{"}"lr": 0.001{"}"}).</Empty>
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="config-table">
@@ -418,7 +411,7 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
       <section>
         <h2>Summary</h2>
         {summaryRows.length === 0 ? (
-          <div class="empty">No metrics logged yet.</div>
+          <Empty>No metrics logged yet.</Empty>
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="summary-table">
@@ -453,7 +446,7 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
       <section>
         <h2>Results</h2>
         {results.length === 0 ? (
-          <div class="empty">No results. Record final numbers with run.summary / log results from the SDK.</div>
+          <Empty>No results. Record final numbers with run.summary / log results from the SDK.</Empty>
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="results-table">

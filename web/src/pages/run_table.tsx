@@ -33,7 +33,7 @@ import {
 } from "../lib/run_table";
 import { href, navigate, updateQuery } from "../router";
 import type { Project, Run, Workspace } from "../types";
-import { currentWorkspaceId, selectWorkspace } from "../workspace";
+import { useFollowWorkspace } from "../workspace";
 import "../styles/accounts.css";
 import "../styles/run_table.css";
 
@@ -338,11 +338,10 @@ export function RunTablePage({ params, query }: PageProps) {
     () => (workspaceId ? api<Workspace>(`/v1/workspaces/${workspaceId}`) : Promise.resolve(undefined)),
     [workspaceId],
   );
-  const runs = useAsync(() => fetchAll<Run>(`/v1/projects/${projectId}/runs`, { limit: 500 }), [projectId]);
+  const loadRuns = () => fetchAll<Run>(`/v1/projects/${projectId}/runs`, { limit: 500 });
+  const runs = useAsync(loadRuns, [projectId]);
   // The top bar's workspace switcher follows the project's workspace (links shared from another one).
-  useEffect(() => {
-    if (workspaceId && workspaceId !== currentWorkspaceId()) selectWorkspace(workspaceId);
-  }, [workspaceId]);
+  useFollowWorkspace(workspaceId);
   const [refreshError, setRefreshError] = useState<unknown>(null);
   const [refreshedAt, setRefreshedAt] = useState<number | null>(null);
   const [savedColumns, setSavedColumns] = useState<ColumnKey[] | null>(() => loadColumns(projectId));
@@ -360,8 +359,7 @@ export function RunTablePage({ params, query }: PageProps) {
   usePolling(
     async () => {
       try {
-        const fresh = await fetchAll<Run>(`/v1/projects/${projectId}/runs`, { limit: 500 });
-        runs.setData(fresh);
+        runs.setData(await loadRuns());
         setRefreshError(null);
         setRefreshedAt(Date.now());
       } catch (caught) {
@@ -411,6 +409,7 @@ export function RunTablePage({ params, query }: PageProps) {
     setSavedColumns(next);
     saveColumns(projectId, next);
   };
+  const clearFilters = () => updateQuery({ name: undefined, status: undefined, tag: undefined, q: undefined });
   const onSort = (key: ColumnKey) => updateQuery({ sort: formatSort(nextSort(sort, key)) });
   const onSelect = (id: string, checked: boolean) => {
     setSelected((current) => {
@@ -515,7 +514,7 @@ export function RunTablePage({ params, query }: PageProps) {
           />
         </label>
         {filtersActive && (
-          <button type="button" class="link" onClick={() => updateQuery({ name: undefined, status: undefined, tag: undefined, q: undefined })} data-testid="filter-clear">
+          <button type="button" class="link" onClick={clearFilters} data-testid="filter-clear">
             Clear filters
           </button>
         )}
@@ -594,7 +593,7 @@ export function RunTablePage({ params, query }: PageProps) {
           {!sorted.length && (
             <div class="empty no-match" data-testid="run-table-empty">
               No runs match these filters.{" "}
-              <button type="button" class="link" onClick={() => updateQuery({ name: undefined, status: undefined, tag: undefined, q: undefined })}>
+              <button type="button" class="link" onClick={clearFilters}>
                 Clear filters
               </button>
             </div>

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
@@ -365,17 +365,7 @@ export function WorkspaceSettingsPage({ params }: PageProps) {
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="member-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <ActionsTableHead columns={["Name", "E-mail", "Role", "Joined"]} />
               <tbody>
                 {memberList.map((member) => (
                   <MemberRow
@@ -406,19 +396,7 @@ export function WorkspaceSettingsPage({ params }: PageProps) {
           ) : (
             <div class="table-scroll">
               <table class="data" data-testid="invitation-table">
-                <thead>
-                  <tr>
-                    <th scope="col">E-mail</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Invited by</th>
-                    <th scope="col">Sent</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
+                <ActionsTableHead columns={["E-mail", "Role", "Status", "Invited by", "Sent", "Expires"]} />
                 <tbody>
                   {invitationList.map((invitation) => (
                     <InvitationRow
