@@ -36,9 +36,10 @@ def test_invited_colleague_accepts_and_sees_the_teams_project_read_only(
     page.get_by_test_id("new-workspace-name").fill("Vision team")
     page.get_by_test_id("new-workspace-submit").click()
     expect(page.locator("h1")).to_contain_text("Vision team")
-    team = page.get_by_test_id("workspace-switcher").input_value()
-    assert team != personal
-    expect(page).to_have_url(re.compile(f"#/workspaces/{team}$"))
+    # The new workspace's page (not the personal one), and the switcher following it.
+    expect(page).to_have_url(re.compile(f"#/workspaces/(?!{personal})[0-9a-f-]{{36}}$"))
+    team = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_test_id("workspace-switcher")).to_have_value(team)
     page.get_by_test_id("new-project-name").fill("shared-detector")
     page.get_by_test_id("new-project-submit").click()
     expect(page.get_by_test_id("project-link").filter(has_text="shared-detector")).to_be_visible()
