@@ -135,6 +135,7 @@ def test_run_page_charts_the_logged_values_and_edits_tags_and_notes(
     assert box is not None
     for fraction in (0.1, 0.5, 0.9):
         page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
+        expect(chart.get_by_test_id("hover-step")).not_to_have_text("")
         step_text = chart.get_by_test_id("hover-step").inner_text()
         value_text = chart.get_by_test_id("hover-value").inner_text()
         step = int(step_text.replace(",", ""))
