@@ -20,6 +20,7 @@ help:
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
 	@echo "make bench / make bench-sdk   ingest and read figures / logging cost next to MLflow"
 	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points)"
+	@echo "make bench-serverless         cold import of each built handler, size of each package"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +72,7 @@ template-check: $(STAMP)
 test: lint typecheck template-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: bench bench-sdk bench-web
+.PHONY: bench bench-sdk bench-web bench-serverless
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_and_read.py $(if $(SKIP_10M),--skip-10m,)
 
@@ -84,6 +85,20 @@ $(MLFLOW_VENV)/.installed: bench/requirements-mlflow.txt
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet -r bench/requirements-mlflow.txt
 	touch $@
 
+# The Lambda runtime's Python (template.yaml's Runtime, from PATH or pyenv) with what the
+# runtime adds (boto3), to import the built handlers as Lambda does.
+LAMBDA_VENV := .venv-bench-lambda
+
+$(LAMBDA_VENV)/.installed: constraints.txt
+	@python="$$(bash infra/lambda_python.sh)" || { echo "no Python of the Lambda runtime's version (set WAVEDB_LAMBDA_PYTHON)" >&2; exit 1; }; \
+		"$$python" -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --upgrade "pip==26.3"
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet -c constraints.txt boto3
+	touch $@
+
+bench-serverless: $(STAMP) $(LAMBDA_VENV)/.installed
+	$(BIN)/python bench/serverless.py
+
 bench-web: $(STAMP) web browser
 	$(BIN)/python bench/dashboard_load.py
 
@@ -91,5 +106,5 @@ bench-sdk: $(STAMP) $(MLFLOW_VENV)/.installed
 	$(BIN)/python bench/sdk_overhead.py $(if $(JSON),--json $(JSON),)
 
 clean:
-	rm -rf $(VENV) .venv-sam $(MLFLOW_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-sam $(MLFLOW_VENV) $(LAMBDA_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
 	rm -rf web/node_modules web/dist web/test-output test-output

@@ -33,6 +33,10 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"
 # The dependencies layer's Makefile (infra/deploy) runs pip with this interpreter.
 export LAYER_PYTHON="$ROOT/$SAM_VENV/bin/python"
 
+# The runtime's Python compiles the layers' bytecode (infra/deploy/Makefile), when there is one.
+BYTECODE_PYTHON="$(bash infra/lambda_python.sh || true)"
+export BYTECODE_PYTHON
+
 say() { printf '%s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*" >&2; exit 1; }
 

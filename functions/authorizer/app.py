@@ -10,7 +10,7 @@ authorizer cannot decide (for instance, the database is unreachable).
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
@@ -21,9 +21,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.principal import AuthFailure, to_authorizer_context
 from wavedb_core.services.authentication import authenticate
+from wavedb_core.tracing import function_tracer
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics()
 
 

@@ -4,16 +4,17 @@
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.db.connection import transaction
 from wavedb_core.services.runs import mark_silent_runs_crashed
 from wavedb_core.settings import get_settings
+from wavedb_core.tracing import function_tracer
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics()
 
 

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from wavedb_core.settings import get_settings
+from wavedb_core.tracing import trace_aws_calls
 
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -25,6 +26,8 @@ def aws_client(service: str) -> Any:
         if client is None:
             import boto3
             from botocore.config import Config
+
+            trace_aws_calls()
 
             settings = get_settings()
             client = boto3.session.Session().client(

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -21,7 +21,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wavedb_core.http.lambda_handler import LambdaHandler
+from wavedb_core.tracing import function_tracer
+
+if TYPE_CHECKING:  # the HTTP package imports FastAPI, which a worker does not need
+    from wavedb_core.http.lambda_handler import LambdaHandler
 
 # A batch that records no business metric (duplicates, say) is normal.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -30,7 +33,7 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 def sqs_batch_handler(record_handler: Callable[[SQSRecord], None]) -> LambdaHandler:
     """A Lambda handler for SQS events that runs `record_handler` on each record."""
     logger = Logger()
-    tracer = Tracer()
+    tracer = function_tracer()
     metrics = Metrics()
     # Every failing record is reported, even when the whole batch fails: never raise.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -44,4 +47,4 @@ def sqs_batch_handler(record_handler: Callable[[SQSRecord], None]) -> LambdaHand
         )
         return dict(response)
 
-    return cast(LambdaHandler, handler)
+    return cast("LambdaHandler", handler)

@@ -594,6 +594,25 @@ def test_sam_build_dependencies_layer_holds_pins_without_runtime_packages(
             assert f"{dist}_{version}".replace("-", "_") in installed, requirement
 
 
+def test_sam_build_layers_ship_unchecked_bytecode_for_the_runtime(build_dir: Path) -> None:
+    """Lambda's /opt is read-only: a module without a .pyc of the runtime's own version is
+    compiled from source on every cold start (about twice the import time)."""
+    runtime = str(_function_setting(_built_template(build_dir), AUTHORIZER_FUNCTION, "Runtime"))
+    version = runtime.removeprefix("python")
+    if _interpreter_of_version(version) is None:
+        pytest.skip(f"no Python {version} here to compile the layers' bytecode")
+    tag = f"cpython-{version.replace('.', '')}"
+    for layer in ("CoreLayer", "DependenciesLayer"):
+        sources = list(_layer_site(build_dir, layer).rglob("*.py"))
+        assert sources, layer
+        for source in sources:
+            compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+            assert compiled.is_file(), f"{layer}: no bytecode for {source}"
+            # PEP 552 flags: 0b01 = hash-based and not checked against the source.
+            flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+            assert flags == 0b01, f"{compiled}: flags {flags:#b}"
+
+
 def test_sam_build_dependencies_layer_native_code_matches_function_architecture(
     build_dir: Path,
 ) -> None:

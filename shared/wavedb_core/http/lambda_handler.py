@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from mangum import Mangum
 from wavedb_core.db.connection import bound_to_environment
 from wavedb_core.errors import PayloadTooLarge
 from wavedb_core.settings import get_settings
+from wavedb_core.tracing import function_tracer
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 # The JSON body of a 413 answer, given the event and the limit it exceeded.
@@ -65,7 +66,7 @@ def http_handler(
     the answer's body in the function's own error shape.
     """
     logger = Logger()
-    tracer = Tracer()
+    tracer = function_tracer()
     metrics = Metrics()
     asgi = Mangum(app, lifespan="off")
     route_limits = dict(route_body_limits or {})
