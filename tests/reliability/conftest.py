@@ -1,0 +1,80 @@
+"""The reliability suite's stack: the repository's template served over HTTP on loopback,
+on a PostgreSQL server and a moto of its own (the tests stop the database and fill the
+queues; no other suite shares them), without event sources: the tests hand the queue's
+messages to the ingest worker themselves, the way Lambda's event source mapping does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import reset_cached_settings, stack_config
+from tests.reliability.delivery import IngestQueues, ingest_queues
+from tests.reliability.postgres_control import ControlledPostgres
+from tests.reliability.writers import MetricWriter, new_writer
+from wavedb_local.stack import LocalStack
+
+
+@pytest.fixture(scope="package")
+def postgres() -> Iterator[ControlledPostgres]:
+    server = ControlledPostgres()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="package")
+def aws_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="package")
+def stack(
+    postgres: ControlledPostgres, aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
+    data_dir: Path = tmp_path_factory.mktemp("reliability-stack")
+    local = LocalStack(stack_config(data_dir, postgres.url, aws_endpoint))
+    local.start(serve_http=True, event_sources=False)
+    reset_cached_settings()
+    try:
+        yield local
+    finally:
+        local.stop()
+        reset_cached_settings()
+
+
+@pytest.fixture
+def queues(stack: LocalStack, postgres: ControlledPostgres) -> Iterator[IngestQueues]:
+    """The ingest queue and its dead-letter queue, empty before and after the test (and the
+    database up, whatever an earlier test left)."""
+    if not postgres.is_up():
+        postgres.start()
+    reset_cached_settings()
+    pair = ingest_queues(stack)
+    pair.purge()
+    yield pair
+    pair.purge()
+
+
+@pytest.fixture
+def http(stack: LocalStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.api_url, timeout=30, trust_env=False) as client:
+        yield client
+
+
+@pytest.fixture
+def writer(http: httpx.Client, postgres: ControlledPostgres) -> MetricWriter:
+    """A signed-up user who posts metric batches through the HTTP API."""
+    return new_writer(http, postgres.url)
