@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     database_secret_arn: str | None = None
     database_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    # A connection idle this long is checked before use: after a database restart, failover or
+    # a proxy's idle timeout it would otherwise fail its next request.
+    database_idle_check_seconds: float = Field(default=10, ge=0, le=3600)
 
     # JWT signing secret: given directly, or read once from Secrets Manager.
     jwt_secret: SecretStr | None = None

@@ -13,12 +13,14 @@ never by the number of threads that ever ran a query.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from wavedb_core.secrets import database_conninfo
@@ -32,6 +34,7 @@ class _EnvironmentSlot:
 
     def __init__(self) -> None:
         self.connection: Connection | None = None
+        self.last_used = 0.0  # time.monotonic() of the last get_connection()
         self.lock = threading.Lock()
 
     def close(self) -> None:
@@ -84,14 +87,40 @@ def open_connection(conninfo: str | None = None) -> Connection:
     )
 
 
+def _still_open(connection: Connection) -> bool:
+    """Whether the server still answers on this idle connection (one round trip)."""
+    try:
+        connection.execute("SELECT 1")
+    except psycopg.OperationalError:
+        connection.close()
+        return False
+    return True
+
+
 def get_connection() -> Connection:
-    """The connection of this environment, opened on first use and re-opened if broken."""
+    """The connection of this environment, opened on first use and re-opened if broken.
+
+    A connection left idle for `database_idle_check_seconds` (between two invocations of a
+    Lambda environment, say) is checked first: after a database restart or failover, or a
+    proxy's idle timeout, the server has closed it, and psycopg only finds out on its next
+    query, which would fail the request that made it.
+    """
     slot = _current_slot()
     with slot.lock:
         connection = slot.connection
+        now = time.monotonic()
+        if (
+            connection is not None
+            and not (connection.closed or connection.broken)
+            and now - slot.last_used >= get_settings().database_idle_check_seconds
+            and connection.info.transaction_status == TransactionStatus.IDLE
+            and not _still_open(connection)
+        ):
+            connection = None
         if connection is None or connection.closed or connection.broken:
             connection = open_connection()
             slot.connection = connection
+        slot.last_used = now
         return connection
 
 
