@@ -18,7 +18,8 @@ help:
 	@echo "make web                      build the dashboard (web/dist), served at / by make run"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
-	@echo "make bench / make bench-sdk   ingest and read figures / logging cost next to MLflow"
+	@echo "make bench                    WaveDB next to MLflow: ingest, reads, SDK cost (20-25 min)"
+	@echo "make bench-sdk                only the SDK's per-call cost next to MLflow's"
 	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points)"
 	@echo "make bench-serverless         cold import of each built handler, size of each package"
 
@@ -73,21 +74,21 @@ test: lint typecheck template-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: bench bench-sdk bench-web bench-serverless
-bench: $(STAMP)
-	$(BIN)/python bench/ingest_and_read.py $(if $(SKIP_10M),--skip-10m,)
-
 # MLflow lives in its own virtual environment: it pins versions the project does not use.
 MLFLOW_VENV := .venv-bench-mlflow
+# The Lambda runtime's Python (template.yaml's Runtime, from PATH or pyenv) with what the
+# runtime adds (boto3), to import the built handlers as Lambda does.
+LAMBDA_VENV := .venv-bench-lambda
+
+# WaveDB next to MLflow (ingest, reads, SDK per-call cost), then bench/serverless.py.
+bench: $(STAMP) $(MLFLOW_VENV)/.installed $(LAMBDA_VENV)/.installed
+	$(BIN)/python bench/compare_with_mlflow.py $(if $(QUICK),--quick,) $(if $(SKIP_10M),--skip-10m,)
 
 $(MLFLOW_VENV)/.installed: bench/requirements-mlflow.txt
 	$(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade "pip==26.3"
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet -r bench/requirements-mlflow.txt
 	touch $@
-
-# The Lambda runtime's Python (template.yaml's Runtime, from PATH or pyenv) with what the
-# runtime adds (boto3), to import the built handlers as Lambda does.
-LAMBDA_VENV := .venv-bench-lambda
 
 $(LAMBDA_VENV)/.installed: constraints.txt
 	@python="$$(bash infra/lambda_python.sh)" || { echo "no Python of the Lambda runtime's version (set WAVEDB_LAMBDA_PYTHON)" >&2; exit 1; }; \

@@ -2,13 +2,14 @@
 
 Runs in its own virtual environment (`.venv-bench-mlflow`, pins in
 bench/requirements-mlflow.txt) because MLflow's dependencies clash with the project's.
-bench/sdk_overhead.py starts it and reads the one JSON object it prints on stdout; it also
-runs alone:
+bench/sdk_overhead.py starts it with `--tracking-uri` (a server whose backend store is on
+the local stack's PostgreSQL) and reads the one JSON object it prints on stdout; it also
+runs alone, starting its own `mlflow server` (SQLite backend, everything in a temporary
+directory, loopback only, telemetry off):
 
     .venv-bench-mlflow/bin/python bench/mlflow_overhead.py --sync-calls 1000 --async-calls 5000
 
-It starts `mlflow server` (SQLite backend, everything in a temporary directory, loopback
-only, telemetry off), then times each `mlflow.log_metrics({...}, step=i)` call with
+It times each `mlflow.log_metrics({...}, step=i)` call with
 time.perf_counter_ns in three modes: the default (synchronous: one REST call per call),
 synchronous=False (queued; MLflow's logging thread still sends one request per call), and
 synchronous=False with MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS=1 (MLflow's own batching:
@@ -19,17 +20,15 @@ queue takes to flush and reads the metric history back to check that every point
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,65 +39,33 @@ os.environ["DO_NOT_TRACK"] = "true"
 import mlflow  # type: ignore[import-not-found]
 from mlflow.tracking import MlflowClient  # type: ignore[import-not-found]
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+
+from bench.mlflow_server import running_server  # noqa: E402
+
 METRIC_KEYS = ("loss", "acc", "lr")
 WARMUP_CALLS = 50
 
 
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(workdir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{workdir / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(workdir / "artifacts"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    log = (workdir / "server.log").open("wb")
-    return subprocess.Popen(  # noqa: S603
-        command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float) -> float:
-    started = time.perf_counter()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"mlflow server not healthy after {timeout} s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
+@contextlib.contextmanager
+def tracking_server(tracking_uri: str | None, workers: int) -> Iterator[str]:
+    """The given server, or a new one on SQLite in a temporary directory."""
+    if tracking_uri:
+        yield tracking_uri
         return
-    os.killpg(server.pid, signal.SIGTERM)
+    workdir = Path(tempfile.mkdtemp(prefix="wavedb-bench-mlflow-"))
     try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=20)
+        with running_server(
+            sys.executable, f"sqlite:///{workdir / 'mlflow.db'}", workdir, workers=workers
+        ) as server:
+            print(
+                f"mlflow server healthy at {server.url} after {server.startup_seconds:.1f} s",
+                file=sys.stderr,
+            )
+            yield server.url
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def metric_values(step: int) -> tuple[float, float, float]:
@@ -185,19 +152,14 @@ def measure_mode(client: Any, mode: str, calls: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tracking-uri", help="a running server (default: start one on SQLite)")
     parser.add_argument("--sync-calls", type=int, default=1_000)
     parser.add_argument("--async-calls", type=int, default=5_000)
     parser.add_argument("--buffered-calls", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     options = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="wavedb-bench-mlflow-"))
-    port = free_loopback_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_server(workdir, port, options.workers)
-    try:
-        startup = wait_healthy(url, server, timeout=120)
-        print(f"mlflow server healthy at {url} after {startup:.1f} s", file=sys.stderr)
+    with tracking_server(options.tracking_uri, options.workers) as url:
         mlflow.set_tracking_uri(url)
         mlflow.set_experiment("overhead")
         client = MlflowClient(url)
@@ -216,14 +178,9 @@ def main() -> None:
         result = {
             "mlflow_version": mlflow.__version__,
             "python": sys.version.split()[0],
-            "server_workers": options.workers,
-            "server_startup_seconds": startup,
             "modes": rows,
         }
         print(json.dumps(result))
-    finally:
-        stop_server(server)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

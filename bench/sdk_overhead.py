@@ -10,14 +10,18 @@ the points are counted there too), and a no-op function taking the same argument
 floor: loop, dict literal, call and timer).
 
 MLflow runs in its own virtual environment (`.venv-bench-mlflow`, pins in
-bench/requirements-mlflow.txt): bench/mlflow_overhead.py starts a local `mlflow server`
-(SQLite) and times `mlflow.log_metrics` synchronously, with synchronous=False, and with
-synchronous=False plus MLflow's own batching (MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS).
+bench/requirements-mlflow.txt): bench/mlflow_overhead.py times `mlflow.log_metrics`
+synchronously, with synchronous=False, and with synchronous=False plus MLflow's own
+batching (MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS), against an `mlflow server` whose backend
+store is a database on the local stack's embedded PostgreSQL server.
 
-The local stack runs in a child process by default, as an MLflow server does, so that the
-server's work (HTTP, JSON, the SQS worker) does not compete for this interpreter's lock;
-`--stack in-process` runs it in this process instead. Nothing is written into the
+The local stack runs in a child process by default (bench/stack_process.py), as an MLflow
+server does, so that the server's work (HTTP, JSON, the SQS worker) does not compete for
+this interpreter's lock; `--stack in-process` runs it in this process instead (the MLflow
+half is then skipped: it needs the stack's PostgreSQL). Nothing is written into the
 repository (all data goes to a temporary directory) except the optional --json file.
+`make bench` (bench/compare_with_mlflow.py) runs the same measurement next to the ingest
+and read benchmarks.
 
     make bench-sdk
     .venv/bin/python bench/sdk_overhead.py [--calls 100000] [--json results.json]
@@ -33,7 +37,6 @@ import math
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,23 +45,26 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
+import psycopg
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPOSITORY / "shared"), str(REPOSITORY / "infra"), str(REPOSITORY)]
 
 import wavedb  # noqa: E402
+from bench.mlflow_server import free_loopback_port, running_server  # noqa: E402
+from bench.stack_process import StackEndpoints, stack_in_child_process  # noqa: E402
 from wavedb.api import ApiClient  # noqa: E402
 from wavedb.sync import sync_path  # noqa: E402
 
 METRIC_KEYS = ("loss", "acc", "lr")
 WARMUP_CALLS = 50
 ARRIVAL_TIMEOUT_SECONDS = 600.0
-STACK_READY_PREFIX = "WAVEDB_API_URL="
 MLFLOW_PYTHON = REPOSITORY / ".venv-bench-mlflow" / "bin" / "python"
 MLFLOW_SCRIPT = REPOSITORY / "bench" / "mlflow_overhead.py"
+MLFLOW_DATABASE = "mlflow"
 
 
 # ---------------------------------------------------------------- measuring
@@ -135,70 +141,8 @@ def noop_log(data: dict[str, float], step: int | None = None) -> None:
 # ---------------------------------------------------------------- the local stack
 
 
-def _serve_stack_forever() -> None:
-    """Child-process mode: start the stack, print its URL, stop when stdin closes."""
-    from wavedb_local.config import LocalStackConfig
-    from wavedb_local.stack import LocalStack
-
-    data_dir = Path(tempfile.mkdtemp(prefix="wavedb-bench-sdk-stack-"))
-    stack = LocalStack(
-        LocalStackConfig(
-            template_path=REPOSITORY / "template.yaml",
-            data_dir=data_dir,
-            host="127.0.0.1",
-            port=0,
-            jwt_secret=uuid.uuid4().hex * 2,
-        )
-    )
-    try:
-        stack.start(serve_http=True, event_sources=True)
-        print(f"{STACK_READY_PREFIX}{stack.api_url}", flush=True)
-        sys.stdin.read()
-    finally:
-        stack.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
 @contextlib.contextmanager
-def stack_in_child_process(workdir: Path) -> Iterator[str]:
-    log_path = workdir / "stack.log"
-    with log_path.open("wb") as log:
-        child = subprocess.Popen(  # noqa: S603
-            [sys.executable, str(Path(__file__).resolve()), "--serve-stack"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        try:
-            yield _wait_for_url(child, log_path)
-        finally:
-            _stop_child(child)
-
-
-def _wait_for_url(child: subprocess.Popen[str], log_path: Path) -> str:
-    stdout: IO[str] | None = child.stdout
-    assert stdout is not None
-    for line in stdout:
-        if line.startswith(STACK_READY_PREFIX):
-            return line[len(STACK_READY_PREFIX) :].strip()
-    tail = log_path.read_text(errors="replace")[-3000:]
-    raise RuntimeError(f"the local stack did not start:\n{tail}")
-
-
-def _stop_child(child: subprocess.Popen[str]) -> None:
-    if child.stdin is not None:
-        with contextlib.suppress(OSError):
-            child.stdin.close()
-    try:
-        child.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        child.terminate()
-        child.wait(timeout=30)
-
-
-@contextlib.contextmanager
-def stack_in_this_process(workdir: Path) -> Iterator[str]:
+def stack_in_this_process(workdir: Path) -> Iterator[StackEndpoints]:
     from wavedb_local.config import LocalStackConfig
     from wavedb_local.stack import LocalStack
 
@@ -213,7 +157,7 @@ def stack_in_this_process(workdir: Path) -> Iterator[str]:
     )
     stack.start(serve_http=True, event_sources=True)
     try:
-        yield stack.api_url
+        yield StackEndpoints(stack.api_url, stack.database_url, os.getpid())
     finally:
         stack.stop()
 
@@ -238,14 +182,6 @@ def create_api_key(api_url: str) -> str:
         )
         key.raise_for_status()
         return str(key.json()["key"])
-
-
-def free_loopback_port() -> int:
-    """A loopback port nothing listens on (just closed)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # ---------------------------------------------------------------- WaveDB
@@ -349,22 +285,37 @@ def repeated(label: str, trials: list[Trial], calls: int, readable_after: str) -
 # ---------------------------------------------------------------- MLflow
 
 
-def measure_mlflow(options: argparse.Namespace) -> tuple[list[Row], dict[str, Any]]:
+def require_mlflow_venv() -> None:
     if not MLFLOW_PYTHON.exists():
         raise SystemExit(
-            f"{MLFLOW_PYTHON} is missing: python3.11 -m venv .venv-bench-mlflow &&"
-            " .venv-bench-mlflow/bin/pip install -r bench/requirements-mlflow.txt"
+            f"{MLFLOW_PYTHON} is missing: make .venv-bench-mlflow/.installed"
             " (or pass --skip-mlflow)"
         )
+
+
+@dataclass(frozen=True)
+class MlflowCalls:
+    """log_metrics calls per MLflow mode."""
+
+    sync: int
+    asynchronous: int
+    buffered: int
+
+
+def measure_mlflow(tracking_uri: str, calls: MlflowCalls) -> tuple[list[Row], dict[str, Any]]:
+    """bench/mlflow_overhead.py in MLflow's venv against the server at `tracking_uri`."""
+    require_mlflow_venv()
     command = [
         str(MLFLOW_PYTHON),
         str(MLFLOW_SCRIPT),
+        "--tracking-uri",
+        tracking_uri,
         "--sync-calls",
-        str(options.mlflow_sync_calls),
+        str(calls.sync),
         "--async-calls",
-        str(options.mlflow_async_calls),
+        str(calls.asynchronous),
         "--buffered-calls",
-        str(options.mlflow_buffered_calls),
+        str(calls.buffered),
     ]
     print("MLflow:", " ".join(command), flush=True)
     # Its progress goes to stderr (shown as it comes), its result to stdout.
@@ -460,6 +411,33 @@ def _reported(trial: Trial, what: str) -> Trial:
     return trial
 
 
+def measure_wavedb(api_url: str, calls: int, repeat: int, workdir: Path) -> list[Row]:
+    """The floor, then `repeat` runs with the API up and `repeat` with it unreachable."""
+    os.environ["WAVEDB_CONFIG_DIR"] = str(workdir / "config")
+    os.environ["WAVEDB_DIR"] = str(workdir / "runs")
+    api_key = create_api_key(api_url)
+    runs = workdir / "runs"
+    baseline = measure_loop("no-op function, same arguments (floor)", noop_log, calls)
+    print(table([baseline]), flush=True)
+    online = repeated(
+        "WaveDB `run.log`, API up",
+        [_reported(online_trial(api_url, api_key, runs, calls), "API up") for _ in range(repeat)],
+        calls,
+        "after finish",
+    )
+    unreachable = repeated(
+        "WaveDB `run.log`, API unreachable",
+        [
+            _reported(unreachable_trial(api_url, api_key, runs, calls), "unreachable")
+            for _ in range(repeat)
+        ],
+        calls,
+        "after `wavedb sync` of the spooled run",
+    )
+    print(table([online, unreachable]), flush=True)
+    return [baseline, online, unreachable]
+
+
 def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=100_000, help="WaveDB run.log calls")
@@ -475,7 +453,6 @@ def parse_options() -> argparse.Namespace:
         help="where the local stack runs (default: a child process, like MLflow's server)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--serve-stack", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.calls <= WARMUP_CALLS:
         parser.error(f"--calls must be more than {WARMUP_CALLS}")
@@ -484,10 +461,9 @@ def parse_options() -> argparse.Namespace:
 
 def main() -> None:
     options = parse_options()
-    if options.serve_stack:
-        _serve_stack_forever()
-        return
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    if not options.skip_mlflow:
+        require_mlflow_venv()
     about = machine()
     print(
         f"machine: {about['cpu']}, {about['cpus']} CPUs, {about['system']};"
@@ -496,48 +472,24 @@ def main() -> None:
     )
     rows: list[Row] = []
     mlflow_result: dict[str, Any] | None = None
-    if not options.skip_mlflow:
-        mlflow_rows, mlflow_result = measure_mlflow(options)
-        rows.extend(mlflow_rows)
-        print(table(mlflow_rows), flush=True)
-
     workdir = Path(tempfile.mkdtemp(prefix="wavedb-bench-sdk-"))
-    os.environ["WAVEDB_CONFIG_DIR"] = str(workdir / "config")
-    os.environ["WAVEDB_DIR"] = str(workdir / "runs")
     try:
         serve = (
             stack_in_child_process if options.stack == "child-process" else stack_in_this_process
         )
         print(f"starting the local stack ({options.stack}) ...", flush=True)
-        with serve(workdir) as api_url:
-            api_key = create_api_key(api_url)
-            runs = workdir / "runs"
-            baseline = measure_loop(
-                "no-op function, same arguments (floor)", noop_log, options.calls
-            )
-            print(table([baseline]), flush=True)
-            online = repeated(
-                "WaveDB `run.log`, API up",
-                [
-                    _reported(online_trial(api_url, api_key, runs, options.calls), "API up")
-                    for _ in range(options.repeat)
-                ],
-                options.calls,
-                "after finish",
-            )
-            unreachable = repeated(
-                "WaveDB `run.log`, API unreachable",
-                [
-                    _reported(
-                        unreachable_trial(api_url, api_key, runs, options.calls), "unreachable"
-                    )
-                    for _ in range(options.repeat)
-                ],
-                options.calls,
-                "after `wavedb sync` of the spooled run",
-            )
-            print(table([online, unreachable]), flush=True)
-        rows = [baseline, online, unreachable, *rows]
+        with serve(workdir / "stack") as stack:
+            if not options.skip_mlflow:
+                calls = MlflowCalls(
+                    options.mlflow_sync_calls,
+                    options.mlflow_async_calls,
+                    options.mlflow_buffered_calls,
+                )
+                with mlflow_on_stack_postgres(stack, workdir / "mlflow") as tracking_uri:
+                    mlflow_rows, mlflow_result = measure_mlflow(tracking_uri, calls)
+                print(table(mlflow_rows), flush=True)
+                rows.extend(mlflow_rows)
+            rows[:0] = measure_wavedb(stack.api_url, options.calls, options.repeat, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -559,6 +511,24 @@ def main() -> None:
             "mlflow": mlflow_result,
         }
         options.json.write_text(json.dumps(document, indent=2))
+
+
+@contextlib.contextmanager
+def mlflow_on_stack_postgres(stack: StackEndpoints, workdir: Path) -> Iterator[str]:
+    """`mlflow server` with its backend store in database `mlflow` on the stack's
+    PostgreSQL server; answers its URL."""
+    from bench.mlflow_reads import mlflow_database_urls
+    from wavedb_local.postgres import ensure_database
+
+    admin_url = psycopg.conninfo.make_conninfo(stack.database_url, dbname="postgres")
+    ensure_database(admin_url, MLFLOW_DATABASE)
+    _, backend_store_uri = mlflow_database_urls(stack.database_url, MLFLOW_DATABASE)
+    with running_server(str(MLFLOW_PYTHON), backend_store_uri, workdir) as server:
+        print(
+            f"mlflow server healthy at {server.url} after {server.startup_seconds:.1f} s",
+            flush=True,
+        )
+        yield server.url
 
 
 if __name__ == "__main__":

@@ -64,20 +64,21 @@ def _row(point: PointIn, name_index: int) -> PointRow:
 
 @dataclass(frozen=True)
 class _Chunk:
-    names: list[str]
-    rows: list[PointRow]
+    names: str  # JSON
+    rows: str  # JSON
     size: int
 
 
 def _chunk(rows: list[PointRow], names: list[str]) -> _Chunk:
-    """The rows with the names they use, re-indexed, and the encoded size."""
+    """The rows with the names they use, re-indexed, encoded, and the encoded size."""
     used = sorted({row[0] for row in rows})
     if len(used) != len(names):
         index = {old: new for new, old in enumerate(used)}
         rows = [[index[row[0]], *row[1:]] for row in rows]
         names = [names[old] for old in used]
-    size = len(_dumps(rows).encode()) + len(_dumps(names).encode()) + _HEADER_ALLOWANCE
-    return _Chunk(names, rows, size)
+    encoded_rows, encoded_names = _dumps(rows), _dumps(names)
+    size = len(encoded_rows.encode()) + len(encoded_names.encode()) + _HEADER_ALLOWANCE
+    return _Chunk(encoded_names, encoded_rows, size)
 
 
 def _split(rows: list[PointRow], names: list[str], limit: int) -> list[_Chunk]:
@@ -112,8 +113,11 @@ def encode_batch(
         if position is None:
             position = index[point.name] = len(names)
             names.append(point.name)
-        if point.timestamp is None and point.msg_id is None and point.metadata is None:
-            append([position, point.step, float(point.value)])
+        if point.msg_id is None and point.metadata is None:  # what SDKs send: no _row needed
+            if point.timestamp is None:
+                append([position, point.step, float(point.value)])
+            else:
+                append([position, point.step, float(point.value), to_microseconds(point.timestamp)])
         else:
             append(_row(point, position))
     chunks = _split(rows, names, limit)
@@ -124,7 +128,7 @@ def encode_batch(
             f'{{"v":{FORMAT_VERSION},"run":"{run_id}","batch":{_dumps(batch_id)},'
             f'"part":{number},"parts":{len(chunks)},"t":{received},'
         )
-        bodies.append(f'{header}"names":{_dumps(chunk.names)},"points":{_dumps(chunk.rows)}}}')
+        bodies.append(f'{header}"names":{chunk.names},"points":{chunk.rows}}}')
     return bodies
 
 
