@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.media import (
     DEFAULT_MEDIA_PAGE,
     MAX_MEDIA_PAGE,
@@ -26,7 +26,7 @@ router = APIRouter(tags=["media"])
 StepQuery = Annotated[int | None, Query(ge=0, le=MAX_STEP)]
 
 
-@router.post("/v1/runs/{run_id}/media", status_code=status.HTTP_201_CREATED)
+@router.post("/v1/runs/{run_id}/media", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_media(
     principal: AuthenticatedPrincipal, run_id: UUID, body: MediaCreateRequest
 ) -> MediaCreated:

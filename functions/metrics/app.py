@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from wavedb_core.errors import ValidationFailed
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler, model_response
+from wavedb_core.http import (
+    AuthenticatedPrincipal,
+    answers,
+    create_app,
+    http_handler,
+    model_response,
+)
 from wavedb_core.models.metrics import (
     DEFAULT_RAW_PAGE,
     MAX_COMPARED_RUNS,
@@ -59,7 +65,10 @@ BucketsQuery = Annotated[
 @router.post(
     "/v1/runs/{run_id}/metrics",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={503: {"description": "The ingest queue is unreachable (see Retry-After)"}},
+    responses={
+        503: {"description": "The ingest queue or the database is unreachable (see Retry-After)"},
+        **answers(409),
+    },
 )
 def submit_points(
     principal: AuthenticatedPrincipal, run_id: UUID, body: MetricBatchRequest
@@ -140,7 +149,9 @@ def _run_ids(value: str) -> list[UUID]:
         ) from error
 
 
-@router.get("/v1/series", response_model=ComparedSeries | ComparedSeriesColumns)
+@router.get(
+    "/v1/series", response_model=ComparedSeries | ComparedSeriesColumns, responses=answers(404)
+)
 def compare_series(
     principal: AuthenticatedPrincipal,
     run_ids: Annotated[

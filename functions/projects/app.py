@@ -4,7 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.projects import (
     ProjectCreateRequest,
     ProjectList,
@@ -17,7 +17,7 @@ workspace_projects = APIRouter(prefix="/v1/workspaces/{workspace_id}/projects", 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 
-@workspace_projects.post("", status_code=status.HTTP_201_CREATED)
+@workspace_projects.post("", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_project(
     principal: AuthenticatedPrincipal, workspace_id: UUID, body: ProjectCreateRequest
 ) -> ProjectOut:
@@ -38,7 +38,7 @@ def get_project(principal: AuthenticatedPrincipal, project_id: UUID) -> ProjectO
     return ProjectOut.model_validate(projects.get_project(principal, project_id))
 
 
-@router.patch("/{project_id}")
+@router.patch("/{project_id}", responses=answers(409))
 def update_project(
     principal: AuthenticatedPrincipal, project_id: UUID, body: ProjectUpdateRequest
 ) -> ProjectOut:

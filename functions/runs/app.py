@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_NAME_LENGTH,
@@ -69,7 +69,13 @@ def _page(page: RunPage) -> RunPageOut:
 @router.post(
     "/v1/projects/{project_id}/runs",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A run with this client-chosen `id` already existed."}},
+    responses={
+        200: {
+            "model": RunOut,
+            "description": "A run with this client-chosen `id` already existed.",
+        },
+        **answers(409),
+    },
 )
 def create_run(
     principal: AuthenticatedPrincipal,
@@ -129,7 +135,7 @@ def list_project_runs(
     return _list(principal, filters, project_id=project_id)
 
 
-@router.get("/v1/runs")
+@router.get("/v1/runs", responses=answers(404))
 def list_runs(
     principal: AuthenticatedPrincipal,
     filters: Filters,
@@ -150,7 +156,7 @@ def get_run(principal: AuthenticatedPrincipal, run_id: UUID) -> RunOut:
     return run
 
 
-@router.patch("/v1/runs/{run_id}")
+@router.patch("/v1/runs/{run_id}", responses=answers(409))
 def update_run(principal: AuthenticatedPrincipal, run_id: UUID, body: RunUpdateRequest) -> RunOut:
     return _out(
         runs.update_run(

@@ -13,13 +13,21 @@ import wavedb_core.tora_compat.logs as tora_logs
 import wavedb_core.tora_compat.workspaces as tora_workspaces
 from wavedb_core.http import http_handler
 from wavedb_core.http.app import API_VERSION
+from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
 from wavedb_core.tora_compat.errors import error_body, install_tora_error_handlers
+from wavedb_core.tora_compat.models import ToraAuthenticationFailedBody, ToraErrorBody
 
 ROUTERS = (
     tora_accounts.router,
     tora_workspaces.router,
     tora_experiments.router,
     tora_logs.router,
+)
+
+# A caller without usable credentials gets Tora's nested 401; a failed log-in the flat one.
+TORA_ERRORS = ErrorShapes(
+    default=ToraErrorBody,
+    by_status={401: ToraAuthenticationFailedBody | ToraErrorBody},
 )
 
 
@@ -36,6 +44,7 @@ def create_tora_app() -> FastAPI:
         for router in ROUTERS:
             app.include_router(router, prefix=prefix)
     app.include_router(tora_accounts.api_only_router, prefix="/api")
+    declare_error_responses(app, TORA_ERRORS)
     return app
 
 

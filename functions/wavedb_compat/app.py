@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, File, Form, Path, Query, UploadFile, status
 
-from wavedb_core.http import AuthenticatedPrincipal, ClientIp, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, ClientIp, answers, http_handler
 from wavedb_core.http.app import API_VERSION
+from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
 from wavedb_core.models.metrics import MAX_STEP, MetricName
 from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
 from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers
@@ -60,17 +61,17 @@ RunnerId = Annotated[str, Path(alias="runnerId")]
 ProjectId = Annotated[str, Path(alias="projectId")]
 
 
-@router.post("/auth/register")
+@router.post("/auth/register", responses=answers(409))
 def register_user(body: WaveDBRegisterRequest, ip: ClientIp) -> WaveDBAnswer[WaveDBRegisteredUser]:
     return WaveDBAnswer(message="user registered", data=register(body, client_ip=ip))
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=answers(401, 403))
 def login(body: WaveDBLoginRequest, ip: ClientIp) -> WaveDBAnswer[WaveDBLoginData]:
     return WaveDBAnswer(message="logged in", data=log_in(body, client_ip=ip))
 
 
-@router.post("/project/create")
+@router.post("/project/create", responses=answers(409))
 def project_create(
     principal: AuthenticatedPrincipal, body: WaveDBProjectCreateRequest
 ) -> WaveDBAnswer[WaveDBProjectData]:
@@ -82,7 +83,7 @@ def project_list(principal: AuthenticatedPrincipal) -> WaveDBAnswer[list[WaveDBP
     return WaveDBAnswer(message="projects", data=list_projects(principal))
 
 
-@router.post("/runner/create", status_code=status.HTTP_201_CREATED)
+@router.post("/runner/create", status_code=status.HTTP_201_CREATED, responses=answers(404))
 def runner_create(
     principal: AuthenticatedPrincipal, body: WaveDBRunnerCreateRequest
 ) -> WaveDBAnswer[WaveDBRunnerData]:
@@ -134,7 +135,7 @@ def metric_list(
 
 
 # The product document writes `/user/`; API Gateway routes it like `/user`.
-@router.get("/user")
+@router.get("/user", responses=answers(404))
 @router.get("/user/", include_in_schema=False)
 def user_profile(principal: AuthenticatedPrincipal) -> WaveDBAnswer[WaveDBUserProfile]:
     return WaveDBAnswer(message="user", data=profile(principal))
@@ -147,6 +148,14 @@ def user_api_key(
     return WaveDBAnswer(message="api key created", data=create_api_key(principal, body))
 
 
+# Validation errors are 400 with reasons; a value the database refuses is a plain 400.
+WAVEDB_ERRORS = ErrorShapes(
+    default=WaveDBErrorBody,
+    by_status={400: WaveDBValidationErrorBody | WaveDBErrorBody},
+    validation_status=400,
+)
+
+
 def _create_app() -> FastAPI:
     """Not the shared `create_app`: these routes answer WaveDB's error shapes."""
     app = FastAPI(
@@ -156,15 +165,10 @@ def _create_app() -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         redirect_slashes=False,
-        responses={
-            400: {"model": WaveDBValidationErrorBody, "description": "The request is invalid"},
-            401: {"model": WaveDBErrorBody, "description": "Missing or invalid credentials"},
-            404: {"model": WaveDBErrorBody, "description": "Not found or not visible"},
-            413: {"model": WaveDBErrorBody, "description": "The request body is too large"},
-        },
     )
     install_wavedb_error_handlers(app)
     app.include_router(router)
+    declare_error_responses(app, WAVEDB_ERRORS)
     return app
 
 

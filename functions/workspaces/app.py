@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.workspaces import (
     InvitationCreateRequest,
     InvitationList,
@@ -83,13 +83,15 @@ def update_workspace(
     return WorkspaceOut.model_validate(view)
 
 
-@router.delete("/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT, responses=answers(409))
 def delete_workspace(principal: AuthenticatedPrincipal, workspace_id: UUID) -> Response:
     workspaces.delete_workspace(principal, workspace_id)
     return _no_content()
 
 
-@router.post("/{workspace_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/{workspace_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=answers(409)
+)
 def leave_workspace(principal: AuthenticatedPrincipal, workspace_id: UUID) -> Response:
     workspaces.leave_workspace(principal, workspace_id)
     return _no_content()
@@ -104,7 +106,7 @@ def list_members(principal: AuthenticatedPrincipal, workspace_id: UUID) -> Membe
     return MemberList(items=[MemberOut.model_validate(view) for view in views])
 
 
-@router.patch("/{workspace_id}/members/{user_id}")
+@router.patch("/{workspace_id}/members/{user_id}", responses=answers(409))
 def set_member_role(
     principal: AuthenticatedPrincipal, workspace_id: UUID, user_id: UUID, body: MemberRoleRequest
 ) -> MemberOut:
@@ -112,7 +114,11 @@ def set_member_role(
     return MemberOut.model_validate(view)
 
 
-@router.delete("/{workspace_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{workspace_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(409),
+)
 def remove_member(principal: AuthenticatedPrincipal, workspace_id: UUID, user_id: UUID) -> Response:
     workspaces.remove_member(principal, workspace_id, user_id)
     return _no_content()
@@ -121,7 +127,9 @@ def remove_member(principal: AuthenticatedPrincipal, workspace_id: UUID, user_id
 # ------------------------------------------------------------------ invitations
 
 
-@router.post("/{workspace_id}/invitations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{workspace_id}/invitations", status_code=status.HTTP_201_CREATED, responses=answers(409)
+)
 def invite(
     principal: AuthenticatedPrincipal, workspace_id: UUID, body: InvitationCreateRequest
 ) -> InvitationOut:
@@ -153,12 +161,14 @@ def list_my_invitations(principal: AuthenticatedPrincipal) -> InvitationList:
     return InvitationList(items=[_invitation_out(view) for view in views])
 
 
-@invitations_router.post("/{invitation_id}/accept")
+@invitations_router.post("/{invitation_id}/accept", responses=answers(409))
 def accept_invitation(principal: AuthenticatedPrincipal, invitation_id: UUID) -> WorkspaceOut:
     return WorkspaceOut.model_validate(invitations.accept_invitation(principal, invitation_id))
 
 
-@invitations_router.post("/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
+@invitations_router.post(
+    "/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT, responses=answers(409)
+)
 def decline_invitation(principal: AuthenticatedPrincipal, invitation_id: UUID) -> Response:
     invitations.decline_invitation(principal, invitation_id)
     return _no_content()

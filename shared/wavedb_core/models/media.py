@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from wavedb_core.models.base import RequestModel, ResponseModel
-from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP
+from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP, METRIC_NAME_PATTERN
 
 MediaKind = Literal["image", "audio", "text", "file", "histogram"]
 UploadKind = Literal["image", "audio", "text", "file"]
@@ -114,7 +114,12 @@ class MediaCreateRequest(RequestModel):
         description="Your own id for the item: a retried request with the same id and the"
         " same fields answers the same item (and a fresh upload grant while it is pending).",
     )
-    name: str = Field(min_length=1, max_length=MAX_METRIC_NAME_LENGTH)
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_METRIC_NAME_LENGTH,
+        # Checked with the item (see services.media); stated here so the document says it.
+        json_schema_extra={"pattern": METRIC_NAME_PATTERN},
+    )
     step: int = Field(default=0, ge=0, le=MAX_STEP)
     kind: MediaKind
     caption: str | None = Field(default=None, max_length=MAX_CAPTION_LENGTH)

@@ -10,7 +10,10 @@ Each decision is taken under a lock on the media row, so repeats change nothing:
 - ready item, same version → nothing (a repeated notification);
 - ready item, another version (the grant was used twice) → that version is deleted, the
   accepted one stays;
-- rejected item, or no item at all (deleted since) → the object is deleted.
+- rejected item, or no item at all (deleted since) → the object is deleted;
+- a key under `runs/` that names no media item (a grant posted to another key: S3
+  refuses it, an emulator does not) → the object is deleted. Keys outside `runs/` are
+  not the media worker's (the bucket announces only `runs/`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ IntakeOutcome = Literal[
     "accepted", "rejected", "repeated", "second_upload_removed", "orphan_removed", "gone", "ignored"
 ]
 
+MEDIA_PREFIX = "runs/"
 _KEY_RE = re.compile(
     r"^runs/(?P<run>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"/media/(?P<media>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
@@ -95,8 +99,12 @@ def receive_object(key: str) -> IntakeOutcome:
     """Check and record one object the bucket announced as created."""
     media_id = media_id_of(key)
     if media_id is None:
-        logger.warning("an object outside the media layout is left alone", extra={"key": key})
-        return "ignored"
+        if not key.startswith(MEDIA_PREFIX):
+            logger.warning("an object outside the media prefix is left alone", extra={"key": key})
+            return "ignored"
+        storage.delete_all_versions(key)
+        logger.warning("an object outside the media layout was removed", extra={"key": key})
+        return "orphan_removed"
     with transaction() as connection:
         # The lock makes concurrent deliveries of the same notification take turns.
         row = repository.find_media(connection, media_id, lock=True)

@@ -11,6 +11,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
+from wavedb_core.db.retries import retried_on_deadlock
 from wavedb_core.errors import Conflict, Forbidden, NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import projects as repository
@@ -94,6 +95,7 @@ def update_project(
     return row
 
 
+@retried_on_deadlock
 def delete_project(principal: Principal, project_id: UUID) -> None:
     """Delete the project and its runs (admins and owners, or a member who created it)."""
     with transaction() as connection:

@@ -16,6 +16,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
+from wavedb_core.db.retries import retried_on_deadlock
 from wavedb_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from wavedb_core.models.base import NUL_REFUSED, contains_nul
 from wavedb_core.models.metrics import RunSummary
@@ -272,6 +273,7 @@ def update_run(
     return _view(row)
 
 
+@retried_on_deadlock
 def delete_run(principal: Principal, run_id: UUID) -> None:
     """Delete the run and everything recorded for it (member or above)."""
     with transaction() as connection:

@@ -14,6 +14,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
+from wavedb_core.db.retries import retried_on_deadlock
 from wavedb_core.errors import BadRequest, Conflict, Forbidden, NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import users
@@ -158,6 +159,7 @@ def update_workspace(
         return _visible_workspace(connection, principal, workspace_id)
 
 
+@retried_on_deadlock
 def delete_workspace(principal: Principal, workspace_id: UUID) -> None:
     """Delete the workspace with its projects and runs (owners only; not the personal one)."""
     with transaction() as connection:

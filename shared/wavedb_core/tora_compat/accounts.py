@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
 import wavedb_core.tora_compat.shapes as tora_shapes
-from wavedb_core.http import ClientIp
+from wavedb_core.http import ClientIp, answers
 from wavedb_core.models.accounts import TokenPair
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
 from wavedb_core.models.api_keys import ApiKeyOut as WaveDBApiKey
+from wavedb_core.models.health import HealthReport
 from wavedb_core.principal import Principal
 from wavedb_core.services import accounts, api_keys, invitations, workspaces
 from wavedb_core.services.health import health_report
@@ -60,7 +61,7 @@ def _api_key(key: WaveDBApiKey) -> ApiKeyOut:
     return ApiKeyOut(id=key.id, name=key.name, created_at=key.created_at, revoked=False)
 
 
-@router.post("/signup")
+@router.post("/signup", responses=answers(409))
 def signup(body: SignupIn, ip: ClientIp) -> Envelope[SignupOut]:
     email = str(body.email)
     answer = accounts.signup(
@@ -74,7 +75,7 @@ def signup(body: SignupIn, ip: ClientIp) -> Envelope[SignupOut]:
     return Envelope(status=200, data=SignupOut(message=message, email=answer.user.email))
 
 
-@router.get("/signup/confirm")
+@router.get("/signup/confirm", responses=answers(401))
 def confirm_signup(
     token_hash: Annotated[str, Query(min_length=1, max_length=256)],
     confirm_type: Annotated[str | None, Query(max_length=32)] = None,
@@ -83,13 +84,13 @@ def confirm_signup(
     return Envelope(status=200, data=MessageOut(message="e-mail address confirmed"))
 
 
-@router.post("/login")
+@router.post("/login", responses=answers(401, 403))
 def login(body: LoginIn, ip: ClientIp) -> Envelope[SessionOut]:
     tokens = accounts.login(email=body.email, password=body.password, client_ip=ip)
     return Envelope(status=200, data=_session(tokens))
 
 
-@router.post("/refresh")
+@router.post("/refresh", responses=answers(401))
 def refresh(body: RefreshIn) -> Envelope[SessionOut]:
     return Envelope(status=200, data=_session(accounts.refresh(body.refresh_token)))
 
@@ -99,7 +100,13 @@ def workspace_roles() -> Envelope[list[RoleOut]]:
     return Envelope(status=200, data=tora_shapes.roles())
 
 
-@api_only_router.get("/health")
+@api_only_router.get(
+    "/health",
+    response_model=Envelope[HealthReport],
+    responses={
+        503: {"model": Envelope[HealthReport], "description": "A dependency is unreachable"}
+    },
+)
 def health() -> JSONResponse:
     report = health_report()
     code = 200 if report.status == "ok" else 503

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 import wavedb_core.tora_compat.shapes as tora_shapes
 from wavedb_core.db.connection import transaction
+from wavedb_core.http import answers
 from wavedb_core.pagination import MAX_PAGE_SIZE
 from wavedb_core.principal import Principal
 from wavedb_core.services import runs
@@ -56,7 +57,7 @@ def _default_project(principal: Principal, workspace_id: UUID | None) -> UUID:
         return default_project_id(connection, workspace_id=workspace_id, user_id=principal.user_id)
 
 
-@router.get("/experiments")
+@router.get("/experiments", responses=answers(404))
 def list_experiments(
     principal: ToraPrincipal,
     workspace: Annotated[
@@ -66,7 +67,7 @@ def list_experiments(
     return Envelope(status=200, data=all_experiments(principal, workspace_id=workspace))
 
 
-@router.post("/experiments", status_code=status.HTTP_201_CREATED)
+@router.post("/experiments", status_code=status.HTTP_201_CREATED, responses=answers(404))
 def create_experiment(principal: ToraPrincipal, body: ExperimentIn) -> Envelope[ExperimentOut]:
     project_id = _default_project(principal, body.workspaceId)
     run = runs.create_run(

@@ -56,6 +56,27 @@ class StatusOnly(ResponseModel):
     status: int
 
 
+class ToraErrorBody(ResponseModel):
+    """Tora's error: `{"status", "error", "message", "details"?}`."""
+
+    status: int
+    error: str
+    message: str
+    details: str | None = None
+
+
+class ToraAuthenticationFailure(ResponseModel):
+    error: str
+    message: str
+
+
+class ToraAuthenticationFailedBody(ResponseModel):
+    """Tora's 401 for a caller without usable credentials."""
+
+    status: int
+    data: ToraAuthenticationFailure
+
+
 # ------------------------------------------------------------------ accounts
 
 

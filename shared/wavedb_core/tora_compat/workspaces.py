@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 
 import wavedb_core.tora_compat.shapes as tora_shapes
 from wavedb_core.errors import ValidationFailed
+from wavedb_core.http import answers
 from wavedb_core.services import invitations, workspaces
 from wavedb_core.tora_compat.experiments import all_experiments
 from wavedb_core.tora_compat.models import (
@@ -47,13 +48,13 @@ def get_workspace(principal: ToraPrincipal, workspace_id: UUID) -> Envelope[Work
     return Envelope(status=200, data=tora_shapes.workspace(view))
 
 
-@router.delete("/workspaces/{workspace_id}")
+@router.delete("/workspaces/{workspace_id}", responses=answers(409))
 def delete_workspace(principal: ToraPrincipal, workspace_id: UUID) -> StatusOnly:
     workspaces.delete_workspace(principal, workspace_id)
     return StatusOnly(status=200)
 
 
-@router.post("/workspaces/{workspace_id}/leave")
+@router.post("/workspaces/{workspace_id}/leave", responses=answers(409))
 def leave_workspace(principal: ToraPrincipal, workspace_id: UUID) -> StatusOnly:
     workspaces.leave_workspace(principal, workspace_id)
     return StatusOnly(status=200)
@@ -75,7 +76,7 @@ def list_workspace_experiments(
 # ------------------------------------------------------------------ invitations
 
 
-@router.put("/workspaces/any/invitations")
+@router.put("/workspaces/any/invitations", responses=answers(404, 409))
 def respond_to_invitation(
     principal: ToraPrincipal,
     invitation_id: Annotated[UUID, Query(alias="invitationId")],
@@ -88,7 +89,9 @@ def respond_to_invitation(
     return StatusOnly(status=200)
 
 
-@router.post("/workspace-invitations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/workspace-invitations", status_code=status.HTTP_201_CREATED, responses=answers(404, 409)
+)
 def create_invitation(principal: ToraPrincipal, body: InvitationIn) -> Envelope[InvitationOut]:
     role = tora_shapes.role_from_id(body.roleId)
     if role is None:

@@ -1,0 +1,150 @@
+"""Generated requests for every route of the OpenAPI document the served stack publishes
+at /openapi.json, sent over real HTTP by a signed-up user: no answer is a server error, and
+every answer is what the document says (a declared status code, its content type, a body
+that matches its schema). Errors are JSON that says what went wrong.
+
+Each route gets positive and negative cases, and a share of positive cases naming the
+user's real objects in the path (so they reach past the 404 of an unknown id)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.security.objects import OwnedObjects, make_objects, path_parameters
+from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
+from wavedb_local.stack import LocalStack
+
+# 125 routes x 10 cases: about 45 s on 2 busy cores.
+_EXAMPLES_PER_ROUTE = 10
+_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Answers of API Gateway itself (not our functions) carry only a message.
+_GATEWAY_BODIES = ({"message": "Not Found"}, {"message": "Forbidden"})
+_SESSION_ENDING = "POST /v1/auth/logout"
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def operations(served_stack: LocalStack) -> dict[str, Any]:
+    schema = schemathesis.openapi.from_url(f"{served_stack.api_url}/openapi.json")
+    # The cases carry a real user's credentials; generated keys would only test the 401.
+    schema.config.generation.update(with_security_parameters=False)
+    results: list[Any] = list(schema.get_all_operations())  # Ok(operation) or Err(problem)
+    found = [result.ok() for result in results]
+    return {f"{operation.method.upper()} {operation.path}": operation for operation in found}
+
+
+def test_fuzzing_covers_every_route_of_the_template(
+    operations: dict[str, Any], served_stack: LocalStack
+) -> None:
+    assert served_stack.model is not None
+    assert set(operations) == {route.route_key for route in served_stack.model.routes}
+
+
+def test_generated_requests_get_answers_the_document_declares(
+    operations: dict[str, Any], http: httpx.Client, served_stack: LocalStack
+) -> None:
+    owner = sign_up(http)
+    failures: dict[str, list[str]] = defaultdict(list)
+    objects: OwnedObjects | None = None
+    for route_key, operation in operations.items():
+        if objects is None and path_parameters(operation.path):
+            objects = make_objects(http, owner)
+        bearer = _credentials(http, owner, route_key)
+        _fuzz(operation, served_stack.api_url, bearer, objects, failures[route_key])
+        if operation.method.upper() == "DELETE" or operation.path.endswith("/leave"):
+            objects = None  # the next route gets objects that still exist
+    broken = {route: problems for route, problems in failures.items() if problems}
+    assert not broken, _report(broken)
+
+
+def _credentials(http: httpx.Client, owner: SignedUpUser, route_key: str) -> dict[str, str]:
+    """The owner's bearer; a session of its own for the route that ends its session."""
+    if route_key != _SESSION_ENDING:
+        return owner.bearer
+    answer = http.post("/v1/auth/login", json={"email": owner.email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _strategy(operation: Any, objects: OwnedObjects | None) -> Any:
+    cases = [operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE)]
+    if objects is not None:
+        values = objects.path_values()
+        real = {name: values[name] for name in path_parameters(operation.path) if name in values}
+        cases.append(operation.as_strategy(path_parameters=real))
+    return st.one_of(*cases)
+
+
+def _fuzz(
+    operation: Any,
+    base_url: str,
+    bearer: dict[str, str],
+    objects: OwnedObjects | None,
+    problems: list[str],
+) -> None:
+    """Send generated cases; each failure is recorded (with how to reproduce it) and the
+    route's other cases still run."""
+
+    @given(case=_strategy(operation, objects))
+    @settings(
+        max_examples=_EXAMPLES_PER_ROUTE,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        headers = {**dict(case.headers or {}), **bearer}
+        try:
+            response = case.call_and_validate(base_url=base_url, headers=headers, checks=_CHECKS)
+        except (AssertionError, BaseExceptionGroup) as failure:
+            problems.append(str(failure))
+            return
+        if response.status_code >= 400 and not _says_what_went_wrong(response):
+            problems.append(f"{case.method} {case.formatted_path}: {response.text[:300]}")
+
+    run()
+
+
+def _says_what_went_wrong(response: Any) -> bool:
+    """An error body is a JSON object with a human message: ours `{code, message}`, Tora's
+    `{status, error, message}` (its 401 nests it: `{status, data: {error, message}}`), the
+    original WaveDB's `{message}` or `{name, message, reasons}`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    if body in _GATEWAY_BODIES:
+        return True
+    data = body.get("data")
+    nested: dict[str, Any] = data if isinstance(data, dict) else {}
+    message = body.get("message", nested.get("message"))
+    return isinstance(message, str) and bool(message)
+
+
+def _report(broken: dict[str, list[str]]) -> str:
+    lines = [f"{len(broken)} routes answered outside their documented contract:"]
+    for route, problems in sorted(broken.items()):
+        lines.append(f"== {route} ({len(problems)} cases); the first:\n{problems[0][:2000]}")
+    return "\n".join(lines)
