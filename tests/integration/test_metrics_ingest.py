@@ -239,6 +239,8 @@ def test_non_finite_values_round_trip_as_strings(
         ({"name": "x", "value": "high", "step": 1}, "value"),
         ({"name": "x", "value": 1, "step": -1}, "step"),
         ({"name": "x", "value": 1, "step": 2**53 + 1}, "step"),
+        ({"name": "x", "value": 1, "step": 1.5}, "step"),
+        ({"name": "x", "value": 1, "step": True}, "step"),
         ({"name": "x,y", "value": 1, "step": 1}, "name"),
         ({"name": "x" * 257, "value": 1, "step": 1}, "name"),
         ({"name": "x", "value": 1, "step": 1, "timestamp": "yesterday"}, "timestamp"),
@@ -267,6 +269,22 @@ def test_metric_batch_with_a_bad_point_is_refused_naming_it_and_nothing_is_queue
     assert queued_message_count(local_stack) == 0
     status = api.get(f"/v1/runs/{run.id}/metrics/batches/bad", headers=user.bearer)
     assert status.status_code == 404
+
+
+def test_a_step_written_as_a_whole_float_is_the_integer_json_schema_allows(
+    api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun, empty_queue: None
+) -> None:
+    points = [{"name": "x", "value": 0.5, "step": 3.0}, {"name": "x", "value": 0.25, "step": 4}]
+
+    answer = _post(api, user, run.id, {"batch_id": "whole-floats", "points": points})
+
+    assert answer.status_code == 202, answer.text
+    drain_ingest_queue(local_stack)
+    series = api.get(f"/v1/runs/{run.id}/series", params={"name": "x"}, headers=user.bearer)
+    assert [(item["step"], item["value"]) for item in series.json()["items"]] == [
+        (3, 0.5),
+        (4, 0.25),
+    ]
 
 
 def test_submit_points_with_a_bad_point_names_it_by_index(

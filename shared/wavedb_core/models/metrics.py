@@ -139,6 +139,8 @@ def _point_from_json(index: int, item: object, known_names: set[str]) -> PointIn
         value = _point_value(item["value"])
         field = "step"
         step = item["step"]
+        if type(step) is float and step.is_integer():
+            step = int(step)  # JSON Schema's integer: 1.0 is one
         if type(step) is not int or not 0 <= step <= MAX_STEP:
             raise ValueError(f"must be an integer from 0 to {MAX_STEP}")
         field = "timestamp"
@@ -169,7 +171,11 @@ class MetricBatchRequest(RequestModel):
     points: Annotated[
         list[PointIn],
         PlainValidator(points_from_json, json_schema_input_type=list[MetricPointBody]),
-    ] = Field(description=f"1 to {MAX_POINTS_PER_BATCH} points.")
+    ] = Field(
+        description=f"1 to {MAX_POINTS_PER_BATCH} points.",
+        # Checked by points_from_json; stated here so the document says it too.
+        json_schema_extra={"minItems": 1, "maxItems": MAX_POINTS_PER_BATCH},
+    )
 
 
 class ResultsRequest(RequestModel):
