@@ -154,12 +154,12 @@ def package_size(name: str, directory: Path) -> PackageSize:
     return PackageSize(name, len(files), sum(path.stat().st_size for path in files), zipped)
 
 
-def build(skip: bool) -> None:
+def build(skip: bool, build_dir: Path) -> None:
     if not skip:
         script = REPOSITORY / "infra" / "check_template.sh"
         subprocess.run(["/bin/bash", str(script), "build"], check=True)  # noqa: S603
-    if not (BUILD_DIR / "template.yaml").is_file():
-        raise SystemExit(f"no build in {BUILD_DIR}: run `bash infra/check_template.sh build`")
+    if not (build_dir / "template.yaml").is_file():
+        raise SystemExit(f"no build in {build_dir}: run `bash infra/check_template.sh build`")
 
 
 def _kib(size: int) -> str:
@@ -220,16 +220,18 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=7, help="imports per handler (the minimum is reported)"
     )
+    parser.add_argument("--skip-build", action="store_true", help="measure the existing build")
     parser.add_argument(
-        "--skip-build", action="store_true", help="measure the existing .aws-sam/build"
+        "--build-dir", type=Path, default=BUILD_DIR, help="a `sam build` output (with --skip-build)"
     )
     options = parser.parse_args()
     python = LAMBDA_VENV / "bin" / "python"
     if not python.exists():
         raise SystemExit(f"{python} missing: run `make bench-serverless`")
-    build(options.skip_build)
+    build(options.skip_build, options.build_dir)
     functions = sorted(
-        load_stack(BUILD_DIR / "template.yaml").functions.values(), key=lambda f: f.logical_id
+        load_stack(options.build_dir / "template.yaml").functions.values(),
+        key=lambda f: f.logical_id,
     )
     timings = [time_import(python, function, options.runs) for function in functions]
     directories = {

@@ -772,9 +772,10 @@ def test_sam_build_functions_import_with_only_their_layers_and_the_runtime(
             f"handler = getattr(importlib.import_module({module!r}), {attribute!r}); "
             "assert callable(handler)"
         )
-        # -I -S: no site-packages and no PYTHONPATH, only the paths Lambda would have.
+        # -I -S: no site-packages and no PYTHONPATH, only the paths Lambda would have;
+        # -B: nothing written into the build, which `sam deploy` packages as it is.
         result = subprocess.run(
-            [lambda_python.executable, "-I", "-S", "-c", script],
+            [lambda_python.executable, "-I", "-S", "-B", "-c", script],
             capture_output=True,
             text=True,
             timeout=120,

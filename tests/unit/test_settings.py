@@ -40,3 +40,37 @@ def test_settings_secret_values_hidden_in_repr() -> None:
 
     assert "p4ssw0rd" not in repr(settings)
     assert "s" * 40 not in repr(settings)
+
+
+def test_settings_from_environment_read_variables_in_any_case_with_their_types() -> None:
+    settings = Settings.from_environment(
+        {
+            "DATABASE_URL": "postgresql:///x",
+            "jwt_secret": "j" * 32,
+            "AWS_REGION": "eu-west-1",
+            "Require_Email_Confirmation": "true",
+            "EMAIL_SENDER": "team@example.com",
+            "DATABASE_IDLE_CHECK_SECONDS": "2.5",
+            "INGEST_MAX_RECEIVE_COUNT": "7",
+            "PATH": "/usr/bin",
+        }
+    )
+
+    assert settings.database_url is not None
+    assert settings.database_url.get_secret_value() == "postgresql:///x"
+    assert settings.aws_region == "eu-west-1"
+    assert settings.require_email_confirmation is True
+    assert settings.database_idle_check_seconds == 2.5
+    assert settings.ingest_max_receive_count == 7
+    assert settings.stage == "local"  # unset: the default
+
+
+def test_settings_from_environment_name_a_bad_variable() -> None:
+    with pytest.raises(ValidationError, match="ingest_max_receive_count"):
+        Settings.from_environment(
+            {
+                "DATABASE_URL": "postgresql:///x",
+                "JWT_SECRET": "j" * 32,
+                "INGEST_MAX_RECEIVE_COUNT": "many",
+            }
+        )
