@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.workload import metric_value, run_in_threads
 from wavedb.api import ApiClient
 from wavedb.points import MAX_BATCH_BYTES, MAX_BATCH_POINTS, encode_points
 
@@ -122,11 +122,6 @@ class Workload:
         )
 
 
-def metric_value(metric: int, step: int) -> float:
-    """The logged value (the same in bench/mlflow_ingest.py)."""
-    return math.exp(-step / 1000) * (1 + metric % 7) + 0.01 * math.sin(step + metric)
-
-
 def run_entries(workload: Workload) -> list[tuple[int, float, dict[str, float | int]]]:
     """One run's log calls as the SDK queues them: (step, time, {name: value})."""
     names = [f"train/metric_{index:02d}" for index in range(workload.metrics)]
@@ -187,12 +182,7 @@ def measure_ingest(api_url: str, account: Account, workload: Workload) -> Ingest
             errors.append(error)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client_thread) for _ in range(workload.threads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = run_in_threads(client_thread, workload.threads)
     if errors:
         raise RuntimeError(f"an ingest client failed: {errors[0]!r}") from errors[0]
     result = IngestResult(

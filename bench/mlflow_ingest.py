@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import queue
 import sys
-import threading
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -29,12 +28,10 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 from mlflow.entities import Metric  # type: ignore[import-not-found]
 from mlflow.tracking import MlflowClient  # type: ignore[import-not-found]
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.workload import metric_value, run_in_threads
+
 MAX_METRICS_PER_LOG_BATCH = 1000
-
-
-def metric_value(metric: int, step: int) -> float:
-    """The logged value (the same in the WaveDB half)."""
-    return math.exp(-step / 1000) * (1 + metric % 7) + 0.01 * math.sin(step + metric)
 
 
 def send_run(
@@ -104,13 +101,7 @@ def main() -> None:
             except Exception as error:  # reported in the JSON, the run counted as failed
                 errors.append(f"{run_id}: {error!r}")
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(options.threads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = run_in_threads(worker, options.threads)
     print(f"mlflow ingest: {sum(sent):,} points in {seconds:.1f} s", file=sys.stderr)
     print(
         json.dumps(

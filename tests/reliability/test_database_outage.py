@@ -46,6 +46,18 @@ def _accept_backlog(writer: MetricWriter, run_id: str, count: int, prefix: str) 
     return batch_ids
 
 
+def _assert_everything_written_once(
+    queues: IngestQueues,
+    postgres: ControlledPostgres,
+    writer: MetricWriter,
+    run_id: str,
+    batch_ids: list[str],
+) -> None:
+    assert queues.dead_lettered() == []
+    assert_stored_once(postgres.url, run_id, writer.posted(run_id))
+    assert_batches_written(postgres.url, run_id, batch_ids)
+
+
 def test_database_stopped_with_a_backlog_holds_it_and_writes_it_once_when_back(
     stack: LocalStack,
     queues: IngestQueues,
@@ -82,9 +94,7 @@ def test_database_stopped_with_a_backlog_holds_it_and_writes_it_once_when_back(
     queues.drain()
 
     assert queues.waiting() == 0
-    assert queues.dead_lettered() == []
-    assert_stored_once(postgres.url, run_id, writer.posted(run_id))
-    assert_batches_written(postgres.url, run_id, batch_ids)
+    _assert_everything_written_once(queues, postgres, writer, run_id, batch_ids)
 
 
 def test_connection_lost_mid_batch_reports_exactly_the_unwritten_messages(
@@ -118,9 +128,7 @@ def test_connection_lost_mid_batch_reports_exactly_the_unwritten_messages(
     queues.release(ordered[2:])
     queues.drain()
 
-    assert queues.dead_lettered() == []
-    assert_stored_once(postgres.url, run_id, writer.posted(run_id))
-    assert_batches_written(postgres.url, run_id, batch_ids)
+    _assert_everything_written_once(queues, postgres, writer, run_id, batch_ids)
 
 
 def test_database_restarted_between_invocations_the_next_batch_is_written_at_once(

@@ -10,30 +10,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, create_model
 
-from tests.support.function_specs import function_spec
+from tests.support.function_specs import function_with_routes
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app
 from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
-from wavedb_local.model import AuthorizerSpec, HttpRoute, StackModel
+from wavedb_local.model import StackModel
 from wavedb_local.openapi import merge_openapi
-
-AUTHORIZER = AuthorizerSpec(name="Auth", function_id="AuthorizerFunction")
 
 
 def _model(*functions: tuple[str, list[tuple[str, str]]]) -> StackModel:
     specs = {
-        logical_id: function_spec(
-            logical_id,
-            routes=tuple(
-                HttpRoute(
-                    method=method,
-                    path=path,
-                    function_id=logical_id,
-                    event_name=f"E{index}",
-                    api_id="api",
-                    authorizer=AUTHORIZER,
-                )
-                for index, (method, path) in enumerate(routes)
-            ),
+        logical_id: function_with_routes(
+            logical_id, [(method, path, True) for method, path in routes]
         )
         for logical_id, routes in functions
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wavedb_local.model import FunctionSpec
+from wavedb_local.model import AuthorizerSpec, FunctionSpec, HttpRoute
+
+AUTHORIZER = AuthorizerSpec(name="Auth", function_id="AuthorizerFunction")
 
 
 def function_spec(logical_id: str, **fields: Any) -> FunctionSpec:
@@ -20,3 +22,24 @@ def function_spec(logical_id: str, **fields: Any) -> FunctionSpec:
         "environment": {},
     }
     return FunctionSpec(logical_id=logical_id, **{**defaults, **fields})
+
+
+def function_with_routes(
+    logical_id: str, routes: list[tuple[str, str, bool]], **fields: Any
+) -> FunctionSpec:
+    """A function serving `(method, path, behind the authorizer)` routes of one HTTP API."""
+    return function_spec(
+        logical_id,
+        routes=tuple(
+            HttpRoute(
+                method=method,
+                path=path,
+                function_id=logical_id,
+                event_name=f"E{index}",
+                api_id="api",
+                authorizer=AUTHORIZER if secured else None,
+            )
+            for index, (method, path, secured) in enumerate(routes)
+        ),
+        **fields,
+    )

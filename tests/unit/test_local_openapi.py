@@ -7,28 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.support.function_specs import function_spec
-from wavedb_local.model import AuthorizerSpec, FunctionSpec, HttpRoute, StackModel
+from tests.support.function_specs import function_with_routes
+from wavedb_local.model import StackModel
 from wavedb_local.openapi import merge_openapi
-
-AUTHORIZER = AuthorizerSpec(name="Auth", function_id="AuthorizerFunction")
-
-
-def _function(logical_id: str, routes: list[tuple[str, str, bool]]) -> FunctionSpec:
-    return function_spec(
-        logical_id,
-        routes=tuple(
-            HttpRoute(
-                method=method,
-                path=path,
-                function_id=logical_id,
-                event_name=f"E{index}",
-                api_id="api",
-                authorizer=AUTHORIZER if secured else None,
-            )
-            for index, (method, path, secured) in enumerate(routes)
-        ),
-    )
 
 
 def _things_app() -> dict[str, Any]:
@@ -63,8 +44,8 @@ def test_merge_openapi_keeps_only_routed_operations_and_marks_secured_ones() -> 
     model = StackModel(
         template_path=Path("template.yaml"),
         functions={
-            "Things": _function("Things", [("GET", "/things/{thing_id}", True)]),
-            "Public": _function("Public", [("GET", "/ping", False)]),
+            "Things": function_with_routes("Things", [("GET", "/things/{thing_id}", True)]),
+            "Public": function_with_routes("Public", [("GET", "/ping", False)]),
         },
         queues={},
         buckets={},
