@@ -64,14 +64,25 @@ def local_stack(
 ) -> Iterator[LocalStack]:
     """The application as `make run` serves it (template.yaml, the real handlers, the
     authorizer, provisioned queues and bucket), in-process and without an HTTP socket."""
-    stack = LocalStack(
-        stack_config(tmp_path_factory.mktemp("wavedb-data"), database_url, moto_endpoint)
-    )
-    stack.start(serve_http=False, event_sources=False)
+    config = stack_config(tmp_path_factory.mktemp("wavedb-data"), database_url, moto_endpoint)
+    with running_stack(config, serve_http=False, event_sources=False) as stack:
+        yield stack
+
+
+@contextmanager
+def running_stack(
+    config: LocalStackConfig, *, serve_http: bool, event_sources: bool
+) -> Iterator[LocalStack]:
+    """The local stack of `config`, started, with the settings every function caches read
+    afresh on the way in and out."""
+    stack = LocalStack(config)
+    stack.start(serve_http=serve_http, event_sources=event_sources)
     reset_cached_settings()
-    yield stack
-    stack.stop()
-    reset_cached_settings()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        reset_cached_settings()
 
 
 @contextmanager
@@ -83,16 +94,9 @@ def served_stack_of_package(
     Each test package that needs one starts its own (a `served_stack` fixture of package
     scope in its conftest): its SQS pollers take every message off the queues, which the
     suites that drain the queues themselves must not share."""
-    stack = LocalStack(
-        stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
-    )
-    stack.start(serve_http=True, event_sources=True)
-    reset_cached_settings()
-    try:
+    config = stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
+    with running_stack(config, serve_http=True, event_sources=True) as stack:
         yield stack
-    finally:
-        stack.stop()
-        reset_cached_settings()
 
 
 @pytest.fixture(scope="session")
@@ -150,4 +154,16 @@ def unreachable_database(server_environment: dict[str, str]) -> Iterator[None]:
     reset_cached_settings()
     yield
     os.environ["DATABASE_URL"] = server_environment["DATABASE_URL"]
+    reset_cached_settings()
+
+
+@pytest.fixture
+def tight_address_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Three sign-ups and three failed log-ins per address (the functions run in this
+    process and read their settings from its environment)."""
+    monkeypatch.setenv("SIGNUP_MAX_PER_IP_PER_HOUR", "3")
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_IP", "3")
+    reset_cached_settings()
+    yield
+    monkeypatch.undo()
     reset_cached_settings()

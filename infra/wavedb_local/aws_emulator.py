@@ -37,16 +37,26 @@ class MotoEmulator:
             self._server = None
 
 
-def aws_client(service: str, *, region: str, endpoint_url: str | None) -> Any:
-    """A boto3 client for the local stack's own use (provisioning and event sources)."""
+def aws_client(
+    service: str, *, region: str, endpoint_url: str | None, emulated: bool = False
+) -> Any:
+    """A boto3 client for the local stack's own use (provisioning, event sources, tools);
+    `emulated`: with the emulator's credentials, never whatever the environment holds."""
     import boto3
     from botocore.config import Config
 
+    credentials = {}
+    if emulated:
+        credentials = {
+            "aws_access_key_id": EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        }
     return boto3.session.Session().client(
         service,
         region_name=region,
         endpoint_url=endpoint_url,
         config=Config(connect_timeout=3, read_timeout=30, retries={"max_attempts": 3}),
+        **credentials,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from wavedb_local.aws_emulator import EMULATOR_CREDENTIALS
+from wavedb_local.aws_emulator import aws_client
 from wavedb_local.config import ConfigurationError, LocalStackConfig
 from wavedb_local.environment import EnvironmentConflict
 from wavedb_local.intrinsics import TemplateError
@@ -212,29 +212,12 @@ def invoke(config: LocalStackConfig, logical_id: str, event_source: str | None) 
 
 
 # ---------------------------------------------------------------------- redrive
-def _sqs_client(config: LocalStackConfig) -> Any:
-    import boto3
-
-    credentials = {}
-    if not config.use_real_aws:
-        credentials = {
-            "aws_access_key_id": EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        }
-    return boto3.session.Session().client(
-        "sqs", region_name=config.region, endpoint_url=config.aws_endpoint_url, **credentials
-    )
-
-
 def _queue_url(config: LocalStackConfig, logical_id: str, stack_name: str) -> str:
     """The queue's URL: in the deployed stack (real AWS) or as the local stack names it."""
     if config.use_real_aws:
-        import boto3
-
-        resource = (
-            boto3.session.Session()
-            .client("cloudformation", region_name=config.region)
-            .describe_stack_resource(StackName=stack_name, LogicalResourceId=logical_id)
+        cloudformation = aws_client("cloudformation", region=config.region, endpoint_url=None)
+        resource = cloudformation.describe_stack_resource(
+            StackName=stack_name, LogicalResourceId=logical_id
         )
         return str(resource["StackResourceDetail"]["PhysicalResourceId"])
     if not config.aws_endpoint_url:
@@ -266,7 +249,13 @@ def redrive_queue(
 
     try:
         url = queue_url or _queue_url(config, logical_id, stack_name)
-        result = redrive(_sqs_client(config), url, max_messages=max_messages)
+        sqs = aws_client(
+            "sqs",
+            region=config.region,
+            endpoint_url=config.aws_endpoint_url,
+            emulated=not config.use_real_aws,
+        )
+        result = redrive(sqs, url, max_messages=max_messages)
     except (RedriveError, BotoCoreError, ClientError) as error:
         print(f"wavedb_local: {error}", file=sys.stderr)
         return EXIT_FAILED

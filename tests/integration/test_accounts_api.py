@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-import pytest
 
-from tests.conftest import reset_cached_settings
 from tests.support.accounts import PASSWORD, sign_up
 
 
@@ -220,16 +217,6 @@ def test_secrets_stored_only_as_hashes(api: Any, clean_database: str) -> None:
     assert dump is not None
     assert user.refresh_token not in dump[0]
     assert user.refresh_token.rsplit("_", 1)[1] not in dump[0]
-
-
-@pytest.fixture
-def tight_address_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SIGNUP_MAX_PER_IP_PER_HOUR", "3")
-    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_IP", "3")
-    reset_cached_settings()
-    yield
-    monkeypatch.undo()
-    reset_cached_settings()
 
 
 def test_signup_many_accounts_from_one_address_rate_limited(

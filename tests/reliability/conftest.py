@@ -6,12 +6,11 @@ messages to the ingest worker themselves, the way Lambda's event source mapping 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import reset_cached_settings, stack_config
+from tests.conftest import reset_cached_settings, running_stack, stack_config
 from tests.reliability.delivery import IngestQueues, ingest_queues
 from tests.reliability.postgres_control import ControlledPostgres
 from tests.reliability.writers import MetricWriter, new_writer
@@ -44,15 +43,9 @@ def aws_endpoint() -> Iterator[str]:
 def stack(
     postgres: ControlledPostgres, aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
-    data_dir: Path = tmp_path_factory.mktemp("reliability-stack")
-    local = LocalStack(stack_config(data_dir, postgres.url, aws_endpoint))
-    local.start(serve_http=True, event_sources=False)
-    reset_cached_settings()
-    try:
+    config = stack_config(tmp_path_factory.mktemp("reliability-stack"), postgres.url, aws_endpoint)
+    with running_stack(config, serve_http=True, event_sources=False) as local:
         yield local
-    finally:
-        local.stop()
-        reset_cached_settings()
 
 
 @pytest.fixture

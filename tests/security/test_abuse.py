@@ -11,13 +11,10 @@ The limits of our own routes alone are checked in tests/integration (accounts, A
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import reset_cached_settings
 from tests.security.objects import fill_path, make_objects, path_parameters
 from tests.security.probes import probes_of, send_probe
 from tests.support.accounts import PASSWORD, create_api_key, sign_up
@@ -116,18 +113,6 @@ def test_failed_logins_on_any_login_route_count_against_the_account(
     for answer in blocked.values():
         assert 1 <= int(answer.headers["retry-after"]) <= 900
         assert "account" in _message_of(answer.json())
-
-
-@pytest.fixture
-def tight_address_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Three sign-ups and three failed log-ins per address (the served functions run in
-    this process and read their settings from its environment)."""
-    monkeypatch.setenv("SIGNUP_MAX_PER_IP_PER_HOUR", "3")
-    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_IP", "3")
-    reset_cached_settings()
-    yield
-    monkeypatch.undo()
-    reset_cached_settings()
 
 
 def test_failed_logins_across_accounts_and_routes_are_throttled_per_address(
