@@ -35,11 +35,20 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
     }
   }, []);
 
+  // A page's own change (an item it just created or removed) is newer than any load still
+  // in flight, which was asked before it: that load's answer must not overwrite it.
+  const replace = useCallback((value: T) => {
+    generation.current += 1;
+    setData(value);
+    setError(undefined);
+    setLoading(false);
+  }, []);
+
   useEffect(() => {
     void reload();
   }, deps);
 
-  return { data, error, loading, reload, setData };
+  return { data, error, loading, reload, setData: replace };
 }
 
 /** Call `tick` every `intervalMs` while `active`, never two at once, paused in hidden tabs. */
