@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.workspaces import (
+    InvitationAnswerRequest,
     InvitationCreateRequest,
     InvitationList,
     InvitationOut,
@@ -161,16 +162,31 @@ def list_my_invitations(principal: AuthenticatedPrincipal) -> InvitationList:
     return InvitationList(items=[_invitation_out(view) for view in views])
 
 
-@invitations_router.post("/{invitation_id}/accept", responses=answers(409))
-def accept_invitation(principal: AuthenticatedPrincipal, invitation_id: UUID) -> WorkspaceOut:
-    return WorkspaceOut.model_validate(invitations.accept_invitation(principal, invitation_id))
+def _token(body: InvitationAnswerRequest | None) -> str | None:
+    return body.token if body else None
+
+
+@invitations_router.post("/{invitation_id}/accept", responses=answers(403, 409))
+def accept_invitation(
+    principal: AuthenticatedPrincipal,
+    invitation_id: UUID,
+    body: InvitationAnswerRequest | None = None,
+) -> WorkspaceOut:
+    view = invitations.accept_invitation(principal, invitation_id, token=_token(body))
+    return WorkspaceOut.model_validate(view)
 
 
 @invitations_router.post(
-    "/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT, responses=answers(409)
+    "/{invitation_id}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(403, 409),
 )
-def decline_invitation(principal: AuthenticatedPrincipal, invitation_id: UUID) -> Response:
-    invitations.decline_invitation(principal, invitation_id)
+def decline_invitation(
+    principal: AuthenticatedPrincipal,
+    invitation_id: UUID,
+    body: InvitationAnswerRequest | None = None,
+) -> Response:
+    invitations.decline_invitation(principal, invitation_id, token=_token(body))
     return _no_content()
 
 

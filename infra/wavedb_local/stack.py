@@ -178,6 +178,9 @@ class LocalStack:
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
+            # Invitation and confirmation e-mails are printed here unless an EmailSender
+            # is configured: their links work without SES.
+            "PRINT_EMAILS": "true",
         }
         if not config.use_real_aws:
             assert self.aws_endpoint is not None

@@ -46,12 +46,21 @@ class Settings(BaseModel):
     require_email_confirmation: bool = False
     email_confirmation_ttl_seconds: int = Field(default=2 * 86_400, ge=600)
     email_sender: str | None = None
+    # Without an EMAIL_SENDER, write each e-mail (links and tokens included) to standard
+    # output instead of sending it. For the local stack only: in AWS it would put secrets
+    # in the logs.
+    print_emails: bool = False
     public_base_url: str = "http://127.0.0.1:3000"
-    password_min_length: int = Field(default=8, ge=6, le=128)
+    # NIST SP 800-63B: a minimum length, long passphrases allowed, no composition rules,
+    # and no password that is common, guessable or made of the account's own details.
+    password_min_length: int = Field(default=8, ge=8, le=64)
 
-    # Abuse protection.
+    # Abuse protection. Failed log-ins are counted per (account, source address), per
+    # source address, and per account; past the per-account count, only a source that
+    # already failed for the account and never logged in to it is stopped (services/logins.py).
     login_max_failures: int = Field(default=10, ge=1)
     login_max_failures_per_ip: int = Field(default=100, ge=1)
+    login_max_failures_per_account: int = Field(default=10, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=60)
     signup_max_per_ip_per_hour: int = Field(default=20, ge=1)
     default_rate_limit_per_minute: int = Field(default=6_000, ge=1)
@@ -89,8 +98,8 @@ class Settings(BaseModel):
             raise ValueError("set JWT_SECRET or JWT_SECRET_ARN")
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
-        if self.require_email_confirmation and not self.email_sender:
-            raise ValueError("REQUIRE_EMAIL_CONFIRMATION needs EMAIL_SENDER")
+        if self.require_email_confirmation and not (self.email_sender or self.print_emails):
+            raise ValueError("REQUIRE_EMAIL_CONFIRMATION needs EMAIL_SENDER (or PRINT_EMAILS)")
         return self
 
     @classmethod

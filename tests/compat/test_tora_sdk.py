@@ -30,6 +30,7 @@ import pytest
 
 from tests.support.accounts import PASSWORD
 from tests.support.ingest import queued_message_count
+from tests.support.mail import printed_mail
 from wavedb_local.stack import LocalStack
 
 DELIVERY_DEADLINE_SECONDS = 60.0
@@ -275,18 +276,20 @@ def tora_user(http: httpx.Client) -> ToraUser:
     team = _ok(http.post("/api/workspaces", json={"name": "team"}, headers=bearer), 201)
     _, other_bearer = _sign_up(http)
     other = _ok(http.post("/workspaces", json={"name": "other"}, headers=other_bearer), 201)
-    invitation = _ok(
-        http.post(
-            "/workspace-invitations",
-            json={"workspaceId": other["data"]["id"], "email": email, "roleId": "VIEWER"},
-            headers=other_bearer,
-        ),
-        201,
-    )
+    with printed_mail() as mail:  # the invitation's e-mail, printed by the local stack
+        invitation = _ok(
+            http.post(
+                "/workspace-invitations",
+                json={"workspaceId": other["data"]["id"], "email": email, "roleId": "VIEWER"},
+                headers=other_bearer,
+            ),
+            201,
+        )
+    token = mail.invitation_token(invitation["data"]["id"])
     _ok(
         http.put(
             "/workspaces/any/invitations",
-            params={"invitationId": invitation["data"]["id"], "action": "accept"},
+            params={"invitationId": invitation["data"]["id"], "action": "accept", "token": token},
             headers=bearer,
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,7 +15,9 @@ import pytest
 from moto.backends import get_backend
 
 from tests.conftest import reset_cached_settings
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
+from tests.support.invitations import invite_with_token
+from tests.support.mail import printed_mail
 
 SENDER = "invitations@wavedb.example"
 
@@ -44,6 +47,11 @@ def _invited(
     return invitation
 
 
+def _accept(api: Any, user: SignedUpUser, invitation_id: str, token: str | None) -> Any:
+    body = {"token": token} if token is not None else None
+    return api.post(f"/v1/invitations/{invitation_id}/accept", json=body, headers=user.bearer)
+
+
 def _my_invitation_ids(api: Any, user: SignedUpUser) -> list[str]:
     response = api.get("/v1/invitations", headers=user.bearer)
     assert response.status_code == 200, response.text
@@ -67,9 +75,9 @@ def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> 
     ada, bob = sign_up(api, name="Ada"), sign_up(api, name="Bob")
     workspace_id = _create_workspace(api, ada)
 
-    invitation = _invited(api, ada, workspace_id, bob.email, "viewer")
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email, "viewer")
     [mine] = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
-    accepted = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    accepted = _accept(api, bob, invitation["id"], token)
 
     assert invitation["status"] == "pending"
     assert invitation["workspace_id"] == workspace_id
@@ -107,8 +115,8 @@ def test_invitation_address_matches_any_case(api: Any) -> None:
     bob = sign_up(api, email=f"bob-{uuid.uuid4().hex[:6]}@example.com")
     workspace_id = _create_workspace(api, ada)
 
-    invitation = _invited(api, ada, workspace_id, bob.email.upper())
-    accepted = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email.upper())
+    accepted = _accept(api, bob, invitation["id"], token)
 
     assert _my_invitation_ids(api, bob) == []
     assert accepted.status_code == 200
@@ -129,10 +137,10 @@ def test_invitation_to_address_without_account_is_found_after_signup(api: Any) -
 def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, bob.email)
-    api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
+    _accept(api, bob, invitation["id"], token)
 
-    again = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    again = _accept(api, bob, invitation["id"], token)
 
     assert again.status_code == 409
     assert again.json()["code"] == "invitation_not_pending"
@@ -142,10 +150,12 @@ def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
 def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, bob.email)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
-    declined = api.post(f"/v1/invitations/{invitation['id']}/decline", headers=bob.bearer)
-    accept = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    declined = api.post(
+        f"/v1/invitations/{invitation['id']}/decline", json={"token": token}, headers=bob.bearer
+    )
+    accept = _accept(api, bob, invitation["id"], token)
 
     assert declined.status_code == 204
     assert declined.content == b""
@@ -158,7 +168,7 @@ def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
 def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, bob.email)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
     revoked = api.delete(
         f"/v1/workspaces/{workspace_id}/invitations/{invitation['id']}", headers=ada.bearer
@@ -166,7 +176,7 @@ def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     again = api.delete(
         f"/v1/workspaces/{workspace_id}/invitations/{invitation['id']}", headers=ada.bearer
     )
-    accept = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    accept = _accept(api, bob, invitation["id"], token)
 
     assert revoked.status_code == 204
     assert again.status_code == 404
@@ -213,7 +223,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, bob.email)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(
             "UPDATE workspace_invitations SET expires_at = now() - interval '1 second'"
@@ -223,7 +233,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 
     mine = _my_invitation_ids(api, bob)
     pending = _workspace_invitation_ids(api, ada, workspace_id)
-    accept = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    accept = _accept(api, bob, invitation["id"], token)
     renewed = _invite(api, ada, workspace_id, bob.email)
 
     assert mine == pending == []
@@ -266,8 +276,8 @@ def test_invite_same_address_twice_gets_409_invitation_pending(api: Any) -> None
 def test_invite_admin_may_invite_and_list(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, grace.email, "admin")
-    api.post(f"/v1/invitations/{invitation['id']}/accept", headers=grace.bearer)
+    invitation, token = invite_with_token(api, ada, workspace_id, grace.email, "admin")
+    _accept(api, grace, invitation["id"], token)
 
     sent = _invite(api, grace, workspace_id, "third@example.com", "viewer")
 
@@ -280,8 +290,8 @@ def test_invite_admin_may_invite_and_list(api: Any) -> None:
 def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    invitation = _invited(api, ada, workspace_id, bob.email, role)
-    api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bob.bearer)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email, role)
+    _accept(api, bob, invitation["id"], token)
 
     invite = _invite(api, bob, workspace_id, "friend@example.com")
     listing = api.get(f"/v1/workspaces/{workspace_id}/invitations", headers=bob.bearer)
@@ -352,25 +362,160 @@ def _messages_to(recipient: str) -> list[Any]:
     return [m for m in messages if recipient in m.destinations["ToAddresses"]]
 
 
-def test_invite_with_email_sender_mails_the_invitee(api: Any, email_sender: None) -> None:
+def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
+    api: Any, email_sender: None
+) -> None:
     ada = sign_up(api, name="Ada")
     workspace_id = _create_workspace(api, ada, "Speech lab")
     email = f"invitee-{uuid.uuid4().hex[:8]}@example.com"
 
-    _invited(api, ada, workspace_id, email, "viewer")
+    invitation = _invited(api, ada, workspace_id, email, "viewer")
 
     [message] = _messages_to(email)
     assert message.source == SENDER
     assert "Speech lab" in message.subject
     assert "Ada invited you" in message.body
     assert "viewer" in message.body
+    link = re.search(r"http://\S+/#/invitations\?token=(wdi_\S+)", message.body)
+    assert link is not None, message.body
+    assert link[1].startswith(f"wdi_{invitation['id'].replace('-', '')}_")
+    invitee = sign_up(api, email=email)
+    assert _accept(api, invitee, invitation["id"], link[1]).status_code == 200
 
 
-def test_invite_without_email_sender_sends_nothing(api: Any) -> None:
+def test_invite_without_email_sender_prints_the_mail_instead(api: Any) -> None:
     ada = sign_up(api)
     workspace_id = _create_workspace(api, ada)
     email = f"quiet-{uuid.uuid4().hex[:8]}@example.com"
 
-    _invited(api, ada, workspace_id, email)
+    with printed_mail() as mail:
+        invitation = _invited(api, ada, workspace_id, email)
 
     assert _messages_to(email) == []
+    assert f"To: {email}" in mail.text
+    assert f"#/invitations?token={mail.invitation_token(invitation['id'])}" in mail.text
+
+
+def test_invite_without_any_way_to_send_mail_sends_and_prints_nothing(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    email = f"silent-{uuid.uuid4().hex[:8]}@example.com"
+    monkeypatch.setenv("PRINT_EMAILS", "false")
+    reset_cached_settings()
+    try:
+        with printed_mail() as mail:
+            _invited(api, ada, workspace_id, email)
+    finally:
+        monkeypatch.undo()
+        reset_cached_settings()
+
+    assert _messages_to(email) == []
+    assert "wdi_" not in mail.text
+
+
+# ------------------------------------------------------------------ proof of the address
+
+
+def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothing(
+    api: Any,
+) -> None:
+    ada, bob = sign_up(api), sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    invitation = _invited(api, ada, workspace_id, bob.email)
+
+    accept = _accept(api, bob, invitation["id"], None)
+    decline = api.post(f"/v1/invitations/{invitation['id']}/decline", headers=bob.bearer)
+
+    assert accept.status_code == decline.status_code == 403
+    assert accept.json()["code"] == "address_not_proven"
+    assert "e-mail" in accept.json()["message"]
+    assert workspace_id not in _workspace_ids(api, bob)
+    assert _workspace_invitation_ids(api, ada, workspace_id) == [invitation["id"]]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["not-a-token", "wdi_" + "0" * 32 + "_" + "A" * 43, "wdc_" + "0" * 32 + "_" + "A" * 43],
+    ids=["malformed", "forged", "other-kind"],
+)
+def test_accept_with_wrong_token_gets_403_invalid_invitation_token(api: Any, token: str) -> None:
+    ada, bob = sign_up(api), sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    invitation = _invited(api, ada, workspace_id, bob.email)
+
+    accept = _accept(api, bob, invitation["id"], token)
+
+    assert accept.status_code == 403
+    assert accept.json()["code"] == "invalid_invitation_token"
+    assert workspace_id not in _workspace_ids(api, bob)
+
+
+def test_accept_with_token_confirms_the_address_so_later_invitations_need_none(
+    api: Any,
+) -> None:
+    ada, bob = sign_up(api), sign_up(api)
+    first = _create_workspace(api, ada, "first")
+    second = _create_workspace(api, ada, "second")
+    invitation, token = invite_with_token(api, ada, first, bob.email)
+    later = _invited(api, ada, second, bob.email)
+    assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is False
+
+    accepted = _accept(api, bob, invitation["id"], token)
+    from_the_list = _accept(api, bob, later["id"], None)
+
+    assert accepted.status_code == from_the_list.status_code == 200
+    assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is True
+    assert {first, second} <= _workspace_ids(api, bob)
+
+
+def test_accept_without_token_by_confirmed_address_works(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    email = f"confirmed-{uuid.uuid4().hex[:8]}@example.com"
+    invitation = _invited(api, ada, workspace_id, email, "viewer")
+    monkeypatch.setenv("REQUIRE_EMAIL_CONFIRMATION", "true")  # mails printed (PRINT_EMAILS)
+    reset_cached_settings()
+    try:
+        with printed_mail() as mail:
+            signup = api.post(
+                "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Cy"}
+            )
+        confirmation = re.search(r"\bwdc_[0-9a-f]+_[A-Za-z0-9_-]{43}\b", mail.text)
+        assert signup.status_code == 201, signup.text
+        assert confirmation is not None, mail.text
+        assert api.post("/v1/auth/confirm-email", json={"token": confirmation[0]}).is_success
+        login = api.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+    finally:
+        monkeypatch.undo()
+        reset_cached_settings()
+    bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    accepted = api.post(f"/v1/invitations/{invitation['id']}/accept", headers=bearer)
+
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["role"] == "viewer"
+
+
+def test_invitation_made_before_tokens_is_accepted_by_confirmed_address_only(
+    api: Any, clean_database: str
+) -> None:
+    ada, bob = sign_up(api), sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE workspace_invitations SET token_hash = NULL WHERE id = %s", (invitation["id"],)
+        )
+
+    with_token = _accept(api, bob, invitation["id"], token)
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute("UPDATE users SET email_confirmed_at = now() WHERE id = %s", (bob.id,))
+    confirmed = _accept(api, bob, invitation["id"], None)
+
+    assert with_token.status_code == 403
+    assert confirmed.status_code == 200, confirmed.text

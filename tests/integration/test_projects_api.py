@@ -11,6 +11,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
+from tests.support.invitations import join_workspace
 from wavedb_core.principal import Principal
 from wavedb_core.services.projects import default_project_id, list_visible_projects
 
@@ -22,14 +23,7 @@ def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -
 
 
 def _join(api: Any, owner: SignedUpUser, workspace_id: str, user: SignedUpUser, role: str) -> None:
-    invitation = api.post(
-        f"/v1/workspaces/{workspace_id}/invitations",
-        json={"email": user.email, "role": role},
-        headers=owner.bearer,
-    )
-    assert invitation.status_code == 201, invitation.text
-    accepted = api.post(f"/v1/invitations/{invitation.json()['id']}/accept", headers=user.bearer)
-    assert accepted.status_code == 200, accepted.text
+    join_workspace(api, owner, workspace_id, user, role)
 
 
 def _create_project(

@@ -14,8 +14,15 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.accounts import PASSWORD, SignedUpUser, create_api_key, sign_up
+from tests.support.accounts import (
+    PASSWORD,
+    SignedUpUser,
+    create_api_key,
+    mark_address_confirmed,
+    sign_up,
+)
 from tests.support.ingest import drain_ingest_queue
+from tests.support.mail import printed_mail
 from wavedb_local.stack import LocalStack
 
 PREFIXES = ["", "/api"]
@@ -86,18 +93,27 @@ def _log(name: str, value: Any, step: int | None, kind: str = "metric") -> dict[
     }
 
 
+def _tora_invite(
+    api: TestClient, owner: SignedUpUser, email: str, ws: str, role: str, prefix: str = ""
+) -> tuple[dict[str, Any], str]:
+    """A Tora invitation and the token of its (printed) e-mail."""
+    with printed_mail() as mail:
+        invitation: dict[str, Any] = _data(
+            api.post(
+                f"{prefix}/workspace-invitations",
+                json={"workspaceId": ws, "email": email, "roleId": role},
+                headers=owner.bearer,
+            ),
+            201,
+        )
+    return invitation, mail.invitation_token(invitation["id"])
+
+
 def _join(api: TestClient, owner: SignedUpUser, member: SignedUpUser, ws: str, role: str) -> None:
-    invitation = _data(
-        api.post(
-            "/workspace-invitations",
-            json={"workspaceId": ws, "email": member.email, "roleId": role},
-            headers=owner.bearer,
-        ),
-        201,
-    )
+    invitation, token = _tora_invite(api, owner, member.email, ws, role)
     response = api.put(
         "/workspaces/any/invitations",
-        params={"invitationId": invitation["id"], "action": "accept"},
+        params={"invitationId": invitation["id"], "action": "accept", "token": token},
         headers=member.bearer,
     )
     _data(response)
@@ -295,9 +311,10 @@ def test_tora_member_cannot_delete_the_workspace(api: TestClient, user: SignedUp
 
 
 def test_tora_invitation_is_listed_and_accepted(
-    api: TestClient, user: SignedUpUser, prefix: str
+    api: TestClient, user: SignedUpUser, prefix: str, clean_database: str
 ) -> None:
     invitee = sign_up(api)
+    mark_address_confirmed(clean_database, invitee)  # Tora's accounts confirm their address
     workspace = _workspace(api, user, "lab")
     viewer_role = next(
         role["id"] for role in _data(api.get("/workspace-roles")) if role["name"] == "VIEWER"
@@ -337,24 +354,41 @@ def test_tora_invitation_is_listed_and_accepted(
     assert _data(api.get(f"{prefix}/workspace-invitations", headers=invitee.bearer)) == []
 
 
+def test_tora_invitation_by_unconfirmed_address_needs_the_token_of_its_mail(
+    api: TestClient, user: SignedUpUser, prefix: str
+) -> None:
+    invitee = sign_up(api)
+    workspace = _workspace(api, user, "lab")
+    invitation, token = _tora_invite(api, user, invitee.email, workspace["id"], "ADMIN", prefix)
+
+    without = api.put(
+        f"{prefix}/workspaces/any/invitations",
+        params={"invitationId": invitation["id"], "action": "accept"},
+        headers=invitee.bearer,
+    )
+    with_token = api.put(
+        f"{prefix}/workspaces/any/invitations",
+        params={"invitationId": invitation["id"], "action": "accept", "token": token},
+        headers=invitee.bearer,
+    )
+
+    _assert_tora_error(without, 403, "FORBIDDEN")
+    assert with_token.status_code == 200, with_token.text
+    workspaces = _data(api.get(f"{prefix}/workspaces", headers=invitee.bearer))
+    assert {(w["id"], w["role"]) for w in workspaces} >= {(workspace["id"], "ADMIN")}
+
+
 @pytest.mark.parametrize("action", ["deny", "decline"])
 def test_tora_invitation_is_declined_with_deny_or_decline(
     api: TestClient, user: SignedUpUser, action: str
 ) -> None:
     invitee = sign_up(api)
     workspace = _workspace(api, user)
-    invitation = _data(
-        api.post(
-            "/workspace-invitations",
-            json={"workspaceId": workspace["id"], "email": invitee.email, "roleId": "member"},
-            headers=user.bearer,
-        ),
-        201,
-    )
+    invitation, token = _tora_invite(api, user, invitee.email, workspace["id"], "member")
 
     response = api.put(
         "/api/workspaces/any/invitations",
-        params={"invitationId": invitation["id"], "action": action},
+        params={"invitationId": invitation["id"], "action": action, "token": token},
         headers=invitee.bearer,
     )
 

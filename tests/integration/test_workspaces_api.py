@@ -11,6 +11,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
+from tests.support.invitations import join_workspace
 from wavedb_core.services.workspaces import personal_workspace_id
 
 
@@ -25,15 +26,7 @@ def _join(
     api: Any, inviter: SignedUpUser, workspace_id: str, user: SignedUpUser, role: str
 ) -> None:
     """Make `user` a member with `role` (owners are promoted after joining as admins)."""
-    invited_role = "admin" if role == "owner" else role
-    invitation = api.post(
-        f"/v1/workspaces/{workspace_id}/invitations",
-        json={"email": user.email, "role": invited_role},
-        headers=inviter.bearer,
-    )
-    assert invitation.status_code == 201, invitation.text
-    accepted = api.post(f"/v1/invitations/{invitation.json()['id']}/accept", headers=user.bearer)
-    assert accepted.status_code == 200, accepted.text
+    join_workspace(api, inviter, workspace_id, user, "admin" if role == "owner" else role)
     if role == "owner":
         _set_role(api, inviter, workspace_id, user, "owner", expect=200)
 

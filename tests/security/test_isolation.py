@@ -19,6 +19,7 @@ import pytest
 
 from tests.security.objects import OwnedObjects, fill_path, make_objects, path_parameters
 from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.invitations import join_workspace
 from tests.support.media import png_bytes
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -127,14 +128,7 @@ def cast(http: httpx.Client, clean_database: str) -> Cast:
     owner = sign_up(http, name="Owner")
     objects = make_objects(http, owner)
     viewer = sign_up(http, name="Viewer")
-    invited = http.post(
-        f"/v1/workspaces/{objects.workspace_id}/invitations",
-        json={"email": viewer.email, "role": "viewer"},
-        headers=owner.bearer,
-    )
-    assert invited.status_code == 201, invited.text
-    accepted = http.post(f"/v1/invitations/{invited.json()['id']}/accept", headers=viewer.bearer)
-    assert accepted.status_code == 200, accepted.text
+    join_workspace(http, owner, objects.workspace_id, viewer, "viewer")
     return Cast(owner, sign_up(http, name="Stranger"), viewer, objects)
 
 

@@ -49,3 +49,12 @@ def create_api_key(api: HttpClient, user: SignedUpUser, **fields: Any) -> dict[s
     assert response.status_code == 201, response.text
     key: dict[str, Any] = response.json()
     return key
+
+
+def mark_address_confirmed(database_url: str, user: SignedUpUser) -> None:
+    """Record that the user followed their confirmation link (the confirmation flow itself
+    is tested in tests/integration/test_email_confirmation.py)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("UPDATE users SET email_confirmed_at = now() WHERE id = %s", (user.id,))

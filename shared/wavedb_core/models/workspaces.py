@@ -67,6 +67,17 @@ class InvitationCreateRequest(RequestModel):
     role: InvitedRole = "member"
 
 
+class InvitationAnswerRequest(RequestModel):
+    token: str | None = Field(
+        default=None,
+        max_length=256,
+        description=(
+            "The secret token of the invitation's e-mail. Needed unless the caller's address"
+            " is confirmed."
+        ),
+    )
+
+
 class UserSummary(ResponseModel):
     id: UUID
     email: str

@@ -25,12 +25,15 @@ class InvitationRow:
     status: str
     created_at: datetime
     expires_at: datetime
+    # SHA-256 of the secret token mailed to the address (None for invitations made before
+    # invitations had tokens).
+    token_hash: bytes | None
 
 
 _SELECT = (
     "SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, i.role,"
     " i.invited_by AS invited_by_id, u.email AS invited_by_email, u.name AS invited_by_name,"
-    " i.status, i.created_at, i.expires_at"
+    " i.status, i.created_at, i.expires_at, i.token_hash"
     " FROM workspace_invitations i JOIN workspaces w ON w.id = i.workspace_id"
     " LEFT JOIN users u ON u.id = i.invited_by"
 )
@@ -46,6 +49,7 @@ def insert_invitation(
     role: str,
     invited_by: UUID,
     expires_at: datetime,
+    token_hash: bytes,
 ) -> bool:
     """Insert a pending invitation; False when one is already pending for the address.
     Expired pending invitations to the address are dropped first: they no longer count."""
@@ -58,9 +62,9 @@ def insert_invitation(
         with connection.transaction():
             connection.execute(
                 "INSERT INTO workspace_invitations"
-                " (id, workspace_id, email, role, invited_by, expires_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (invitation_id, workspace_id, email, role, invited_by, expires_at),
+                " (id, workspace_id, email, role, invited_by, expires_at, token_hash)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (invitation_id, workspace_id, email, role, invited_by, expires_at, token_hash),
             )
     except psycopg.errors.UniqueViolation:
         return False

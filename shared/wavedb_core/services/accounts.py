@@ -62,7 +62,9 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
             email=email,
             name=name,
             password_hash=password_hash,
-            confirmed=not confirmation_required,
+            # Only a followed confirmation link (or an invitation's token) proves the
+            # address: without confirmation the account works, its address unproven.
+            confirmed=False,
         )
         create_personal_workspace(connection, user_id=user.id, user_name=user.name)
         confirmation = _create_email_confirmation(user.id) if confirmation_required else None

@@ -3,6 +3,13 @@
 An invitation is pending for 14 days. At most one is pending per workspace and address (a
 second one is refused with 409 `invitation_pending`). Invitations are found by the caller's
 account e-mail (any case); one addressed to someone else answers 404 like a missing one.
+
+Signing up does not prove an address, so answering an invitation needs proof that the
+caller owns the invited address: the one-time secret token of the invitation's e-mail
+(stored only as a hash), or an account address confirmed through its confirmation link.
+Without either the answer is 403 `address_not_proven`; a token that is not this
+invitation's is 403 `invalid_invitation_token`. Accepting with the token also confirms the
+account's address (the token reached that mailbox).
 """
 
 from __future__ import annotations
@@ -14,19 +21,21 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
-from wavedb_core.errors import Conflict, NotFound, ValidationFailed
+from wavedb_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import invitations as repository
 from wavedb_core.repositories import users
 from wavedb_core.repositories import workspaces as workspace_repository
 from wavedb_core.services.access import MANAGE, Role, require_workspace
-from wavedb_core.services.mailer import send_email
+from wavedb_core.services.mailer import can_send_email, send_email
+from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
 from wavedb_core.services.workspaces import WorkspaceView, workspace_view
 from wavedb_core.settings import get_settings
 
 logger = Logger(child=True)
 
 INVITATION_TTL = timedelta(days=14)
+INVITATION_TOKEN_KIND = "wdi"
 INVITABLE_ROLES = frozenset({Role.ADMIN, Role.MEMBER, Role.VIEWER})
 
 
@@ -44,6 +53,7 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
         )
     email = email.strip()
     invitation_id = uuid.uuid4()
+    token = new_token(INVITATION_TOKEN_KIND, lookup=invitation_id.hex)
     with transaction() as connection:
         require_workspace(connection, principal, workspace_id, MANAGE)
         if workspace_repository.has_member_with_email(
@@ -60,6 +70,7 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
             role=invited_role.label,
             invited_by=principal.user_id,
             expires_at=datetime.now(UTC) + INVITATION_TTL,
+            token_hash=token.digest,
         )
         if not inserted:
             raise Conflict(
@@ -72,7 +83,7 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
         "invitation created",
         extra={"workspace_id": str(workspace_id), "invitation_id": str(invitation_id)},
     )
-    _notify(row)
+    _notify(row, token.value)
     return row
 
 
@@ -96,14 +107,17 @@ def revoke_invitation(principal: Principal, workspace_id: UUID, invitation_id: U
 def list_my_invitations(principal: Principal) -> list[InvitationView]:
     """Pending, unexpired invitations addressed to the caller's e-mail address."""
     with transaction() as connection:
-        email = _caller_email(connection, principal)
-        return repository.list_pending_for_email(connection, email)
+        return repository.list_pending_for_email(connection, _caller(connection, principal).email)
 
 
-def accept_invitation(principal: Principal, invitation_id: UUID) -> WorkspaceView:
+def accept_invitation(
+    principal: Principal, invitation_id: UUID, *, token: str | None = None
+) -> WorkspaceView:
     """Join the workspace with the invitation's role (a member already keeps their role)."""
     with transaction() as connection:
-        invitation = _open_invitation_of_caller(connection, principal, invitation_id)
+        invitation = _open_invitation_of_caller(connection, principal, invitation_id, token)
+        if token is not None:
+            users.mark_email_confirmed(connection, principal.user_id)
         workspace_repository.add_member(
             connection,
             workspace_id=invitation.workspace_id,
@@ -119,9 +133,11 @@ def accept_invitation(principal: Principal, invitation_id: UUID) -> WorkspaceVie
     return workspace_view(membership)
 
 
-def decline_invitation(principal: Principal, invitation_id: UUID) -> None:
+def decline_invitation(
+    principal: Principal, invitation_id: UUID, *, token: str | None = None
+) -> None:
     with transaction() as connection:
-        _open_invitation_of_caller(connection, principal, invitation_id)
+        _open_invitation_of_caller(connection, principal, invitation_id, token)
         repository.respond(connection, invitation_id, "declined")
     logger.info("invitation declined", extra={"invitation_id": str(invitation_id)})
 
@@ -129,21 +145,34 @@ def decline_invitation(principal: Principal, invitation_id: UUID) -> None:
 # ------------------------------------------------------------------ internals
 
 
-def _caller_email(connection: Connection, principal: Principal) -> str:
+def _caller(connection: Connection, principal: Principal) -> users.User:
     user = users.find_user(connection, principal.user_id)
     if user is None:
         raise NotFound("user not found", code="user_not_found")
-    return user.email
+    return user
 
 
 def _open_invitation_of_caller(
-    connection: Connection, principal: Principal, invitation_id: UUID
+    connection: Connection, principal: Principal, invitation_id: UUID, token: str | None
 ) -> repository.InvitationRow:
-    """The invitation, locked, when it is addressed to the caller and can still be answered."""
-    email = _caller_email(connection, principal)
+    """The invitation, locked, when it is addressed to the caller, the caller proves the
+    address (the invitation's token, or a confirmed address), and it can still be answered."""
+    caller = _caller(connection, principal)
     row = repository.find_invitation(connection, invitation_id, for_update=True)
-    if row is None or row.email.lower() != email.lower():
+    if row is None or row.email.lower() != caller.email.lower():
         raise NotFound("invitation not found", code="invitation_not_found")
+    if token is not None:
+        if not _token_opens(row, token):
+            raise Forbidden(
+                "this token is not the one of this invitation's e-mail",
+                code="invalid_invitation_token",
+            )
+    elif not caller.email_confirmed:
+        raise Forbidden(
+            "open the link in the invitation e-mail sent to this address (or confirm the"
+            " address) to answer this invitation",
+            code="address_not_proven",
+        )
     if row.status != "pending":
         raise Conflict(
             f"this invitation was already {row.status}",
@@ -155,24 +184,37 @@ def _open_invitation_of_caller(
     return row
 
 
-def _notify(row: repository.InvitationRow) -> None:
-    """E-mail the invitee when an e-mail sender is configured. The invitation stands even
-    if the message cannot be sent: the invitee also finds it in the app."""
-    settings = get_settings()
-    if not settings.email_sender:
+def _token_opens(row: repository.InvitationRow, value: str) -> bool:
+    token = parse_token(value, INVITATION_TOKEN_KIND)
+    return (
+        token is not None
+        and row.token_hash is not None
+        and token.lookup == row.id.hex
+        and digest_matches(row.token_hash, token)
+    )
+
+
+def _notify(row: repository.InvitationRow, token: str) -> None:
+    """E-mail the invitee their secret link, when e-mail can be sent. The invitation stands
+    even if the message cannot be sent: an invitee with a confirmed address accepts it from
+    the app."""
+    if not can_send_email():
         return
     workspace = " ".join(row.workspace_name.split())
     inviter = row.invited_by_name or "A WaveDB user"
-    base = settings.public_base_url.rstrip("/")
+    base = get_settings().public_base_url.rstrip("/")
     try:
         send_email(
             to=row.email,
             subject=f"You are invited to {workspace} on WaveDB",
             text=(
                 f'Hello,\n\n{inviter} invited you to join the workspace "{workspace}" on'
-                f" WaveDB as {row.role}.\n\nSign in (or sign up) with this e-mail address to"
-                f" accept or decline:\n{base}/invitations\n\nThe invitation expires on"
-                f" {row.expires_at:%Y-%m-%d}. If you did not expect it, ignore this message.\n"
+                f" WaveDB as {row.role}.\n\nOpen this link and sign in (or sign up) with this"
+                f" e-mail address to accept or decline:\n{base}/#/invitations?token={token}\n\n"
+                f"Or send this token to POST /v1/invitations/{row.id}/accept:\n{token}\n\n"
+                f"The link is yours alone: it lets whoever signs in as {row.email} join the"
+                f" workspace. The invitation expires on {row.expires_at:%Y-%m-%d}. If you did"
+                " not expect it, ignore this message.\n"
             ),
         )
     except Exception:
