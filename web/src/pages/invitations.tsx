@@ -1,24 +1,28 @@
-// My pending invitations: accept (and switch to that workspace) or decline.
+// My pending invitations: accept (and switch to that workspace) or decline. Opened from an
+// invitation e-mail (`?token=`), the answer to that invitation carries the mailed token,
+// which proves the invited address.
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { PageProps } from "../app";
 import { Empty, ErrorMessage, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
+import { answerBody, invitationIdOfToken } from "../lib/invitation_link";
 import { navigate } from "../router";
 import type { Invitation, Workspace } from "../types";
 import { selectWorkspace } from "../workspace";
 import "../styles/accounts.css";
 
-function InvitationRow({ invitation, onGone }: { invitation: Invitation; onGone: () => void }) {
+function InvitationRow({ invitation, token, onGone }: { invitation: Invitation; token: string | null; onGone: () => void }) {
   const [chosen, setChosen] = useState<"accept" | "decline">("accept");
   const { run, busy, error } = useAction(async (action: "accept" | "decline") => {
+    const body = answerBody(invitation.id, token);
     if (action === "accept") {
-      const workspace = await api<Workspace>(`/v1/invitations/${invitation.id}/accept`, { method: "POST" });
+      const workspace = await api<Workspace>(`/v1/invitations/${invitation.id}/accept`, { method: "POST", body });
       selectWorkspace(workspace.id);
       navigate(`/workspaces/${workspace.id}`);
     } else {
-      await api(`/v1/invitations/${invitation.id}/decline`, { method: "POST" });
+      await api(`/v1/invitations/${invitation.id}/decline`, { method: "POST", body });
       onGone();
     }
     return "stay-busy"; // the page changes, or this row goes
@@ -54,15 +58,24 @@ function InvitationRow({ invitation, onGone }: { invitation: Invitation; onGone:
   );
 }
 
-export function InvitationsPage(_props: PageProps) {
+export function InvitationsPage({ query }: PageProps) {
   const invitations = useAsync(() => api<{ items: Invitation[] }>("/v1/invitations").then((page) => page.items), []);
   const pending = (invitations.data ?? []).filter((invitation) => invitation.status === "pending");
+  const token = query.get("token");
+  const linked = invitationIdOfToken(token);
+  const linkMissing = linked !== null && invitations.data !== undefined && !pending.some((invitation) => invitation.id === linked);
   return (
     <div class="stack">
       <div class="page-header">
         <h1>Invitations</h1>
         <span class="muted">Workspaces you have been invited to join.</span>
       </div>
+      {linkMissing && (
+        <p class="panel muted" data-testid="invitation-link-missing">
+          The invitation link you opened is not one of your pending invitations: it was answered already, has been
+          withdrawn, or was sent to another address than the one you are signed in with.
+        </p>
+      )}
       {invitations.error ? (
         <ErrorMessage error={invitations.error} onRetry={invitations.reload} />
       ) : !invitations.data ? (
@@ -75,6 +88,7 @@ export function InvitationsPage(_props: PageProps) {
             <InvitationRow
               key={invitation.id}
               invitation={invitation}
+              token={token}
               onGone={() => invitations.setData((invitations.data ?? []).filter((item) => item.id !== invitation.id))}
             />
           ))}
