@@ -1,5 +1,6 @@
 """Sharing in the browser: a new workspace, a project, an invitation accepted by a colleague
-who then sees the project as a viewer, and switching between workspaces."""
+(from the link of its e-mail, which the local stack prints) who then sees the project as a
+viewer, and switching between workspaces."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.dashboard import SCREENSHOT_DIR, DashboardUser, log_in, new_dashboard_user
+from tests.support.mail import printed_mail
 from wavedb_local.stack import LocalStack
 
 pytestmark = pytest.mark.timeout(180)
@@ -47,15 +49,19 @@ def test_invited_colleague_accepts_and_sees_the_teams_project_read_only(
     page.get_by_test_id("workspace-settings-link").click()
     page.get_by_test_id("invite-email").fill(colleague.email)
     page.get_by_test_id("invite-role").select_option("viewer")
-    page.get_by_test_id("invite-submit").click()
-    expect(page.get_by_test_id("invitation-row").filter(has_text=colleague.email)).to_be_visible()
+    with printed_mail() as mail:
+        page.get_by_test_id("invite-submit").click()
+        expect(
+            page.get_by_test_id("invitation-row").filter(has_text=colleague.email)
+        ).to_be_visible()
+    token = mail.invitation_token()
 
     context = browser.new_context(
         base_url=dashboard.api_url, viewport={"width": 1280, "height": 800}
     )
     other = context.new_page()
     try:
-        log_in(other, colleague, "/invitations")
+        log_in(other, colleague, f"/invitations?token={token}")
         invitation = other.get_by_test_id("invitation-row").filter(has_text="Vision team")
         invitation.get_by_test_id("invitation-accept").click()
         expect(other).to_have_url(re.compile(f"#/workspaces/{team}$"))

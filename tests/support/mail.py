@@ -23,10 +23,15 @@ class PrintedMail:
     def text(self) -> str:
         return self._buffer.getvalue()
 
-    def invitation_token(self, invitation_id: str) -> str:
-        """The secret token of the invitation's e-mail (exactly one was printed)."""
-        lookup = invitation_id.replace("-", "")
-        tokens = {m.group(0) for m in _INVITATION_TOKEN.finditer(self.text) if m[1] == lookup}
+    def invitation_token(self, invitation_id: str | None = None) -> str:
+        """The secret token of the invitation's e-mail (of the one invitation mailed, when
+        no id is given); exactly one must have been printed."""
+        lookup = invitation_id.replace("-", "") if invitation_id else None
+        tokens = {
+            match[0]
+            for match in _INVITATION_TOKEN.finditer(self.text)
+            if lookup is None or match[1] == lookup
+        }
         assert len(tokens) == 1, f"expected one token of invitation {invitation_id}: {self.text}"
         return tokens.pop()
 
