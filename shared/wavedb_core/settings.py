@@ -57,7 +57,7 @@ class Settings(BaseModel):
 
     # Abuse protection. Failed log-ins are counted per (account, source address), per
     # source address, and per account; past the per-account count, only a source that
-    # already failed for the account and never logged in to it is stopped (services/logins.py).
+    # already failed for the account and never logged in to it is stopped (login_throttle.py).
     login_max_failures: int = Field(default=10, ge=1)
     login_max_failures_per_ip: int = Field(default=100, ge=1)
     login_max_failures_per_account: int = Field(default=10, ge=1)

@@ -15,13 +15,15 @@ from wavedb_core.principal import Principal
 from wavedb_core.repositories import email_confirmations, sessions, users
 from wavedb_core.services import passwords
 from wavedb_core.services.access_tokens import issue_access_token
+from wavedb_core.services.login_throttle import (
+    LoginAttempt,
+    ensure_login_allowed,
+    record_failure,
+    record_success,
+)
 from wavedb_core.services.mailer import send_email
 from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
-from wavedb_core.services.rate_limiting import (
-    enforce_rate_limit,
-    ensure_below_limit,
-    record_hit,
-)
+from wavedb_core.services.rate_limiting import enforce_rate_limit
 from wavedb_core.services.workspaces import create_personal_workspace
 from wavedb_core.settings import get_settings
 
@@ -78,34 +80,23 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
 
 
 def login(*, email: str, password: str, client_ip: str) -> TokenPair:
+    """Log in; failed attempts are throttled as services/login_throttle.py explains."""
     settings = get_settings()
-    window = settings.login_failure_window_seconds
-    # Failures are counted per account (guessing one password) and per address
-    # (trying one password on many accounts).
-    failure_buckets = {
-        f"login:{email.strip().lower()}": (settings.login_max_failures, "this account"),
-        f"login-ip:{client_ip}": (settings.login_max_failures_per_ip, "this address"),
-    }
-    for bucket, (limit, whom) in failure_buckets.items():
-        ensure_below_limit(
-            bucket,
-            limit=limit,
-            window_seconds=window,
-            message=f"too many failed log-ins from {whom}; try again later",
-        )
+    attempt = LoginAttempt(email=email, source=client_ip)
     user = users.find_user_by_email(get_connection(), email.strip())
+    ensure_login_allowed(attempt, user.id if user else None)
     # Verify against a decoy when there is no such user: same answer, same time.
     valid = passwords.verify_password(
         user.password_hash if user else passwords.decoy_hash(), password
     )
     if user is None or not valid:
-        for bucket in failure_buckets:
-            record_hit(bucket, window_seconds=window)
+        record_failure(attempt)
         raise Unauthorized(_BAD_LOGIN, code="invalid_credentials")
     if settings.require_email_confirmation and not user.email_confirmed:
         raise Forbidden("confirm your e-mail address before logging in", code="email_not_confirmed")
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(get_connection(), user.id, passwords.hash_password(password))
+    record_success(user.id, client_ip)
     return _start_session(user)
 
 

@@ -42,6 +42,17 @@ def ensure_below_limit(bucket: str, *, limit: int, window_seconds: int, message:
         raise RateLimited(message, retry_after_seconds=retry_after)
 
 
+def hits_in_window(bucket: str, *, window_seconds: int) -> int:
+    """The hits the bucket holds in the current window."""
+    start, _ = _window(window_seconds)
+    return rate_limits.current_hits(get_connection(), bucket, start)
+
+
+def retry_after_seconds(window_seconds: int) -> int:
+    """The seconds until the current window ends."""
+    return _window(window_seconds)[1]
+
+
 def record_hit(bucket: str, *, window_seconds: int) -> None:
     start, _ = _window(window_seconds)
     rate_limits.count_hit(get_connection(), bucket, start)
