@@ -3,8 +3,9 @@ written, against the local stack served over HTTP (with the SQS workers running)
 
 Only these are substituted: the document's server URL by the served stack's, the
 YOUR_JWT_TOKEN, PROJECT_ID and RUNNER_ID placeholders by what the earlier answers gave, and
-the image example's /path/to/image.png by a real PNG file written to a temporary directory.
-The document is kept in tests/fixtures/wavedb_readme.md.
+the image example's /path/to/image.png by a real PNG file written to a temporary directory,
+and its example password, too common for our password rules, by a strong one. The document
+is kept in tests/fixtures/wavedb_readme.md.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from wavedb_local.stack import LocalStack
 README = REPOSITORY / "tests" / "fixtures" / "wavedb_readme.md"
 DOCUMENT_URL = "http://localhost:3000"
 README_EMAIL = "researcher@example.com"
+# The document's example password is among the most common ones, which our password rules
+# refuse (test_readme_password_as_written_is_refused_as_too_common): the replay uses a
+# strong one in its place, and changes nothing else.
+README_PASSWORD = "secure123"
+REPLAY_PASSWORD = "violet tractor juggles seventeen pancakes"
 STATUS_MARK = "\n@@status="
 CURL_TIMEOUT_SECONDS = 30
 LISTING_DEADLINE_SECONDS = 30.0
@@ -144,6 +150,7 @@ def replay(
     _forget_the_documents_account(database_url)
     result = Replay(environment=_curl_environment(tmp_path_factory.mktemp("curl-config")))
     result.values[IMAGE_PATH] = str(image)
+    result.values[f'"password": "{README_PASSWORD}"'] = f'"password": "{REPLAY_PASSWORD}"'
     for example in EXAMPLES:
         outcome = run_as_written(
             _substituted(example.command, served_stack, result.values), result.environment
@@ -175,6 +182,21 @@ def test_readme_lists_the_examples_this_replay_knows() -> None:
         IMAGE_EXAMPLE,
         "Get metrics for a run",
     ]
+
+
+def test_readme_password_as_written_is_refused_as_too_common(
+    served_stack: LocalStack, replay: Replay
+) -> None:
+    [register] = [example for example in EXAMPLES if example.title == "Register a new user"]
+    assert README_PASSWORD in register.command
+    command = _substituted(register.command, served_stack, {}).replace(
+        README_EMAIL, "another-researcher@example.com"
+    )
+
+    outcome = run_as_written(command, replay.environment)
+
+    assert outcome.status == 400, outcome.body
+    assert [reason["name"] for reason in outcome.body["reasons"]] == ["password"]
 
 
 def test_readme_register_example_answers_the_new_user(replay: Replay) -> None:

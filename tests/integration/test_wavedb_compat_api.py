@@ -24,7 +24,8 @@ from wavedb_core.wavedb_compat.media import MAX_IMAGE_REQUEST_BYTES, MAX_IMAGE_U
 from wavedb_core.wavedb_compat.tracking import RUNNER_STATUSES
 from wavedb_local.stack import LocalStack
 
-PASSWORD = "secure123"
+# Not the original document's "secure123": our password rules refuse it as too common.
+PASSWORD = "violet tractor juggles seventeen pancakes"
 UNAUTHORIZED = {"message": "unauthorized"}
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import get_connection, transaction
-from wavedb_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from wavedb_core.errors import Forbidden, NotFound, Unauthorized
 from wavedb_core.models.accounts import SignupResponse, TokenPair, UserOut
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import email_confirmations, sessions, users
@@ -23,6 +23,7 @@ from wavedb_core.services.login_throttle import (
 )
 from wavedb_core.services.mailer import send_email
 from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
+from wavedb_core.services.password_policy import check_new_password
 from wavedb_core.services.rate_limiting import enforce_rate_limit
 from wavedb_core.services.workspaces import create_personal_workspace
 from wavedb_core.settings import get_settings
@@ -50,11 +51,7 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
     enforce_rate_limit(
         f"signup-ip:{client_ip}", limit=settings.signup_max_per_ip_per_hour, window_seconds=3600
     )
-    if len(password) < settings.password_min_length:
-        raise ValidationFailed(
-            f"password must be at least {settings.password_min_length} characters",
-            details=[{"location": "body.password", "message": "too short"}],
-        )
+    check_new_password(password, email=email, name=name, min_length=settings.password_min_length)
     confirmation_required = settings.require_email_confirmation
     password_hash = passwords.hash_password(password)
     with transaction() as connection:
