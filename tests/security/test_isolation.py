@@ -36,6 +36,8 @@ def _json_bodies() -> dict[str, Any]:
         "POST /experiments/{experiment_id}/logs": log,
         "POST /experiments/{experiment_id}/logs/batch": {"logs": [log]},
         "POST /metric/scalar/{runnerId}": point,
+        "POST /v1/invitations/{invitation_id}/accept": {},
+        "POST /v1/invitations/{invitation_id}/decline": {},
         "PATCH /v1/projects/{project_id}": {"name": "taken over"},
         "POST /v1/projects/{project_id}/runs": {"name": "intruder"},
         "PATCH /v1/runs/{run_id}": {"name": "taken over"},
