@@ -12,3 +12,12 @@ CREATE TABLE login_sources (
     last_login_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, source)
 );
+
+-- Sign-up used to mark an address confirmed when confirmation was off, which proved nothing.
+-- Only an address confirmed through its link keeps the mark, so an account that signed up
+-- under somebody else's address cannot answer that person's invitations.
+UPDATE users SET email_confirmed_at = NULL
+WHERE email_confirmed_at IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM email_confirmations c WHERE c.user_id = users.id AND c.used_at IS NOT NULL
+  );

@@ -1,0 +1,67 @@
+"""Migrations applied to a database that already holds data from earlier versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from tests.support.postgres import with_database
+from wavedb_core.db.migrations import apply_migrations, bundled_migrations
+
+
+@pytest.fixture
+def scratch_url(database_url: str) -> Iterator[str]:
+    """An empty database of its own on the tests' PostgreSQL server."""
+    name = f"wavedb_migrations_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(database_url, name)
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _apply_before(connection: psycopg.Connection[dict[str, object]], version: str) -> None:
+    """The schema as a deployment that stopped before `version` has it."""
+    connection.execute(
+        "CREATE TABLE schema_migrations ("
+        " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    for migration in bundled_migrations():
+        if migration.version >= version:
+            break
+        connection.execute(migration.sql.encode())
+        connection.execute(
+            "INSERT INTO schema_migrations (version) VALUES (%s)", (migration.version,)
+        )
+
+
+def test_invitation_migration_auto_confirmed_addresses_lose_their_proof(scratch_url: str) -> None:
+    """Sign-up once marked every address confirmed when confirmation was off; such an account
+    proved nothing, so only an address confirmed through its link keeps the mark."""
+    with psycopg.connect(scratch_url, autocommit=True, row_factory=dict_row) as connection:
+        _apply_before(connection, "0007")
+        signed_up, confirmed_by_link = uuid.uuid4(), uuid.uuid4()
+        for user_id, email in ((signed_up, "NEWHIRE@example.com"), (confirmed_by_link, "a@x.io")):
+            connection.execute(
+                "INSERT INTO users (id, email, name, password_hash, email_confirmed_at)"
+                " VALUES (%s, %s, 'n', 'h', now())",
+                (user_id, email),
+            )
+        connection.execute(
+            "INSERT INTO email_confirmations (id, user_id, token_hash, expires_at, used_at)"
+            " VALUES (%s, %s, '\\x00', now(), now())",
+            (uuid.uuid4(), confirmed_by_link),
+        )
+
+        applied = apply_migrations(connection)
+
+        assert "0007_invitation_tokens_and_login_sources" in applied
+        rows = connection.execute("SELECT id, email_confirmed_at FROM users").fetchall()
+        confirmed = {row["id"]: row["email_confirmed_at"] is not None for row in rows}
+        assert confirmed == {signed_up: False, confirmed_by_link: True}
