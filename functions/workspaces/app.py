@@ -31,7 +31,7 @@ def _no_content() -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _invitation_out(view: InvitationView) -> InvitationOut:
+def _invitation_out(view: InvitationView, *, invite_url: str | None = None) -> InvitationOut:
     invited_by = None
     if view.invited_by_id is not None:
         invited_by = UserSummary(
@@ -49,6 +49,7 @@ def _invitation_out(view: InvitationView) -> InvitationOut:
         status=view.status,  # type: ignore[arg-type]
         created_at=view.created_at,
         expires_at=view.expires_at,
+        invite_url=invite_url,
     )
 
 
@@ -134,8 +135,8 @@ def remove_member(principal: AuthenticatedPrincipal, workspace_id: UUID, user_id
 def invite(
     principal: AuthenticatedPrincipal, workspace_id: UUID, body: InvitationCreateRequest
 ) -> InvitationOut:
-    view = invitations.invite(principal, workspace_id, email=str(body.email), role=body.role)
-    return _invitation_out(view)
+    created = invitations.invite(principal, workspace_id, email=str(body.email), role=body.role)
+    return _invitation_out(created.view, invite_url=created.invite_url)
 
 
 @router.get("/{workspace_id}/invitations")

@@ -396,23 +396,42 @@ def test_invite_without_email_sender_prints_the_mail_instead(api: Any) -> None:
     assert f"#/invitations?token={mail.invitation_token(invitation['id'])}" in mail.text
 
 
-def test_invite_without_any_way_to_send_mail_sends_and_prints_nothing(
+def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pass_on(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ada = sign_up(api)
+    ada, bob = sign_up(api), sign_up(api)
     workspace_id = _create_workspace(api, ada)
-    email = f"silent-{uuid.uuid4().hex[:8]}@example.com"
     monkeypatch.setenv("PRINT_EMAILS", "false")
     reset_cached_settings()
     try:
         with printed_mail() as mail:
-            _invited(api, ada, workspace_id, email)
+            invitation = _invited(api, ada, workspace_id, bob.email)
     finally:
         monkeypatch.undo()
         reset_cached_settings()
 
-    assert _messages_to(email) == []
+    assert _messages_to(bob.email) == []
     assert "wdi_" not in mail.text
+    link = invitation["invite_url"]
+    assert link.startswith("http")
+    assert "#/invitations?token=wdi_" in link
+    token = link.rpartition("token=")[2]
+    assert _my_invitation_ids(api, bob) == [invitation["id"]]
+    listed = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
+    assert listed[0]["invite_url"] is None  # only the inviter's answer carries it
+    assert _accept(api, bob, invitation["id"], token).status_code == 200
+
+
+def test_invite_with_mail_keeps_the_link_out_of_the_inviters_answer(api: Any) -> None:
+    ada = sign_up(api)
+    workspace_id = _create_workspace(api, ada)
+    email = f"mailed-{uuid.uuid4().hex[:8]}@example.com"
+
+    with printed_mail() as mail:
+        invitation = _invited(api, ada, workspace_id, email)
+
+    assert invitation["invite_url"] is None
+    assert mail.invitation_token(invitation["id"])
 
 
 # ------------------------------------------------------------------ proof of the address

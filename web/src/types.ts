@@ -41,6 +41,8 @@ export interface Invitation {
   status: "pending" | "accepted" | "declined" | "revoked";
   created_at: string;
   expires_at: string;
+  /** Only when the invitation was just created and no e-mail carried it: the link to pass on. */
+  invite_url?: string | null;
 }
 
 export interface Project {

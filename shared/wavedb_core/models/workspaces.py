@@ -96,6 +96,14 @@ class InvitationOut(ResponseModel):
     status: Literal["pending", "accepted", "declined", "revoked"]
     created_at: datetime
     expires_at: datetime
+    invite_url: str | None = Field(
+        default=None,
+        description=(
+            "Only in the answer that creates the invitation, and only when no e-mail carried"
+            " it (none configured, or sending failed): the secret link to pass on to the"
+            " invitee. It works only for an account with the invited address."
+        ),
+    )
 
 
 class InvitationList(ResponseModel):

@@ -15,6 +15,7 @@ account's address (the token reached that mailbox).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -43,8 +44,18 @@ INVITABLE_ROLES = frozenset({Role.ADMIN, Role.MEMBER, Role.VIEWER})
 InvitationView = repository.InvitationRow
 
 
-def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -> InvitationView:
-    """Invite `email` to the workspace with `role` (admins and owners)."""
+@dataclass(frozen=True)
+class NewInvitation:
+    view: InvitationView
+    # The secret link, for the inviter to pass on when no e-mail carried it (no mail is
+    # configured, or sending failed); None once the e-mail is on its way.
+    invite_url: str | None
+
+
+def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -> NewInvitation:
+    """Invite `email` to the workspace with `role` (admins and owners), and mail the invitee
+    the secret link; where no mail can be sent the link is answered for the inviter to pass on
+    (it works only for an account with the invited address)."""
     invited_role = Role.parse(role)
     if invited_role not in INVITABLE_ROLES:
         raise ValidationFailed(
@@ -83,8 +94,9 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
         "invitation created",
         extra={"workspace_id": str(workspace_id), "invitation_id": str(invitation_id)},
     )
-    _notify(row, token.value)
-    return row
+    link = f"{get_settings().public_base_url.rstrip('/')}/#/invitations?token={token.value}"
+    mailed = _notify(row, link, token.value)
+    return NewInvitation(view=row, invite_url=None if mailed else link)
 
 
 def list_workspace_invitations(principal: Principal, workspace_id: UUID) -> list[InvitationView]:
@@ -194,15 +206,14 @@ def _token_opens(row: repository.InvitationRow, value: str) -> bool:
     )
 
 
-def _notify(row: repository.InvitationRow, token: str) -> None:
-    """E-mail the invitee their secret link, when e-mail can be sent. The invitation stands
-    even if the message cannot be sent: an invitee with a confirmed address accepts it from
-    the app."""
+def _notify(row: repository.InvitationRow, link: str, token: str) -> bool:
+    """E-mail the invitee their secret link, when e-mail can be sent; whether it was. The
+    invitation stands even if the message cannot be sent: the inviter gets the link, and an
+    invitee with a confirmed address accepts it from the app."""
     if not can_send_email():
-        return
+        return False
     workspace = " ".join(row.workspace_name.split())
     inviter = row.invited_by_name or "A WaveDB user"
-    base = get_settings().public_base_url.rstrip("/")
     try:
         send_email(
             to=row.email,
@@ -210,7 +221,7 @@ def _notify(row: repository.InvitationRow, token: str) -> None:
             text=(
                 f'Hello,\n\n{inviter} invited you to join the workspace "{workspace}" on'
                 f" WaveDB as {row.role}.\n\nOpen this link and sign in (or sign up) with this"
-                f" e-mail address to accept or decline:\n{base}/#/invitations?token={token}\n\n"
+                f" e-mail address to accept or decline:\n{link}\n\n"
                 f"Or send this token to POST /v1/invitations/{row.id}/accept:\n{token}\n\n"
                 f"The link is yours alone: it lets whoever signs in as {row.email} join the"
                 f" workspace. The invitation expires on {row.expires_at:%Y-%m-%d}. If you did"
@@ -219,3 +230,5 @@ def _notify(row: repository.InvitationRow, token: str) -> None:
         )
     except Exception:
         logger.exception("invitation e-mail not sent", extra={"invitation_id": str(row.id)})
+        return False
+    return True

@@ -108,7 +108,9 @@ def create_invitation(principal: ToraPrincipal, body: InvitationIn) -> Envelope[
             "roleId: not a role of GET /workspace-roles",
             details=[{"location": "body.roleId", "message": "unknown role"}],
         )
-    view = invitations.invite(principal, body.workspaceId, email=str(body.email), role=role.label)
+    view = invitations.invite(
+        principal, body.workspaceId, email=str(body.email), role=role.label
+    ).view
     return Envelope(status=201, data=tora_shapes.invitation(view))
 
 

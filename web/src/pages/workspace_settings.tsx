@@ -159,15 +159,15 @@ function MemberRow({
 function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited: (invitation: Invitation) => void }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("member");
-  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [sent, setSent] = useState<Invitation | null>(null);
   const { run: invite, busy, error } = useAction(async () => {
-    setSentTo(null);
+    setSent(null);
     const invitation = await api<Invitation>(`/v1/workspaces/${workspaceId}/invitations`, {
       method: "POST",
       body: { email: email.trim(), role },
     });
     setEmail("");
-    setSentTo(invitation.email);
+    setSent(invitation);
     onInvited(invitation);
   });
   const submit = (event: Event) => {
@@ -207,11 +207,17 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
         Admins manage members and projects; members log and edit runs; viewers only read. The invitee accepts it on their
         Invitations page.
       </span>
-      {sentTo && (
-        <span role="status" class="muted">
-          Invitation sent to {sentTo}.
-        </span>
-      )}
+      {sent &&
+        (sent.invite_url ? (
+          <span role="status" class="muted">
+            No e-mail is sent from this server: pass this link on to {sent.email} (it works only for an account with that
+            address): <code data-testid="invite-link">{sent.invite_url}</code>
+          </span>
+        ) : (
+          <span role="status" class="muted">
+            Invitation sent to {sent.email}.
+          </span>
+        ))}
       <ErrorMessage error={error} />
     </form>
   );
