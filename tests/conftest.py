@@ -148,13 +148,22 @@ def clean_database(server_environment: dict[str, str]) -> str:
     return url
 
 
-@pytest.fixture
-def unreachable_database(server_environment: dict[str, str]) -> Iterator[None]:
+@contextmanager
+def database_unreachable(server_environment: dict[str, str]) -> Iterator[None]:
+    """Within this block every function of this process finds its database unreachable."""
     os.environ["DATABASE_URL"] = "postgresql://nobody@/wavedb?host=/nonexistent&connect_timeout=1"
     reset_cached_settings()
-    yield
-    os.environ["DATABASE_URL"] = server_environment["DATABASE_URL"]
-    reset_cached_settings()
+    try:
+        yield
+    finally:
+        os.environ["DATABASE_URL"] = server_environment["DATABASE_URL"]
+        reset_cached_settings()
+
+
+@pytest.fixture
+def unreachable_database(server_environment: dict[str, str]) -> Iterator[None]:
+    with database_unreachable(server_environment):
+        yield
 
 
 @pytest.fixture

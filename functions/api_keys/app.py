@@ -4,14 +4,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, create_app, http_handler
+from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
 from wavedb_core.models.api_keys import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyOut
 from wavedb_core.services import api_keys
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_api_key(principal: AuthenticatedPrincipal, body: ApiKeyCreateRequest) -> ApiKeyCreated:
     return api_keys.create_api_key(principal, body)
 

@@ -4,8 +4,13 @@ It authenticates the caller from `Authorization: Bearer <jwt>` or `x-api-key` an
 the result to the function in its context. A request whose credentials are missing or
 invalid is passed on marked as unauthenticated, so that the function answers a 401 with a
 JSON body in its own format (API Gateway itself could only answer a bare 403); functions
-refuse such requests before doing any work. A request is denied here only when the
-authorizer cannot decide (for instance, the database is unreachable).
+refuse such requests before doing any work.
+
+When the authorizer cannot decide (the database or a secret is unreachable), the request
+is passed on marked `authentication_unavailable` and the function refuses it, still before
+doing any work, with a 503 and Retry-After in its own format: clients retry that, whereas
+they take API Gateway's bare 403 for a deny (or its 500 for a raised error) as final or
+unexplained. There is no authorizer cache, so no such verdict outlives its request.
 """
 
 from typing import Any
@@ -19,7 +24,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wavedb_core.principal import AuthFailure, to_authorizer_context
+from wavedb_core.principal import (
+    AUTHENTICATION_UNAVAILABLE,
+    AuthFailure,
+    Principal,
+    to_authorizer_context,
+)
 from wavedb_core.services.authentication import authenticate
 from wavedb_core.tracing import function_tracer
 
@@ -34,13 +44,14 @@ metrics = Metrics()
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(route=event.route_key, request_id=event.request_context.request_id)
+    result: Principal | AuthFailure
     try:
         result = authenticate(event.headers or {})
     except Exception:
-        logger.exception("authorizer could not decide; denying")
+        logger.exception("authorizer could not decide; the function answers 503")
         metrics.add_metric(name="AuthorizerErrors", unit=MetricUnit.Count, value=1)
-        return APIGatewayAuthorizerResponseV2(authorize=False).asdict()
-    if isinstance(result, AuthFailure):
+        result = AUTHENTICATION_UNAVAILABLE
+    if isinstance(result, AuthFailure) and not result.unavailable:
         logger.info("unauthenticated request", extra={"reason": result.code})
         metrics.add_metric(name="UnauthenticatedRequests", unit=MetricUnit.Count, value=1)
     return APIGatewayAuthorizerResponseV2(

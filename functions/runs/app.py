@@ -8,7 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
+from wavedb_core.http import (
+    AuthenticatedPrincipal,
+    ReadingPrincipal,
+    answers,
+    create_app,
+    http_handler,
+)
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_NAME_LENGTH,
@@ -146,7 +152,7 @@ def list_runs(
 
 
 @router.post("/v1/runs/batch-get")
-def batch_get_runs(principal: AuthenticatedPrincipal, body: RunBatchGetRequest) -> RunBatchOut:
+def batch_get_runs(principal: ReadingPrincipal, body: RunBatchGetRequest) -> RunBatchOut:
     return RunBatchOut(items=_with_summaries(runs.get_runs(principal, body.ids)))
 
 

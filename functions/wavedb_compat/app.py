@@ -141,7 +141,7 @@ def user_profile(principal: AuthenticatedPrincipal) -> WaveDBAnswer[WaveDBUserPr
     return WaveDBAnswer(message="user", data=profile(principal))
 
 
-@router.post("/user/api-key")
+@router.post("/user/api-key", responses=answers(409))
 def user_api_key(
     principal: AuthenticatedPrincipal, body: WaveDBApiKeyRequest
 ) -> WaveDBAnswer[WaveDBApiKeyRecord]:

@@ -56,7 +56,7 @@ def _invitation_out(view: InvitationView, *, invite_url: str | None = None) -> I
 # ------------------------------------------------------------------ workspaces
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_workspace(
     principal: AuthenticatedPrincipal, body: WorkspaceCreateRequest
 ) -> WorkspaceOut:

@@ -36,10 +36,23 @@ class Principal:
 
 @dataclass(frozen=True)
 class AuthFailure:
-    """Why a request carries no usable credentials (answered as a 401 by the function)."""
+    """Why a request carries no usable credentials (answered as a 401 by the function), or
+    that the credentials could not be checked at all (`unavailable`: a 503 to retry)."""
 
     code: str
     message: str
+
+    @property
+    def unavailable(self) -> bool:
+        return self.code == AUTHENTICATION_UNAVAILABLE.code
+
+
+# The authorizer could not decide (its database or a secret is unreachable): the function
+# refuses the request, as for any failure, but with a retryable answer.
+AUTHENTICATION_UNAVAILABLE = AuthFailure(
+    "authentication_unavailable", "the credentials cannot be checked right now; retry shortly"
+)
+AUTHENTICATION_RETRY_AFTER_SECONDS = 5
 
 
 def to_authorizer_context(result: Principal | AuthFailure) -> dict[str, ContextValue]:

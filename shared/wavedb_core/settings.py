@@ -64,6 +64,12 @@ class Settings(BaseModel):
     login_failure_window_seconds: int = Field(default=900, ge=60)
     signup_max_per_ip_per_hour: int = Field(default=20, ge=1)
     default_rate_limit_per_minute: int = Field(default=6_000, ge=1)
+    # Quotas per user: the highest limit a key may be given, the requests of all of a user's
+    # keys and sessions together, and how many active API keys and workspaces a user may have.
+    api_key_max_rate_limit_per_minute: int = Field(default=12_000, ge=1, le=1_000_000)
+    user_rate_limit_per_minute: int = Field(default=12_000, ge=1)
+    max_api_keys_per_user: int = Field(default=100, ge=1)
+    max_workspaces_per_user: int = Field(default=50, ge=1)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1_024)
 
     # AWS resources, reached through boto3; aws_endpoint_url points at an emulator.
@@ -98,6 +104,10 @@ class Settings(BaseModel):
             raise ValueError("set JWT_SECRET or JWT_SECRET_ARN")
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
+        if self.default_rate_limit_per_minute > self.api_key_max_rate_limit_per_minute:
+            raise ValueError(
+                "DEFAULT_RATE_LIMIT_PER_MINUTE must not exceed API_KEY_MAX_RATE_LIMIT_PER_MINUTE"
+            )
         if self.require_email_confirmation and not (self.email_sender or self.print_emails):
             raise ValueError("REQUIRE_EMAIL_CONFIRMATION needs EMAIL_SENDER (or PRINT_EMAILS)")
         return self

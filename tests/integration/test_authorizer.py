@@ -161,9 +161,35 @@ def test_authorizer_revoked_and_expired_keys_unauthenticated(
     )
 
 
-def test_authorizer_database_unreachable_denies(invoke: Invoke, unreachable_database: None) -> None:
+def test_authorizer_database_unreachable_passes_unavailable_for_a_retryable_refusal(
+    invoke: Invoke, unreachable_database: None
+) -> None:
     key = "wdk_0123456789abcdef_" + "A" * 43
 
     decision = decide(invoke, {"x-api-key": key})
 
-    assert decision == {"isAuthorized": False}
+    # Not a deny (API Gateway's bare 403, which clients take as final): the function
+    # refuses the request with a 503 and Retry-After.
+    assert decision == {
+        "isAuthorized": True,
+        "context": {
+            "authenticated": False,
+            "failureCode": "authentication_unavailable",
+            "failureMessage": "the credentials cannot be checked right now; retry shortly",
+        },
+    }
+
+
+def test_authorizer_key_limit_above_a_lowered_ceiling_is_held_to_the_ceiling(
+    api: Any, invoke: Invoke, clean_database: str
+) -> None:
+    user = sign_up(api)
+    key = create_api_key(api, user)
+    with psycopg.connect(clean_database) as connection:
+        connection.execute(
+            "UPDATE api_keys SET rate_limit_per_minute = 1000000 WHERE id = %s", (key["id"],)
+        )
+
+    decision = decide(invoke, {"x-api-key": key["key"]})
+
+    assert decision["context"]["rateLimitPerMinute"] == 12_000  # API_KEY_MAX_RATE_LIMIT_...

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import jwt
+
+from tests.conftest import TEST_JWT_SECRET
 
 Invoke = Callable[[str, Any], Any]
 
@@ -20,3 +26,26 @@ def test_function_database_unreachable_answers_503_json(
     assert answer["statusCode"] == 503
     assert json.loads(answer["body"])["code"] == "database_unavailable"
     assert answer["headers"]["retry-after"] == "1"
+
+
+def test_logout_database_unreachable_answers_503_with_retry_after(
+    api: Any, unreachable_database: None
+) -> None:
+    # A valid token: the authorizer cannot check its session without the database.
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+        "typ": "access",
+        "iss": "wavedb",
+        "aud": "wavedb-api",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
+    token = jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+
+    answer = api.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "authentication_unavailable"
+    assert int(answer.headers["retry-after"]) >= 1

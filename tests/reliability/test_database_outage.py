@@ -70,9 +70,11 @@ def test_database_stopped_with_a_backlog_holds_it_and_writes_it_once_when_back(
 
     postgres.stop()
     # The authorizer cannot check the session without its database: the API refuses the
-    # batch (403; the SDK keeps it and offers it again), it accepts nothing it cannot record.
+    # batch with a 503 and Retry-After (the SDK keeps it and offers it again then); it
+    # accepts nothing it cannot record.
     refused = writer.post(run_id, "during-outage", {"loss": steps(10_000, 10)})
-    assert refused.status_code in (403, 503), refused.text
+    assert refused.status_code == 503, refused.text
+    assert int(refused.headers["retry-after"]) >= 1
 
     for receive in range(1, OUTAGE_RECEIVES + 1):
         messages = queues.receive(BACKLOG, visibility_seconds=RECEIVE_VISIBILITY_SECONDS)

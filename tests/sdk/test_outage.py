@@ -1,5 +1,6 @@
-"""The API goes away in the middle of a run and comes back: the training loop never notices,
-the SDK keeps what it cannot send on disk, and every point arrives exactly once."""
+"""The API goes away in the middle of a run and comes back, or its database does: the
+training loop never notices, the SDK keeps what it cannot send on disk, and every point
+arrives exactly once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 import wavedb
-from tests.conftest import reset_cached_settings, stack_config
+from tests.conftest import database_unreachable, reset_cached_settings, stack_config
 from tests.support.sdk import SdkEnvironment, sdk_environment
 from wavedb.sync import sync_path
 from wavedb_local.stack import LocalStack
@@ -156,3 +157,27 @@ def test_api_down_at_finish_keeps_everything_for_sync_which_sends_it_once(
     assert again.ok
     assert again.operations_sent == 0
     assert len(list(outage_env.client.series(run.id, "loss"))) == total
+
+
+def test_database_unreachable_mid_run_sdk_keeps_retrying_and_every_point_arrives_once(
+    sdk_env: SdkEnvironment, server_environment: dict[str, str]
+) -> None:
+    run = wavedb.init(project="outage", name="database-down")
+    _log_phase(run, 0)
+    # Written before the outage: the ingest queue holds nothing through it.
+    assert len(sdk_env.wait_for_points(run.id, "loss", STEPS_PER_PHASE)) == STEPS_PER_PHASE
+
+    with database_unreachable(server_environment):
+        _log_phase(run, STEPS_PER_PHASE)
+        # The API's answer (503, Retry-After) is one to retry, not a refusal of the run.
+        assert _wait_until(lambda: run._sender._unreachable)
+        assert run._sender._blocked is None
+
+    _log_phase(run, 2 * STEPS_PER_PHASE)
+    run.finish()
+
+    total = 3 * STEPS_PER_PHASE
+    points = sdk_env.wait_for_points(run.id, "loss", total)
+    assert [point["step"] for point in points] == list(range(total))
+    assert sdk_env.client.get_run(run.id)["status"] == "finished"
+    assert _spooled_files(run) == []

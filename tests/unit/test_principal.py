@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from wavedb_core.principal import (
+    AUTHENTICATION_UNAVAILABLE,
     AuthFailure,
     Principal,
     from_authorizer_context,
@@ -31,6 +32,15 @@ def test_failure_round_trips_through_authorizer_context() -> None:
     failure = AuthFailure("token_expired", "the access token has expired")
 
     assert from_authorizer_context(to_authorizer_context(failure)) == failure
+
+
+def test_unavailable_verdict_round_trips_and_no_other_failure_is_unavailable() -> None:
+    read_back = from_authorizer_context(to_authorizer_context(AUTHENTICATION_UNAVAILABLE))
+
+    assert isinstance(read_back, AuthFailure)
+    assert read_back.unavailable
+    assert not AuthFailure("token_expired", "the access token has expired").unavailable
+    assert not AuthFailure("missing_credentials", "send credentials").unavailable
 
 
 def test_missing_or_garbled_context_is_a_failure() -> None:

@@ -35,6 +35,24 @@ def test_settings_email_confirmation_needs_sender() -> None:
         )
 
 
+def test_settings_default_rate_limit_above_the_key_ceiling_refused() -> None:
+    with pytest.raises(ValidationError, match="API_KEY_MAX_RATE_LIMIT_PER_MINUTE"):
+        _settings(
+            database_url="postgresql:///x",
+            jwt_secret="x" * 32,
+            default_rate_limit_per_minute=20_000,
+            api_key_max_rate_limit_per_minute=10_000,
+        )
+
+
+def test_settings_quota_defaults_leave_room_for_the_default_key_limit() -> None:
+    settings = _settings(database_url="postgresql:///x", jwt_secret="x" * 32)
+
+    assert settings.default_rate_limit_per_minute <= settings.api_key_max_rate_limit_per_minute
+    assert settings.default_rate_limit_per_minute <= settings.user_rate_limit_per_minute
+    assert (settings.max_api_keys_per_user, settings.max_workspaces_per_user) == (100, 50)
+
+
 def test_settings_secret_values_hidden_in_repr() -> None:
     settings = _settings(database_url="postgresql://u:p4ssw0rd@h/db", jwt_secret="s" * 40)
 

@@ -297,7 +297,8 @@ class Sender(threading.Thread):
 
     def _block(self, reason: str) -> None:
         """The API refuses the key or the run: keep everything on disk and ask again now and
-        then (an authorizer that could not reach its database also answers 403)."""
+        then (the refusal may be lifted: a key's scope changed, a run restored). An API that
+        cannot check the key (its database is down) answers 503, retried sooner."""
         if self._blocked is None:
             logger.error(
                 "wavedb: the API refuses this run's data (%s). Nothing is lost: it is kept in %s"

@@ -18,7 +18,13 @@ class ApiKeyCreateRequest(RequestModel):
     scopes: list[Scope] = Field(default=["read", "write"], min_length=1)
     expires_at: datetime | None = Field(default=None, description="When the key stops working.")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    rate_limit_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests per minute for this key; at most the server's ceiling"
+        " (API_KEY_MAX_RATE_LIMIT_PER_MINUTE, 12000 by default). The user's own limit,"
+        " shared by all of the user's keys and sessions, applies as well.",
+    )
 
     @field_validator("scopes")
     @classmethod

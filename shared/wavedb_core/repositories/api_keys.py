@@ -89,3 +89,14 @@ def touch_last_used(connection: Connection, key_id: UUID) -> None:
         " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
         (key_id,),
     )
+
+
+def count_active_api_keys(connection: Connection, user_id: UUID) -> int:
+    """The user's keys that still work: not revoked and not expired."""
+    row = connection.execute(
+        "SELECT count(*) AS active FROM api_keys WHERE user_id = %s AND revoked_at IS NULL"
+        " AND (expires_at IS NULL OR expires_at > now())",
+        (user_id,),
+    ).fetchone()
+    assert row is not None
+    return int(str(row["active"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from wavedb_core.db.connection import Connection
@@ -28,3 +29,19 @@ def current_hits(connection: Connection, bucket: str, window_start: datetime) ->
 
 def delete_windows_before(connection: Connection, cutoff: datetime) -> None:
     connection.execute("DELETE FROM rate_limit_windows WHERE window_start < %s", (cutoff,))
+
+
+def count_hits(
+    connection: Connection, buckets: Sequence[str], window_start: datetime
+) -> dict[str, int]:
+    """Add one hit to each bucket's window in one statement (rows locked in the order
+    given); returns the hits so far of each in that window."""
+    rows = connection.execute(
+        "INSERT INTO rate_limit_windows AS w (bucket, window_start, hits)"
+        " SELECT b.bucket, %s, 1 FROM unnest(%s::text[]) WITH ORDINALITY AS b(bucket, position)"
+        " ORDER BY b.position"
+        " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = w.hits + 1"
+        " RETURNING bucket, hits",
+        (window_start, list(buckets)),
+    ).fetchall()
+    return {str(row["bucket"]): int(str(row["hits"])) for row in rows}

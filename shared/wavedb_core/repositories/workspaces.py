@@ -188,3 +188,12 @@ def has_member_with_email(connection: Connection, *, workspace_id: UUID, email: 
         (workspace_id, email),
     ).fetchone()
     return row is not None
+
+
+def count_workspaces_created_by(connection: Connection, user_id: UUID) -> int:
+    """The workspaces the user made that still exist (the personal one included)."""
+    row = connection.execute(
+        "SELECT count(*) AS workspaces FROM workspaces WHERE created_by = %s", (user_id,)
+    ).fetchone()
+    assert row is not None
+    return int(str(row["workspaces"]))

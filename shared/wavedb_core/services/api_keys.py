@@ -1,4 +1,5 @@
-"""API keys: create (the key is shown once), list, revoke, and authenticate."""
+"""API keys: create (the key is shown once; within the quotas), list, revoke, and
+authenticate."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
-from wavedb_core.db.connection import get_connection
+from wavedb_core.db.connection import get_connection, transaction
 from wavedb_core.errors import Forbidden, NotFound, ValidationFailed
 from wavedb_core.models.api_keys import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyOut
 from wavedb_core.principal import AuthFailure, Principal
 from wavedb_core.repositories import api_keys
 from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
-from wavedb_core.settings import get_settings
+from wavedb_core.services.quotas import (
+    api_key_rate_limit,
+    check_api_key_rate_limit,
+    reserve_api_key,
+)
 
 logger = Logger(child=True)
 
@@ -54,18 +59,21 @@ def create_api_key(principal: Principal, request: ApiKeyCreateRequest) -> ApiKey
             "expires_at must be in the future",
             details=[{"location": "body.expires_at", "message": "in the past"}],
         )
+    check_api_key_rate_limit(request.rate_limit_per_minute)
     token = new_token(API_KEY_KIND)
-    row = api_keys.insert_api_key(
-        get_connection(),
-        key_id=uuid.uuid4(),
-        user_id=principal.user_id,
-        name=request.name,
-        lookup_id=token.lookup,
-        key_hash=token.digest,
-        scopes=list(request.scopes),
-        rate_limit_per_minute=request.rate_limit_per_minute,
-        expires_at=expires_at,
-    )
+    with transaction() as connection:
+        reserve_api_key(connection, principal.user_id)
+        row = api_keys.insert_api_key(
+            connection,
+            key_id=uuid.uuid4(),
+            user_id=principal.user_id,
+            name=request.name,
+            lookup_id=token.lookup,
+            key_hash=token.digest,
+            scopes=list(request.scopes),
+            rate_limit_per_minute=request.rate_limit_per_minute,
+            expires_at=expires_at,
+        )
     logger.info("api key created", extra={"api_key_id": str(row.id)})
     return ApiKeyCreated(**_describe(row).model_dump(), key=token.value)
 
@@ -102,7 +110,6 @@ def authenticate_api_key(value: str) -> Principal | AuthFailure:
         user_id=row.user_id,
         method="api_key",
         scopes=frozenset(row.scopes),
-        rate_limit_per_minute=row.rate_limit_per_minute
-        or get_settings().default_rate_limit_per_minute,
+        rate_limit_per_minute=api_key_rate_limit(row.rate_limit_per_minute),
         api_key_id=row.id,
     )

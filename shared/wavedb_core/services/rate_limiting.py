@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from wavedb_core.db.connection import get_connection
@@ -56,3 +58,25 @@ def retry_after_seconds(window_seconds: int) -> int:
 def record_hit(bucket: str, *, window_seconds: int) -> None:
     start, _ = _window(window_seconds)
     rate_limits.count_hit(get_connection(), bucket, start)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A bucket of requests, the most it may count per window, and what to say past it."""
+
+    bucket: str
+    limit: int
+    message: str
+
+
+def enforce_rate_limits(limits: Sequence[RateLimit], *, window_seconds: int = 60) -> None:
+    """Count one request in every bucket at once; raise RateLimited (429 with Retry-After)
+    with the message of the first limit it exceeds."""
+    start, retry_after = _window(window_seconds)
+    connection = get_connection()
+    hits = rate_limits.count_hits(connection, [limit.bucket for limit in limits], start)
+    if random.random() < _CLEANUP_PROBABILITY:  # noqa: S311 - not a security decision
+        rate_limits.delete_windows_before(connection, start - timedelta(days=1))
+    for limit in limits:
+        if hits.get(limit.bucket, 0) > limit.limit:
+            raise RateLimited(limit.message, retry_after_seconds=retry_after)

@@ -20,6 +20,7 @@ from wavedb_core.principal import Principal
 from wavedb_core.repositories import users
 from wavedb_core.repositories import workspaces as repository
 from wavedb_core.services.access import MANAGE, READ, Role, require_workspace
+from wavedb_core.services.quotas import reserve_workspace
 
 logger = Logger(child=True)
 
@@ -112,6 +113,7 @@ def personal_workspace_id(connection: Connection, user_id: UUID) -> UUID:
 def create_workspace(principal: Principal, *, name: str, description: str = "") -> WorkspaceView:
     workspace_id = uuid.uuid4()
     with transaction() as connection:
+        reserve_workspace(connection, principal.user_id)
         repository.insert_workspace(
             connection,
             workspace_id=workspace_id,

@@ -123,7 +123,7 @@ def list_api_keys(principal: ToraPrincipal) -> Envelope[list[ApiKeyOut]]:
     return Envelope(status=200, data=[_api_key(key) for key in api_keys.list_api_keys(principal)])
 
 
-@router.post("/api-keys", status_code=status.HTTP_201_CREATED)
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_api_key(principal: ToraPrincipal, body: ApiKeyIn) -> Envelope[ApiKeyCreatedOut]:
     created = api_keys.create_api_key(principal, ApiKeyCreateRequest(name=body.name))
     return Envelope(

@@ -23,7 +23,7 @@ from wavedb_core.tora_compat.models import (
     ExperimentOut,
     ExperimentUpdateIn,
 )
-from wavedb_core.tora_compat.security import ToraPrincipal
+from wavedb_core.tora_compat.security import ToraPrincipal, ToraReadingPrincipal
 
 router = APIRouter(tags=["tora: experiments"])
 
@@ -83,7 +83,7 @@ def create_experiment(principal: ToraPrincipal, body: ExperimentIn) -> Envelope[
 
 @router.post("/experiments/batch")
 def get_experiments(
-    principal: ToraPrincipal, body: ExperimentBatchIn
+    principal: ToraReadingPrincipal, body: ExperimentBatchIn
 ) -> Envelope[list[ExperimentOut]]:
     found = runs.get_runs(principal, body.ids)
     return Envelope(status=200, data=[tora_shapes.experiment(run) for run in found])

@@ -34,7 +34,7 @@ def list_workspaces(principal: ToraPrincipal) -> Envelope[list[WorkspaceOut]]:
     return Envelope(status=200, data=[tora_shapes.workspace(view) for view in views])
 
 
-@router.post("/workspaces", status_code=status.HTTP_201_CREATED)
+@router.post("/workspaces", status_code=status.HTTP_201_CREATED, responses=answers(409))
 def create_workspace(principal: ToraPrincipal, body: WorkspaceIn) -> Envelope[WorkspaceOut]:
     view = workspaces.create_workspace(
         principal, name=body.name, description=body.description or ""
