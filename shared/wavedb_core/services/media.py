@@ -411,7 +411,9 @@ def store_upload(
     if filename is not None and (problem := filename_problem(filename)):
         filename = None  # a client's path is not kept; the bytes are
     problems.raise_if_any()
-    inspection = inspect(kind, declared, data)
+    inspection = inspect(
+        kind, declared, data, max_image_pixels=get_settings().media_max_image_pixels
+    )
     if inspection.problem is not None:
         problems.add("value", inspection.problem)
         problems.raise_if_any()
