@@ -16,7 +16,12 @@ from tests.support.media import (
     png_claiming_size,
     wav_bytes,
 )
-from wavedb_core.models.media import HistogramIn, filename_problem
+from wavedb_core.models.media import (
+    ACCEPTED_CONTENT_TYPES,
+    HistogramIn,
+    filename_problem,
+    served_filename,
+)
 from wavedb_core.services.histograms import HistogramProblem, build_histogram
 from wavedb_core.services.media_inspection import inspect as inspect_with_limit
 
@@ -217,3 +222,40 @@ def test_inspect_png_with_bytes_after_its_end_is_refused() -> None:
 
     assert found.problem is not None
     assert "damaged" in found.problem
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type", "served"),
+    [
+        ("x.html", "image/png", "x.html.png"),
+        ("x.svg", "image/png", "x.svg.png"),
+        ("plot", "image/png", "plot.png"),
+        ("plot.PNG", "image/png", "plot.PNG"),
+        ("photo.jpeg", "image/jpeg", "photo.jpeg"),
+        ("photo.png", "image/jpeg", "photo.png.jpg"),
+        ("notes.html", "text/plain", "notes.html.txt"),
+        ("table.csv", "text/csv", "table.csv"),
+        ("clip.wav", "audio/x-wav", "clip.wav"),
+        ("model.pt", "application/octet-stream", "model.pt"),
+        ("weights.npy", "application/octet-stream", "weights.npy"),
+        ("index.html", "application/octet-stream", "index.html.bin"),
+        ("drawing.SVG", "application/octet-stream", "drawing.SVG.bin"),
+        ("run.tar.gz", "application/gzip", "run.tar.gz"),
+        (None, "image/png", None),
+    ],
+)
+def test_served_filename_ends_in_an_extension_of_the_served_type(
+    filename: str | None, content_type: str, served: str | None
+) -> None:
+    assert served_filename(filename, content_type) == served
+
+
+@pytest.mark.parametrize(
+    "content_type", sorted(set().union(*ACCEPTED_CONTENT_TYPES.values()) | {"text/plain"})
+)
+def test_served_filename_every_accepted_type_has_its_own_extension(content_type: str) -> None:
+    served = served_filename("upload.html", content_type)
+
+    assert served is not None
+    assert served != "upload.html"
+    assert served_filename(served, content_type) == served
