@@ -40,8 +40,8 @@ _PILLOW_FORMATS: dict[str, tuple[str, str]] = {
     "image/avif": ("AvifImagePlugin", "AVIF"),
 }
 
-# How a whole image of these types ends (PNG: the IEND chunk; GIF: the trailer byte). Pillow
-# decodes the pixels without reading them.
+# How a whole image of these types ends (PNG: the IEND chunk; GIF: the trailer byte): Pillow
+# has every pixel before it reaches these bytes, so it would not notice them missing.
 _END_OF_IMAGE: dict[str, bytes] = {
     "image/png": b"\x00\x00\x00\x00IEND\xaeB`\x82",
     "image/gif": b"\x3b",
