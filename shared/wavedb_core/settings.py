@@ -87,6 +87,9 @@ class Settings(BaseModel):
     media_upload_grant_seconds: int = Field(default=600, ge=30, le=3_600)
     media_upload_grace_seconds: int = Field(default=1_800, ge=0, le=86_400)
     media_download_url_seconds: int = Field(default=300, ge=30, le=3_600)
+    # The most pixels an image may decode to (an animation: all its frames together); a
+    # larger one is a decompression bomb for whoever views it. 64 Mpx is 8192 x 8192.
+    media_max_image_pixels: int = Field(default=8_192 * 8_192, ge=1_000_000, le=200_000_000)
 
     # Runs: a running run silent for this long (no heartbeat) is marked crashed.
     run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)

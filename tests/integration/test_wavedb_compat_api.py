@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import REPOSITORY
 from tests.support.ingest import add_member, drain_ingest_queue, seed_run
-from tests.support.media import jpeg_bytes, png_bytes, purge_media_queue
+from tests.support.media import jpeg_bytes, png_bytes, png_of_exact_size, purge_media_queue
 from tests.support.projects import make_project
 from wavedb_core.models.runs import RUN_STATUSES
 from wavedb_core.wavedb_compat.media import MAX_IMAGE_REQUEST_BYTES, MAX_IMAGE_UPLOAD_BYTES
@@ -910,8 +910,7 @@ def test_metric_image_without_tag_answers_null_tag(api: TestClient) -> None:
 def test_metric_image_of_exactly_the_limit_is_stored_whole(api: TestClient) -> None:
     user = wavedb_user(api)
     runner = create_runner(api, user)
-    header = png_bytes()
-    image = header + b"\0" * (MAX_IMAGE_UPLOAD_BYTES - len(header))
+    image = png_of_exact_size(MAX_IMAGE_UPLOAD_BYTES)
 
     response = log_image(api, user, runner, data=image)
 

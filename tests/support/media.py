@@ -4,6 +4,9 @@ worker fed from the bucket's notification queue."""
 from __future__ import annotations
 
 import io
+import random
+import struct
+import zlib
 from typing import Any
 
 import httpx
@@ -23,6 +26,55 @@ def png_bytes(
 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def noisy_png_bytes(width: int = 128, height: int = 128, seed: int = 7) -> bytes:
+    """A real PNG of random pixels: its image data hardly compresses, so a cut through it
+    leaves a header that still reads."""
+    from PIL import Image
+
+    pixels = random.Random(seed).randbytes(width * height * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A small, well-formed PNG whose header claims `width` x `height` grey pixels (its image
+    data holds a few rows only)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 4096)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", rows)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_of_exact_size(size: int) -> bytes:
+    """A whole PNG of exactly `size` bytes: a small image padded with a text chunk."""
+    image = png_bytes()
+    padding = size - len(image) - 12 - len(b"padding\x00")
+    if padding < 0:
+        raise ValueError(f"a PNG of this kind takes at least {size - padding} bytes")
+    end = len(image) - 12  # the IEND chunk
+    text = _png_chunk(b"tEXt", b"padding\x00" + b"x" * padding)
+    return image[:end] + text + image[end:]
+
+
+def bomb_png_bytes(width: int = 10_000, height: int = 10_000) -> bytes:
+    """A whole, valid 1-bit PNG of `width` x `height` blank pixels: a few kilobytes that a
+    viewer decodes into hundreds of megabytes (a decompression bomb)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (width, height), 0).save(buffer, "PNG", optimize=False)
     return buffer.getvalue()
 
 

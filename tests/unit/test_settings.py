@@ -92,3 +92,13 @@ def test_settings_from_environment_name_a_bad_variable() -> None:
                 "INGEST_MAX_RECEIVE_COUNT": "many",
             }
         )
+
+
+def test_settings_media_max_image_pixels_defaults_to_64_megapixels() -> None:
+    base = {"DATABASE_URL": "postgresql:///x", "JWT_SECRET": "j" * 32}
+
+    assert Settings.from_environment(base).media_max_image_pixels == 8_192 * 8_192
+    lowered = Settings.from_environment({**base, "MEDIA_MAX_IMAGE_PIXELS": "25000000"})
+    assert lowered.media_max_image_pixels == 25_000_000
+    with pytest.raises(ValidationError, match="media_max_image_pixels"):
+        Settings.from_environment({**base, "MEDIA_MAX_IMAGE_PIXELS": "1000"})

@@ -33,10 +33,23 @@ def _body_size(event: dict[str, Any]) -> int:
     return len(body.encode())
 
 
+# Every answer is read as the type it declares, never sniffed as another (a CSV export or
+# a JSON body holding user text must not become a page).
+NO_SNIFFING = ("x-content-type-options", "nosniff")
+
+
+def _forbid_sniffing(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers")
+    if not isinstance(headers, dict):
+        headers = response["headers"] = {}
+    headers[NO_SNIFFING[0]] = NO_SNIFFING[1]
+    return response
+
+
 def _json_answer(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "statusCode": status_code,
-        "headers": {"content-type": "application/json"},
+        "headers": {"content-type": "application/json", NO_SNIFFING[0]: NO_SNIFFING[1]},
         "body": json.dumps(body),
         "isBase64Encoded": False,
     }
@@ -83,6 +96,6 @@ def http_handler(
             return _json_answer(PayloadTooLarge.status_code, answer_too_large(event, limit))
         with bound_to_environment():
             response: dict[str, Any] = asgi(event, cast(Any, context))
-        return response
+        return _forbid_sniffing(response)
 
     return cast(LambdaHandler, handler)

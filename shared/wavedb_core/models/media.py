@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -72,6 +73,64 @@ ACCEPTED_CONTENT_TYPES: dict[UploadKind, frozenset[str]] = {
     "text": _TEXT_TYPES,
     "file": _FILE_TYPES | _IMAGE_TYPES | _AUDIO_TYPES | _TEXT_TYPES,
 }
+
+# The file name extensions of each accepted type, the first one added when a name lacks one.
+_OPAQUE_EXTENSIONS = (".bin",)
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/png": (".png", ".apng"),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/bmp": (".bmp", ".dib"),
+    "image/avif": (".avif",),
+    "audio/wav": (".wav", ".wave"),
+    "audio/x-wav": (".wav", ".wave"),
+    "audio/mpeg": (".mp3",),
+    "audio/ogg": (".ogg", ".oga", ".opus"),
+    "audio/flac": (".flac",),
+    "audio/x-flac": (".flac",),
+    "audio/webm": (".weba", ".webm"),
+    "audio/mp4": (".m4a", ".mp4"),
+    "audio/aac": (".aac",),
+    "text/plain": (".txt", ".text", ".log"),
+    "text/markdown": (".md", ".markdown"),
+    "text/csv": (".csv",),
+    "application/json": (".json",),
+    "application/octet-stream": _OPAQUE_EXTENSIONS,
+    "application/zip": (".zip",),
+    "application/gzip": (".gz", ".tgz"),
+    "application/x-tar": (".tar",),
+    "application/pdf": (".pdf",),
+    "application/x-ndjson": (".ndjson", ".jsonl"),
+    "application/x-hdf5": (".h5", ".hdf5"),
+    "application/vnd.apache.parquet": (".parquet",),
+    "application/x-npy": (".npy",),
+    "video/mp4": (".mp4", ".m4v"),
+    "video/webm": (".webm",),
+}
+# Extensions a browser or a desktop opens as something it runs or renders as a page.
+_ACTIVE_EXTENSIONS = frozenset(
+    {
+        ".htm", ".html", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".svg", ".svgz",
+        ".xml", ".xsl", ".xslt", ".js", ".mjs", ".hta", ".swf",
+    }
+)  # fmt: skip
+
+
+def served_filename(filename: str | None, content_type: str) -> str | None:
+    """The name the bytes are served under: the client's name, ending in an extension of the
+    type they are served as (`x.html` served as image/png is `x.html.png`). A file of
+    `application/octet-stream` keeps its name unless it names a page or a script."""
+    if not filename:
+        return None
+    extensions = _EXTENSIONS.get(bare_content_type(content_type), _OPAQUE_EXTENSIONS)
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix in extensions:
+        return filename
+    if extensions is _OPAQUE_EXTENSIONS and suffix not in _ACTIVE_EXTENSIONS:
+        return filename  # opaque bytes: a browser only saves them, under their own name
+    return filename + extensions[0]
+
 
 # A file name is a name, not a path: no separators, no "..", no control characters.
 _FILENAME_RE = re.compile(r"^(?!\.{1,2}$)[^/\\\x00-\x1f\x7f]+$")

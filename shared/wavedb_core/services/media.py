@@ -33,6 +33,7 @@ from wavedb_core.models.media import (
     UploadKind,
     bare_content_type,
     filename_problem,
+    served_filename,
 )
 from wavedb_core.models.metrics import PointOrder, name_problem
 from wavedb_core.pagination import decode_cursor, encode_cursor, malformed_cursor
@@ -220,14 +221,15 @@ def _download_url(row: MediaRow) -> tuple[str | None, datetime | None]:
     if row.status != "ready" or row.object_key is None:
         return None, None
     seconds = get_settings().media_download_url_seconds
-    content_type = row.content_type or "application/octet-stream"
+    stored_type = row.content_type or "application/octet-stream"
+    content_type = stored_type
     if content_type.startswith("text/"):
         content_type += "; charset=utf-8"
     url = storage.presigned_download(
         row.object_key,
         version_id=row.object_version,
         content_type=content_type,
-        filename=row.filename,
+        filename=served_filename(row.filename, stored_type),
         inline=row.kind in ("image", "audio"),
         expires_in=seconds,
     )
@@ -411,7 +413,9 @@ def store_upload(
     if filename is not None and (problem := filename_problem(filename)):
         filename = None  # a client's path is not kept; the bytes are
     problems.raise_if_any()
-    inspection = inspect(kind, declared, data)
+    inspection = inspect(
+        kind, declared, data, max_image_pixels=get_settings().media_max_image_pixels
+    )
     if inspection.problem is not None:
         problems.add("value", inspection.problem)
         problems.raise_if_any()

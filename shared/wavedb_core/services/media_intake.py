@@ -2,7 +2,9 @@
 
 S3 notifications come at least once and in any order, and S3 emulators enforce none of a
 presigned POST's conditions, so every object is checked against its grant here: the exact
-size, the content type, the grant's expiry and, for images and audio, what the bytes are.
+size, the content type, the grant's expiry and, for images and audio, what the bytes are
+(an image is decoded whole: a truncated image, or one of more pixels than the
+MEDIA_MAX_IMAGE_PIXELS setting, is rejected).
 Each decision is taken under a lock on the media row, so repeats change nothing:
 
 - pending item, object matches → `ready` (with width and height for images);
@@ -74,8 +76,16 @@ def _accept_or_reject(
     problem = _mismatch(row, stored)
     width = height = None
     if problem is None and row.kind in ("image", "audio") and row.content_type:
-        header = storage.read_start(stored.key, stored.version_id, HEADER_BYTES)
-        inspection = inspect(row.kind, row.content_type, header)
+        # An image is decoded whole (its size was checked against the grant above);
+        # audio is known by its header.
+        length = max(stored.size, 1) if row.kind == "image" else HEADER_BYTES
+        data = storage.read_start(stored.key, stored.version_id, length)
+        inspection = inspect(
+            row.kind,
+            row.content_type,
+            data,
+            max_image_pixels=get_settings().media_max_image_pixels,
+        )
         problem, width, height = inspection.problem, inspection.width, inspection.height
     if problem is not None:
         repository.mark_rejected(connection, row.id, problem)
