@@ -79,7 +79,7 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
 def login(*, email: str, password: str, client_ip: str) -> TokenPair:
     """Log in; failed attempts are throttled as services/login_throttle.py explains."""
     settings = get_settings()
-    attempt = LoginAttempt(email=email, source=client_ip)
+    attempt = LoginAttempt(email=email, address=client_ip)
     user = users.find_user_by_email(get_connection(), email.strip())
     ensure_login_allowed(attempt, user.id if user else None)
     # Verify against a decoy when there is no such user: same answer, same time.
@@ -93,7 +93,7 @@ def login(*, email: str, password: str, client_ip: str) -> TokenPair:
         raise Forbidden("confirm your e-mail address before logging in", code="email_not_confirmed")
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(get_connection(), user.id, passwords.hash_password(password))
-    record_success(user.id, client_ip)
+    record_success(user.id, attempt.source)
     return _start_session(user)
 
 

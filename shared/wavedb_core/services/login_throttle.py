@@ -19,6 +19,7 @@ when it would have been right.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -36,10 +37,28 @@ from wavedb_core.settings import get_settings
 KNOWN_SOURCE_DAYS = 90
 
 
+def source_network(address: str) -> str:
+    """The unit a source is counted in: one IPv4 address, or one IPv6 /64 (a single host is
+    usually given a whole /64, so counting addresses would hand it millions of guesses)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 @dataclass(frozen=True)
 class LoginAttempt:
     email: str
-    source: str
+    address: str
+
+    @property
+    def source(self) -> str:
+        return source_network(self.address)
 
     @property
     def account(self) -> str:
