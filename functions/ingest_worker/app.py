@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.aws import aws_client
-from wavedb_core.queue import BatchPart, MalformedMessage, decode_part
+from wavedb_core.queue import BatchPart, InvalidPoints, MalformedMessage, decode_part
 from wavedb_core.services.ingest_writer import (
     database_unreachable,
     mark_batch_failed,
@@ -68,6 +68,10 @@ def _receive_count(record: SQSRecord) -> int:
         return 1
 
 
+def _last_attempt(record: SQSRecord) -> bool:
+    return _receive_count(record) >= get_settings().ingest_max_receive_count
+
+
 def _give_up(part: BatchPart, error: Exception) -> None:
     reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
     try:
@@ -91,6 +95,8 @@ def record_handler(record: SQSRecord) -> None:
             "malformed ingest message; it goes to the dead-letter queue",
             extra={"message_id": record.message_id, "problem": str(error)},
         )
+        if isinstance(error, InvalidPoints) and _last_attempt(record):
+            _give_up(error.part, error)
         raise
     invocation = _invocation.get()
     if invocation is not None and invocation.database_unreachable:
@@ -106,7 +112,7 @@ def record_handler(record: SQSRecord) -> None:
             )
             _hold_back_for_outage(record)
             raise
-        last_attempt = _receive_count(record) >= get_settings().ingest_max_receive_count
+        last_attempt = _last_attempt(record)
         logger.exception(
             "writing a batch part failed",
             extra={

@@ -53,5 +53,10 @@ def _too_large(_event: dict[str, Any], limit: int) -> dict[str, Any]:
     return error_body(413, "PAYLOAD_TOO_LARGE", f"the request body exceeds {limit} bytes")
 
 
+def _malformed(_event: dict[str, Any], problem: str) -> dict[str, Any]:
+    """A body that cannot be read is refused in Tora's error shape."""
+    return error_body(400, "BAD_REQUEST", problem)
+
+
 app = create_tora_app()
-handler = http_handler(app, too_large_body=_too_large)
+handler = http_handler(app, too_large_body=_too_large, malformed_body=_malformed)

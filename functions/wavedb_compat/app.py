@@ -10,7 +10,7 @@ from wavedb_core.http.app import API_VERSION
 from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
 from wavedb_core.models.metrics import MAX_STEP, MetricName
 from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
-from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers
+from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers, malformed_body
 from wavedb_core.wavedb_compat.media import (
     IMAGE_ROUTE_KEY,
     MAX_IMAGE_REQUEST_BYTES,
@@ -179,4 +179,5 @@ handler = http_handler(
     app,
     route_body_limits={IMAGE_ROUTE_KEY: MAX_IMAGE_REQUEST_BYTES},
     too_large_body=too_large_body,
+    malformed_body=malformed_body,
 )

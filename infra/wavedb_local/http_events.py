@@ -81,6 +81,18 @@ def is_text_content_type(content_type: str | None) -> bool:
     )
 
 
+def _text_body(body: bytes, content_type: str | None) -> str | None:
+    """The body as text when it is passed as text: of a text type, and UTF-8. Bytes that
+    are not UTF-8 go base64-encoded, as they are, rather than with replacement characters
+    in place of what the client sent (the function then refuses them)."""
+    if not is_text_content_type(content_type):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _joined_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     joined: dict[str, str] = {}
     for name, value in headers:
@@ -146,8 +158,9 @@ def build_http_event(
         "timeEpoch": int(now * 1000),
     }
     if request.body:
-        if is_text_content_type(headers.get("content-type")):
-            event["body"] = request.body.decode("utf-8", errors="replace")
+        text = _text_body(request.body, headers.get("content-type"))
+        if text is not None:
+            event["body"] = text
             event["isBase64Encoded"] = False
         else:
             event["body"] = base64.b64encode(request.body).decode()

@@ -11,6 +11,7 @@ the same parts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -19,7 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from wavedb_core.models.metrics import PointIn
+from wavedb_core.models.metrics import (
+    MAX_STEP,
+    PointIn,
+    name_problem,
+    timestamp_us_problem,
+)
 
 FORMAT_VERSION = 1
 # SQS accepts 256 KiB per message and per send_message_batch call.
@@ -37,6 +43,15 @@ class MalformedMessage(ValueError):
     """A queue message that is not a part of a metric batch."""
 
 
+class InvalidPoints(MalformedMessage):
+    """A part of a known batch holding a point no ingest path accepts (its batch can be
+    marked failed: `part` has the header and no points)."""
+
+    def __init__(self, problem: str, part: BatchPart) -> None:
+        super().__init__(problem)
+        self.part = part
+
+
 def to_microseconds(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -48,6 +63,14 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _canonical(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Metadata with its keys in order, so that the same content always encodes the same."""
+    if metadata is None:
+        return None
+    ordered: dict[str, Any] = json.loads(json.dumps(metadata, sort_keys=True))
+    return ordered
+
+
 def _row(point: PointIn, name_index: int) -> PointRow:
     row: PointRow = [
         name_index,
@@ -55,7 +78,7 @@ def _row(point: PointIn, name_index: int) -> PointRow:
         float(point.value),
         None if point.timestamp is None else to_microseconds(point.timestamp),
         None if point.msg_id is None else str(point.msg_id),
-        point.metadata,
+        _canonical(point.metadata),
     ]
     while len(row) > 3 and row[-1] is None:
         row.pop()
@@ -81,8 +104,10 @@ def _chunk(rows: list[PointRow], names: list[str]) -> _Chunk:
     return _Chunk(encoded_names, encoded_rows, size)
 
 
-def _split(rows: list[PointRow], names: list[str], limit: int) -> list[_Chunk]:
-    chunk = _chunk(rows, names)
+def _split(
+    rows: list[PointRow], names: list[str], limit: int, whole: _Chunk | None = None
+) -> list[_Chunk]:
+    chunk = whole or _chunk(rows, names)
     if chunk.size <= limit:
         return [chunk]
     if len(rows) == 1:
@@ -95,6 +120,16 @@ def _split(rows: list[PointRow], names: list[str], limit: int) -> list[_Chunk]:
     return chunks
 
 
+@dataclass(frozen=True)
+class EncodedBatch:
+    """A batch's message bodies, and the SHA-256 of its content (its points, in order,
+    whatever the parts and the time it was received), which tells a re-sent batch from
+    another one sent with the same id."""
+
+    bodies: list[str]
+    digest: bytes
+
+
 def encode_batch(
     run_id: UUID,
     batch_id: str,
@@ -104,6 +139,19 @@ def encode_batch(
     limit: int = PART_MAX_BYTES,
 ) -> list[str]:
     """The message bodies of a batch (one per part, each at most `limit` bytes)."""
+    return encode(run_id, batch_id, points, received_at=received_at, limit=limit).bodies
+
+
+def encode(
+    run_id: UUID,
+    batch_id: str | None,
+    points: Sequence[PointIn],
+    *,
+    received_at: datetime,
+    limit: int = PART_MAX_BYTES,
+) -> EncodedBatch:
+    """The batch's message bodies (one per part, each at most `limit` bytes) and its
+    content digest. Without a batch id, the hex digest is the id."""
     names: list[str] = []
     index: dict[str, int] = {}
     rows: list[PointRow] = []
@@ -120,7 +168,11 @@ def encode_batch(
                 append([position, point.step, float(point.value), to_microseconds(point.timestamp)])
         else:
             append(_row(point, position))
-    chunks = _split(rows, names, limit)
+    whole = _chunk(rows, names)
+    digest = hashlib.sha256(f"{whole.names}\n{whole.rows}".encode()).digest()
+    chunks = _split(rows, names, limit, whole)
+    if batch_id is None:
+        batch_id = digest.hex()
     received = to_microseconds(received_at)
     bodies = []
     for number, chunk in enumerate(chunks):
@@ -129,7 +181,7 @@ def encode_batch(
             f'"part":{number},"parts":{len(chunks)},"t":{received},'
         )
         bodies.append(f'{header}"names":{chunk.names},"points":{chunk.rows}}}')
-    return bodies
+    return EncodedBatch(bodies, digest)
 
 
 @dataclass(frozen=True)
@@ -177,16 +229,50 @@ def decode_part(body: str) -> BatchPart:
     _require(type(received) is int, "invalid receive time")
     _require(isinstance(names, list) and all(isinstance(n, str) for n in names), "invalid names")
     _require(isinstance(points, list) and len(points) > 0, "no points")
+    header = BatchPart(run_id, batch_id, part, parts, received, names, [])
+    problem = _points_problem(names, points, received)
+    if problem is not None:
+        raise InvalidPoints(problem, header)
+    return BatchPart(run_id, batch_id, part, parts, received, names, points)
+
+
+def _value_is_float(value: object) -> bool:
+    if type(value) is float:
+        return True
+    if type(value) is not int:
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def _points_problem(names: list[str], points: list[Any], received: int) -> str | None:
+    """What makes the points unstorable, by the rules every ingest path applies (a message
+    is written whole or not at all), or None."""
+    if timestamp_us_problem(received) is not None:
+        return "invalid receive time"
+    for name in names:
+        if name_problem(name) is not None:
+            return "invalid metric name"
     name_count = len(names)
     for row in points:
-        _require(isinstance(row, list) and 3 <= len(row) <= 6, "invalid point")
-        _require(type(row[0]) is int and 0 <= row[0] < name_count, "invalid name index")
-        _require(type(row[1]) is int and row[1] >= 0, "invalid step")
-        _require(type(row[2]) in (float, int), "invalid value")
-        _require(len(row) < 4 or row[3] is None or type(row[3]) is int, "invalid timestamp")
-        _require(len(row) < 5 or row[4] is None or _is_uuid(row[4]), "invalid msg_id")
-        _require(len(row) < 6 or row[5] is None or isinstance(row[5], dict), "invalid metadata")
-    return BatchPart(run_id, batch_id, part, parts, received, names, points)
+        if not isinstance(row, list) or not 3 <= len(row) <= 6:
+            return "invalid point"
+        if type(row[0]) is not int or not 0 <= row[0] < name_count:
+            return "invalid name index"
+        if type(row[1]) is not int or not 0 <= row[1] <= MAX_STEP:
+            return "invalid step"
+        if not _value_is_float(row[2]):
+            return "invalid value"
+        if len(row) > 3 and row[3] is not None and timestamp_us_problem(row[3]) is not None:
+            return "invalid timestamp"
+        if len(row) > 4 and row[4] is not None and not _is_uuid(row[4]):
+            return "invalid msg_id"
+        if len(row) > 5 and row[5] is not None and not isinstance(row[5], dict):
+            return "invalid metadata"
+    return None
 
 
 def group_for_sending(bodies: Sequence[str]) -> list[list[tuple[int, str]]]:

@@ -124,6 +124,36 @@ def test_worker_given_only_malformed_messages_reports_them_without_raising(
     assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
 
 
+# Points no ingest path accepts, in a message that reached the queue anyway.
+_UNSTORABLE = {
+    "time year 0": PointIn("x", 2.0, 2, timestamp=datetime.fromisoformat("0001-01-01T00:00+14:00")),
+    "time year 9999": PointIn("x", 2.0, 2, timestamp=datetime(9999, 12, 31, 23, tzinfo=UTC)),
+    "time before 1970": PointIn("x", 2.0, 2, timestamp=datetime(1969, 12, 31, 23, tzinfo=UTC)),
+    "time in 2200": PointIn("x", 2.0, 2, timestamp=datetime(2200, 1, 1, tzinfo=UTC)),
+    "name with a newline": PointIn("loss\n", 2.0, 2),
+    "blank name": PointIn(" ", 2.0, 2),
+    "step past the largest": PointIn("x", 2.0, 2**53 + 1),
+}
+
+
+@pytest.mark.parametrize("point", _UNSTORABLE.values(), ids=_UNSTORABLE.keys())
+def test_worker_refuses_a_message_with_an_unstorable_point_and_writes_the_others(
+    local_stack: LocalStack, run: SeededRun, clean_database: str, point: PointIn
+) -> None:
+    good = _message(_batch_body(run, clean_database, "good", [PointIn("x", 1.0, 1)]))
+    points = [PointIn("x", 3.0, 3), point]
+    bad = _message(_batch_body(run, clean_database, "bad", points), receive_count=5)
+
+    answer = local_stack.invoke(WORKER, _event(bad, good))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": bad["MessageId"]}]}
+    assert _point_count(clean_database) == 1
+    assert _batch(clean_database, run.id, "good") == ("written", 1, None)
+    status, parts_written, error = _batch(clean_database, run.id, "bad")
+    assert (status, parts_written) == ("failed", 0)
+    assert str(error).startswith("InvalidPoints: invalid")
+
+
 def test_worker_failing_before_the_last_delivery_leaves_the_batch_queued(
     local_stack: LocalStack, run: SeededRun, clean_database: str
 ) -> None:

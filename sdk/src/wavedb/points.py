@@ -14,7 +14,8 @@ MAX_BATCH_POINTS = 10_000
 # Under the API's 1 MiB body limit, with room for the batch id.
 MAX_BATCH_BYTES = 900_000
 
-_NAME_RE = re.compile(r"^[\w\-./: ]+$")
+# The API's rule: letters, digits, _ - . / : and inner spaces (no space at either end).
+_NAME_RE = re.compile(r"[\w\-./:](?:[\w\-./: ]*[\w\-./:])?")
 _NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
 
@@ -24,7 +25,9 @@ def name_problem(name: object) -> str | None:
         return "a metric name must be a non-empty string"
     if len(name) > MAX_NAME_LENGTH:
         return f"a metric name has at most {MAX_NAME_LENGTH} characters"
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
+        if name != name.strip():
+            return "a metric name may not begin or end with white space"
         return "a metric name may hold only letters, digits, spaces and _ - . / :"
     return None
 

@@ -23,6 +23,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
+from wavedb_core.db.timestamps import load_times_safely
 from wavedb_core.secrets import database_conninfo
 from wavedb_core.settings import get_settings
 
@@ -75,9 +76,10 @@ def bound_to_environment() -> Iterator[None]:
 
 
 def open_connection(conninfo: str | None = None) -> Connection:
-    """Open a new autocommit connection (transactions are explicit: see `transaction`)."""
+    """Open a new autocommit connection (transactions are explicit: see `transaction`);
+    it reads every stored time, even one Python's datetime cannot hold (see db.timestamps)."""
     settings = get_settings()
-    return psycopg.connect(
+    connection = psycopg.connect(
         conninfo or database_conninfo(settings),
         autocommit=True,
         row_factory=dict_row,
@@ -85,6 +87,8 @@ def open_connection(conninfo: str | None = None) -> Connection:
         connect_timeout=settings.database_connect_timeout_seconds,
         application_name=f"wavedb-{settings.stage}",
     )
+    load_times_safely(connection)
+    return connection
 
 
 def _still_open(connection: Connection) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import warnings
 from collections.abc import Callable, Mapping
@@ -21,6 +23,10 @@ from wavedb_core.tracing import function_tracer
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 # The JSON body of a 413 answer, given the event and the limit it exceeded.
 TooLargeBody = Callable[[dict[str, Any], int], dict[str, Any]]
+# The JSON body of a 400 answer to a body that cannot be read, given the event and why.
+MalformedBody = Callable[[dict[str, Any], str], dict[str, Any]]
+
+NOT_UTF8 = "the request body is not valid JSON: it is not UTF-8 text"
 
 # Requests that record no business metric are normal; Powertools would warn on each.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -55,6 +61,40 @@ def _json_answer(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _is_json(event: dict[str, Any]) -> bool:
+    """Whether the app reads the body as JSON: typed as JSON, or untyped (as FastAPI does)."""
+    headers = event.get("headers") or {}
+    content_type = next(
+        (str(value) for name, value in headers.items() if name.lower() == "content-type"), ""
+    )
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json") or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _not_utf8(event: dict[str, Any]) -> bool:
+    """Whether a JSON body is not UTF-8 (RFC 8259 allows nothing else). API Gateway hands
+    over bytes it cannot pass as text base64-encoded; decoding them leniently would store
+    replacement characters, so the body is refused before the app reads it."""
+    body = event.get("body")
+    if not body or not _is_json(event):
+        return False
+    try:
+        if event.get("isBase64Encoded"):
+            base64.b64decode(body, validate=True).decode("utf-8")
+        else:
+            str(body).encode("utf-8")  # text with lone surrogates is no UTF-8 either
+    except (UnicodeError, binascii.Error):
+        return True
+    return False
+
+
+def _malformed_json(_event: dict[str, Any], problem: str) -> dict[str, Any]:
+    """The shared error body of a body that cannot be read."""
+    return {"code": "malformed_json", "message": problem}
+
+
 def _payload_too_large(_event: dict[str, Any], limit: int) -> dict[str, Any]:
     """The shared error body; answered before the app runs: the body is never parsed."""
     return {
@@ -70,13 +110,15 @@ def http_handler(
     max_body_bytes: int | None = None,
     route_body_limits: Mapping[str, int] | None = None,
     too_large_body: TooLargeBody | None = None,
+    malformed_body: MalformedBody | None = None,
 ) -> LambdaHandler:
     """A Lambda handler serving `app` for API Gateway HTTP API (payload 2.0) events.
 
     A body over the limit is answered 413 before the app runs. The limit is the route's
     own in `route_body_limits` (by route key, e.g. `POST /things/{id}`), else
     `max_body_bytes`, else the `MAX_REQUEST_BODY_BYTES` setting; `too_large_body` gives
-    the answer's body in the function's own error shape.
+    the answer's body in the function's own error shape. A JSON body that is not UTF-8 is
+    answered 400 before the app runs too, with the body `malformed_body` gives.
     """
     logger = Logger()
     tracer = function_tracer()
@@ -84,6 +126,7 @@ def http_handler(
     asgi = Mangum(app, lifespan="off")
     route_limits = dict(route_body_limits or {})
     answer_too_large = too_large_body or _payload_too_large
+    answer_malformed = malformed_body or _malformed_json
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     @tracer.capture_lambda_handler(capture_response=False)
@@ -94,6 +137,8 @@ def http_handler(
         )
         if _body_size(event) > limit:
             return _json_answer(PayloadTooLarge.status_code, answer_too_large(event, limit))
+        if _not_utf8(event):
+            return _json_answer(400, answer_malformed(event, NOT_UTF8))
         with bound_to_environment():
             response: dict[str, Any] = asgi(event, cast(Any, context))
         return _forbid_sniffing(response)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypedDict
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, PlainValidator, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from wavedb_core.models.base import RequestModel, ResponseModel
 from wavedb_core.models.numbers import MetricValue, parse_metric_value
@@ -23,17 +31,79 @@ MAX_RAW_PAGE = 10_000
 DEFAULT_RAW_PAGE = 1_000
 MAX_COMPARED_RUNS = 50
 
-METRIC_NAME_PATTERN = r"^[\w\-./: ]+$"
+# A metric (or result) name: letters, digits, _ - . / : and spaces, neither beginning nor
+# ending with a space (so never blank). One definition for every ingest path: `name_problem`
+# (Python's `$` would accept a trailing newline: the whole name must match).
+_NAME_CHARACTER = r"[\w\-./:]"
+METRIC_NAME_PATTERN = rf"^{_NAME_CHARACTER}(?:[\w\-./: ]*{_NAME_CHARACTER})?$"  # for JSON Schema
+METRIC_NAME_RE = re.compile(rf"{_NAME_CHARACTER}(?:[\w\-./: ]*{_NAME_CHARACTER})?")
 BATCH_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
-METRIC_NAME_RE = re.compile(METRIC_NAME_PATTERN)
-BATCH_ID_RE = re.compile(BATCH_ID_PATTERN)
+BATCH_ID_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+
+# The times a point may carry: from the Unix epoch to before 2200, in UTC. Every clock that
+# logs a training run is in it; its µs since the epoch are never negative, and any time in
+# it stays a valid Python, PostgreSQL and JavaScript time in every time zone (so no stored
+# point can make a read fail). Times outside it are refused on every ingest path.
+EARLIEST_POINT_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+END_OF_POINT_TIMES = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+EARLIEST_POINT_US = 0
+END_OF_POINT_TIMES_US = 7_258_118_400_000_000
+POINT_TIME_RANGE = "from 1970-01-01T00:00:00Z to before 2200-01-01T00:00:00Z"
 
 BatchStatus = Literal["queued", "written", "failed"]
 PointOrder = Literal["step_asc", "step_desc", "time_asc", "time_desc"]
 
+
+def name_problem(name: object) -> str | None:
+    """Why a metric (or result) name is refused, or None."""
+    if not isinstance(name, str) or not name:
+        return "must be a non-empty string"
+    if len(name) > MAX_METRIC_NAME_LENGTH:
+        return f"at most {MAX_METRIC_NAME_LENGTH} characters"
+    if not METRIC_NAME_RE.fullmatch(name):
+        if name != name.strip():
+            return "may not begin or end with white space"
+        return "only letters, digits, spaces and _ - . / : are allowed"
+    return None
+
+
+def timestamp_problem(moment: object) -> str | None:
+    """Why a point's time is refused, or None."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return "must be a date-time with a time zone"
+    if not EARLIEST_POINT_TIME <= moment < END_OF_POINT_TIMES:
+        return f"must be {POINT_TIME_RANGE}"
+    return None
+
+
+def timestamp_us_problem(micros: object) -> str | None:
+    """`timestamp_problem` of a time in µs since the epoch."""
+    if type(micros) is not int or not EARLIEST_POINT_US <= micros < END_OF_POINT_TIMES_US:
+        return f"must be {POINT_TIME_RANGE}"
+    return None
+
+
+def _checked_name(name: str) -> str:
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
+# The name in a request model: checked by `name_problem`, never stripped (a name with white
+# space around it is refused, whichever route it came to).
 MetricName = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=MAX_METRIC_NAME_LENGTH, pattern=METRIC_NAME_PATTERN),
+    StringConstraints(strip_whitespace=False),
+    AfterValidator(_checked_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_METRIC_NAME_LENGTH,
+            "pattern": METRIC_NAME_PATTERN,
+        }
+    ),
 ]
 BatchId = Annotated[str, StringConstraints(pattern=BATCH_ID_PATTERN)]
 Step = Annotated[int, Field(ge=0, le=MAX_STEP)]
@@ -72,7 +142,9 @@ class MetricPointBody(RequestModel):
     value: MetricValue
     step: Step
     timestamp: AwareDatetime | None = Field(
-        default=None, description="RFC 3339 time of the point; default: when it was received."
+        default=None,
+        description=f"RFC 3339 time of the point, {POINT_TIME_RANGE};"
+        " default: when it was received.",
     )
 
 
@@ -86,17 +158,6 @@ class PointProblem(ValueError):
         super().__init__(f"{location}: {problem}")
         self.location = location
         self.problem = problem
-
-
-def name_problem(name: object) -> str | None:
-    """Why a metric (or result) name is refused, or None."""
-    if not isinstance(name, str) or not name:
-        return "must be a non-empty string"
-    if len(name) > MAX_METRIC_NAME_LENGTH:
-        return f"at most {MAX_METRIC_NAME_LENGTH} characters"
-    if not METRIC_NAME_RE.match(name):
-        return "only letters, digits, spaces and _ - . / : are allowed"
-    return None
 
 
 def _point_value(value: object) -> float:
@@ -119,6 +180,9 @@ def _point_timestamp(value: object) -> datetime:
         raise ValueError("must be an RFC 3339 date-time (e.g. 2026-01-01T00:00:00Z)") from error
     if moment.tzinfo is None:
         raise ValueError("must include a time zone (e.g. 2026-01-01T00:00:00Z)")
+    problem = timestamp_problem(moment)
+    if problem is not None:
+        raise ValueError(problem)
     return moment
 
 

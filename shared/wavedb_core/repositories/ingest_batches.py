@@ -22,21 +22,29 @@ class BatchRow:
     error: str | None
     created_at: datetime
     written_at: datetime | None
+    content_digest: bytes | None  # None for batches recorded before digests were kept
 
 
 _COLUMNS = (
-    "run_id, batch_id, parts, parts_written, point_count, status, error, created_at, written_at"
+    "run_id, batch_id, parts, parts_written, point_count, status, error, created_at, written_at,"
+    " content_digest"
 )
 
 
 def insert_batch(
-    connection: Connection, *, run_id: UUID, batch_id: str, parts: int, point_count: int
+    connection: Connection,
+    *,
+    run_id: UUID,
+    batch_id: str,
+    parts: int,
+    point_count: int,
+    content_digest: bytes,
 ) -> bool:
     """Record a new queued batch; False when the run already has a batch with this id."""
     cursor = connection.execute(
-        "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (run_id, batch_id) DO NOTHING",
-        (run_id, batch_id, parts, point_count),
+        "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count, content_digest)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (run_id, batch_id) DO NOTHING",
+        (run_id, batch_id, parts, point_count, content_digest),
     )
     return cursor.rowcount == 1
 

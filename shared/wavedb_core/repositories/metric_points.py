@@ -21,6 +21,7 @@ from psycopg.rows import class_row, tuple_row
 from wavedb_core.db.connection import Connection
 
 STAGING_TABLE = "ingest_staging"
+LAST_STEP = 2**63 - 1  # the largest step the table can hold
 
 # One row to stage: metric id, step, value, time in µs since the epoch, msg_id, metadata.
 StagedPoint = tuple[int, int, float, int, str | None, dict[str, Any] | None]
@@ -190,7 +191,7 @@ def points_after_step(
             "SELECT step, value, logged_at FROM metric_points"
             " WHERE metric_id = %s AND step > %s AND step <= %s"
             " ORDER BY step, logged_at LIMIT %s",
-            (metric_id, after_step, step_max if step_max is not None else 2**62, limit + 1),
+            (metric_id, after_step, step_max if step_max is not None else LAST_STEP, limit + 1),
         )
         return cursor.fetchall()
 

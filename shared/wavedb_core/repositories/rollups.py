@@ -22,6 +22,22 @@ BRANCHING = 8
 _LEVEL_SHIFT = 3  # log2(BRANCHING)
 
 _FINITE = "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
+# Reads add up sums in two parts, so that adding the largest floats cannot overflow (which
+# PostgreSQL answers with an error, as it does a product that underflows): those under
+# LARGE_SUM as they are (the sum of fewer than 10^38 of them fits), the others scaled down
+# by SUM_SCALE (a power of two: no bit of them changes). `bucket_mean` puts them together.
+LARGE_SUM = 1e270
+SUM_SCALE = 2.0**-64
+
+
+def _split_sum(column: str, *, only: str = "true") -> str:
+    """The sum of a float column (of the rows `only` holds for) in two parts: `small_sum`
+    and `large_sum_scaled`."""
+    return (
+        f"sum({column}) FILTER (WHERE {only} AND abs({column}) < {LARGE_SUM!r}) AS small_sum,"
+        f" sum({column} * {SUM_SCALE!r})"
+        f" FILTER (WHERE {only} AND abs({column}) >= {LARGE_SUM!r}) AS large_sum_scaled"
+    )
 
 
 def _upper_level(level: int) -> str:
@@ -82,12 +98,24 @@ class BucketRow(NamedTuple):
     slot: int
     point_count: int
     finite_count: int
-    sum: float | None
+    small_sum: float | None  # the finite values under LARGE_SUM
+    large_sum_scaled: float | None  # the others, times SUM_SCALE
     min: float | None
     max: float | None
     last_step: int
     last_value: float
     last_logged_at: datetime | None
+
+
+def bucket_mean(row: BucketRow) -> float | None:
+    """The mean of the bucket's finite values (None without any); Python's float arithmetic
+    gives ±Infinity rather than an error at the very edge of the range."""
+    if not row.finite_count or (row.small_sum is None and row.large_sum_scaled is None):
+        return None
+    if row.large_sum_scaled is None:
+        return (row.small_sum or 0.0) / row.finite_count
+    large = row.large_sum_scaled / row.finite_count / SUM_SCALE
+    return large + (row.small_sum or 0.0) / row.finite_count
 
 
 def rollup_buckets(
@@ -103,7 +131,8 @@ def rollup_buckets(
     with connection.cursor(row_factory=args_row(BucketRow)) as cursor:
         cursor.execute(
             "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
-            " sum(finite_count)::bigint AS finite_count, sum(sum) AS sum, min(min) AS min,"
+            " sum(finite_count)::bigint AS finite_count,"
+            f" {_split_sum('sum')}, min(min) AS min,"
             " max(max) AS max, max(last_step) AS last_step,"
             " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
             " max(last_logged_at) AS last_logged_at"
@@ -135,7 +164,7 @@ def raw_buckets(
         cursor.execute(
             "SELECT metric_id, step / %(width)s AS slot, count(*) AS count,"
             f" count(*) FILTER (WHERE {_FINITE}) AS finite_count,"
-            f" sum(value) FILTER (WHERE {_FINITE}) AS sum,"
+            f" {_split_sum('value', only=_FINITE)},"
             " min(value) FILTER (WHERE value <> 'NaN') AS min,"
             " max(value) FILTER (WHERE value <> 'NaN') AS max,"
             " max(step) AS last_step,"

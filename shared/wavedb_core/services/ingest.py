@@ -33,6 +33,7 @@ from wavedb_core.models.metrics import (
     ResultIn,
     ResultView,
     name_problem,
+    timestamp_problem,
 )
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import ingest_batches, run_results
@@ -100,10 +101,8 @@ def _point_problems(index: int, point: PointIn, known_names: set[str]) -> list[d
     step = point.step
     if type(step) is not int or not 0 <= step <= MAX_STEP:
         report("step", f"an integer from 0 to {MAX_STEP}")
-    if point.timestamp is not None and (
-        not isinstance(point.timestamp, datetime) or point.timestamp.tzinfo is None
-    ):
-        report("timestamp", "must be a date-time with a time zone")
+    if point.timestamp is not None:
+        report("timestamp", timestamp_problem(point.timestamp))
     if point.metadata is not None:
         report("metadata", _metadata_problem(point.metadata))
     return problems
@@ -128,7 +127,7 @@ def check_points(points: Sequence[PointIn]) -> None:
 
 
 def _check_batch_id(batch_id: str) -> None:
-    if not isinstance(batch_id, str) or not BATCH_ID_RE.match(batch_id):
+    if not isinstance(batch_id, str) or not BATCH_ID_RE.fullmatch(batch_id):
         raise ValidationFailed(
             "batch_id: 1 to 64 characters among A-Z a-z 0-9 _ . : -",
             details=[{"location": "batch_id", "message": "1 to 64 of A-Z a-z 0-9 _ . : -"}],
@@ -150,29 +149,40 @@ def _receipt(row: BatchRow) -> BatchReceipt:
 
 
 def submit_points(
-    principal: Principal, run_id: UUID, *, batch_id: str, points: Sequence[PointIn]
+    principal: Principal, run_id: UUID, *, batch_id: str | None, points: Sequence[PointIn]
 ) -> BatchReceipt:
     """Check the points and the caller's write access, record the batch and queue it.
 
-    A batch id the run already has is accepted: a written (or failed) batch is answered as
-    it stands and not queued again; a still queued one is queued again (the worker writes
-    each part once), so that a send that failed after the batch was recorded is repaired.
+    Without a batch id, the batch is named by its content (its digest in hex), so that the
+    same points sent again are the same batch. A batch id the run already has is accepted
+    with the same content: a written (or failed) batch is answered as it stands and not
+    queued again; a still queued one is queued again (the worker writes each part once), so
+    that a send that failed after the batch was recorded is repaired. With other content
+    it is a conflict.
     """
-    _check_batch_id(batch_id)
+    if batch_id is not None:
+        _check_batch_id(batch_id)
     check_points(points)
     received_at = datetime.now(UTC)
     try:
-        bodies = queue.encode_batch(run_id, batch_id, points, received_at=received_at)
+        encoded = queue.encode(run_id, batch_id, points, received_at=received_at)
     except ValueError as error:
         raise ValidationFailed(f"points: {error}") from error
+    bodies = encoded.bodies
+    batch_id = batch_id or encoded.digest.hex()
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         created = ingest_batches.insert_batch(
-            connection, run_id=run_id, batch_id=batch_id, parts=len(bodies), point_count=len(points)
+            connection,
+            run_id=run_id,
+            batch_id=batch_id,
+            parts=len(bodies),
+            point_count=len(points),
+            content_digest=encoded.digest,
         )
         existing = None if created else ingest_batches.find_batch(connection, run_id, batch_id)
     if existing is not None:
-        if existing.parts != len(bodies) or existing.point_count != len(points):
+        if not _same_content(existing, encoded.digest, parts=len(bodies), points=len(points)):
             raise Conflict(
                 "this batch id was already used for different points",
                 code="batch_id_reused",
@@ -189,6 +199,14 @@ def submit_points(
         parts=len(bodies),
         parts_written=0 if existing is None else existing.parts_written,
     )
+
+
+def _same_content(existing: BatchRow, digest: bytes, *, parts: int, points: int) -> bool:
+    """Whether a batch sent again holds what the recorded one does: the same digest, or
+    (for a batch recorded before digests were kept) as many parts and points."""
+    if existing.content_digest is not None:
+        return bytes(existing.content_digest) == digest
+    return existing.parts == parts and existing.point_count == points
 
 
 def _send(bodies: Sequence[str]) -> None:

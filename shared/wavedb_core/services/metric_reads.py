@@ -251,7 +251,7 @@ class _SeriesRead:
 
 
 def _mean(row: BucketRow) -> float | None:
-    return None if not row.finite_count or row.sum is None else row.sum / row.finite_count
+    return rollups.bucket_mean(row)
 
 
 def downsampled_series(

@@ -5,7 +5,6 @@ idempotent, so the SDK may re-send its whole buffer after a failure."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import uuid
@@ -40,13 +39,6 @@ _READ_PAGE = 5_000
 CSV_COLUMNS = ("id", "experiment_id", "name", "value", "step", "metadata", "created_at")
 
 
-def batch_id_of(logs: Sequence[LogIn]) -> str:
-    """The same logs always make the same batch id, so a re-sent batch is stored once;
-    a re-send with more logs is a new batch whose repeated msg_ids are skipped by the worker."""
-    digest = hashlib.sha256("\n".join(sorted(str(log.msg_id) for log in logs)).encode())
-    return digest.hexdigest()
-
-
 def _unique(logs: Sequence[LogIn]) -> list[LogIn]:
     """The first log of each msg_id."""
     return list({log.msg_id: log for log in reversed(logs)}.values())[::-1]
@@ -67,10 +59,12 @@ def store_logs(principal: Principal, experiment_id: UUID, logs: Sequence[LogIn])
             ],
         )
     if points:
+        # Named by its content: the same logs sent again are the same batch; other logs
+        # (even with msg_ids sent before) another one, whose known msg_ids the worker skips.
         ingest.submit_points(
             principal,
             experiment_id,
-            batch_id=batch_id_of(points),
+            batch_id=None,
             points=[
                 PointIn(
                     name=log.name,

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.metrics import MetricName
 from wavedb_core.models.numbers import MetricValue
 from wavedb_core.models.runs import (
     MAX_BATCH_GET_IDS,
@@ -35,7 +36,6 @@ ExperimentName = Annotated[
 Tag = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH)
 ]
-MetricName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 HyperparamValue = str | bool | int | float | None
 

@@ -63,6 +63,15 @@ def validation_response(reasons: Iterable[Mapping[str, str]]) -> JSONResponse:
     )
 
 
+def malformed_body(_event: Mapping[str, Any], problem: str) -> dict[str, Any]:
+    """A body that cannot be read, as the validation error malformed JSON is."""
+    return {
+        "name": VALIDATION_ERROR,
+        "message": "validation failed",
+        "reasons": [{"name": "body", "message": problem}],
+    }
+
+
 def _reasons_of(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Which field and why; never the input itself (it may be a password)."""
     return [
