@@ -193,3 +193,32 @@ def test_worker_given_a_part_of_a_deleted_run_drops_it(
 
     assert answer == {"batchItemFailures": []}
     assert _point_count(clean_database) == 0
+
+
+def test_worker_writes_values_near_the_float_limit_and_charts_their_mean(
+    api: Any, local_stack: LocalStack, clean_database: str
+) -> None:
+    """Two values of 1e308 in one rollup bucket once overflowed the bucket's sum: PostgreSQL
+    refused the whole batch, which an accepted 202 had promised to store."""
+    user = sign_up(api)
+    run = seed_run(clean_database, user.id)
+    biggest = 1.7976931348623157e308
+    values = [biggest, biggest, 1e308, -1e308, 5e-324, 1.0, biggest, biggest]
+    points = [PointIn("big", value, step) for step, value in enumerate(values)]
+    points.append(PointIn("big", 0.0, 100_000))  # a range long enough to read rollups
+    message = _message(_batch_body(run, clean_database, "near-limit", points))
+
+    assert local_stack.invoke(WORKER, _event(message)) == {"batchItemFailures": []}
+    again = _message(_batch_body(run, clean_database, "again", points))  # same steps twice
+    assert local_stack.invoke(WORKER, _event(again)) == {"batchItemFailures": []}
+
+    assert _batch(clean_database, run.id, "near-limit") == ("written", 1, None)
+    assert _point_count(clean_database) == 18
+    answer = api.get(
+        f"/v1/runs/{run.id}/series", params={"name": "big", "points": 1}, headers=user.bearer
+    )
+    assert answer.status_code == 200, answer.text
+    [bucket] = answer.json()["buckets"]
+    assert bucket["count"] == 18
+    assert bucket["mean"] == pytest.approx(sum(value / 9 for value in values))
+    assert bucket["max"] == biggest

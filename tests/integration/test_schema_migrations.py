@@ -65,3 +65,27 @@ def test_invitation_migration_auto_confirmed_addresses_lose_their_proof(scratch_
         rows = connection.execute("SELECT id, email_confirmed_at FROM users").fetchall()
         confirmed = {row["id"]: row["email_confirmed_at"] is not None for row in rows}
         assert confirmed == {signed_up: False, confirmed_by_link: True}
+
+
+def test_rollup_sum_migration_moves_large_sums_to_the_scaled_part(scratch_url: str) -> None:
+    with psycopg.connect(scratch_url, autocommit=True, row_factory=dict_row) as connection:
+        _apply_before(connection, "0009")
+        for bucket, total in enumerate((1e300, -1e300, 12.5, None)):
+            connection.execute(
+                "INSERT INTO metric_rollups (metric_id, level, bucket, count, finite_count, sum,"
+                " last_step, last_value) VALUES (1, 1, %s, 2, 2, %s, 0, 0)",
+                (bucket, total),
+            )
+
+        apply_migrations(connection)
+
+        rows = connection.execute(
+            "SELECT sum, large_sum_scaled FROM metric_rollups ORDER BY bucket"
+        ).fetchall()
+    scale = 2.0**-64
+    assert [(row["sum"], row["large_sum_scaled"]) for row in rows] == [
+        (None, 1e300 * scale),
+        (None, -1e300 * scale),
+        (12.5, None),
+        (None, None),
+    ]

@@ -1,9 +1,10 @@
 """Rollups: aggregates of 8^level consecutive steps (level 1..7) per metric, so that a
 downsampled read costs the same whatever the series' length.
 
-bucket = step div 8^level. count covers every point; sum and finite_count the finite values
-only; min and max ignore NaN; last_value is the value at last_step (the highest step);
-last_logged_at is when the bucket's latest point was logged.
+bucket = step div 8^level. count covers every point; finite_count the finite values only,
+whose sum is kept in two parts (see LARGE_SUM): `sum` and `large_sum_scaled`; min and max
+ignore NaN; last_value is the value at last_step (the highest step); last_logged_at is when
+the bucket's latest point was logged.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ BRANCHING = 8
 _LEVEL_SHIFT = 3  # log2(BRANCHING)
 
 _FINITE = "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
-# Reads add up sums in two parts, so that adding the largest floats cannot overflow (which
-# PostgreSQL answers with an error, as it does a product that underflows): those under
-# LARGE_SUM as they are (the sum of fewer than 10^38 of them fits), the others scaled down
-# by SUM_SCALE (a power of two: no bit of them changes). `bucket_mean` puts them together.
+# Sums are kept and added up in two parts, so that adding the largest floats cannot
+# overflow (which PostgreSQL answers with an error, as it does a product that underflows):
+# values under LARGE_SUM as they are (the sum of fewer than 10^38 of them fits), the others
+# scaled down by SUM_SCALE (a power of two: no bit of them changes). `bucket_mean` puts
+# them together.
 LARGE_SUM = 1e270
 SUM_SCALE = 2.0**-64
+_SMALL = f"abs(value) < {LARGE_SUM!r}"
 
 
 def _split_sum(column: str, *, only: str = "true") -> str:
@@ -40,12 +43,24 @@ def _split_sum(column: str, *, only: str = "true") -> str:
     )
 
 
+# The rollups' two parts added up: a stored `sum` that has grown past LARGE_SUM moves to the
+# scaled part as it is read.
+_STORED_SPLIT_SUM = (
+    f"sum(sum) FILTER (WHERE abs(sum) < {LARGE_SUM!r}) AS small_sum,"
+    f" CASE WHEN count(large_sum_scaled) + count(sum) FILTER (WHERE abs(sum) >= {LARGE_SUM!r})"
+    " > 0 THEN coalesce(sum(large_sum_scaled), 0)"
+    f" + coalesce(sum(sum * {SUM_SCALE!r}) FILTER (WHERE abs(sum) >= {LARGE_SUM!r}), 0)"
+    " END AS large_sum_scaled"
+)
+
+
 def _upper_level(level: int) -> str:
     below = f"l{level - 1}"
     return (
         f"l{level} AS (SELECT metric_id, {level} AS level, bucket >> {_LEVEL_SHIFT} AS bucket,"
         " sum(count)::bigint AS count, sum(finite_count)::bigint AS finite_count,"
-        " sum(sum) AS sum, min(min) AS min, max(max) AS max, max(last_step) AS last_step,"
+        " sum(sum) AS sum, sum(large_sum_scaled) AS large_sum_scaled,"
+        " min(min) AS min, max(max) AS max, max(last_step) AS last_step,"
         " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
         " max(last_logged_at) AS last_logged_at"
         f" FROM {below} GROUP BY metric_id, bucket >> {_LEVEL_SHIFT})"
@@ -56,7 +71,9 @@ def _merge_statement(source: str) -> str:
     first = (
         "l1 AS (SELECT metric_id, 1 AS level, step >> 3 AS bucket, count(*) AS count,"
         f" count(*) FILTER (WHERE {_FINITE}) AS finite_count,"
-        f" sum(value) FILTER (WHERE {_FINITE}) AS sum,"
+        f" sum(value) FILTER (WHERE {_FINITE} AND {_SMALL}) AS sum,"
+        f" sum(value * {SUM_SCALE!r}) FILTER (WHERE {_FINITE} AND NOT {_SMALL})"
+        " AS large_sum_scaled,"
         " min(value) FILTER (WHERE value <> 'NaN') AS min,"
         " max(value) FILTER (WHERE value <> 'NaN') AS max,"
         " max(step) AS last_step,"
@@ -69,12 +86,14 @@ def _merge_statement(source: str) -> str:
     return (
         f"WITH {levels}\n"
         "INSERT INTO metric_rollups AS r (metric_id, level, bucket, count, finite_count, sum,"
-        " min, max, last_step, last_value, last_logged_at)"
+        " large_sum_scaled, min, max, last_step, last_value, last_logged_at)"
         f" SELECT * FROM ({union}) AS merged ORDER BY metric_id, level, bucket"
         " ON CONFLICT (metric_id, level, bucket) DO UPDATE SET"
         " count = r.count + excluded.count,"
         " finite_count = r.finite_count + excluded.finite_count,"
         " sum = COALESCE(r.sum + excluded.sum, r.sum, excluded.sum),"
+        " large_sum_scaled = COALESCE(r.large_sum_scaled + excluded.large_sum_scaled,"
+        "  r.large_sum_scaled, excluded.large_sum_scaled),"
         " min = LEAST(r.min, excluded.min), max = GREATEST(r.max, excluded.max),"
         " last_value = CASE WHEN excluded.last_step >= r.last_step"
         "  THEN excluded.last_value ELSE r.last_value END,"
@@ -132,7 +151,7 @@ def rollup_buckets(
         cursor.execute(
             "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
             " sum(finite_count)::bigint AS finite_count,"
-            f" {_split_sum('sum')}, min(min) AS min,"
+            f" {_STORED_SPLIT_SUM}, min(min) AS min,"
             " max(max) AS max, max(last_step) AS last_step,"
             " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
             " max(last_logged_at) AS last_logged_at"
