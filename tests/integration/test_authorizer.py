@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +13,7 @@ import jwt
 import psycopg
 import pytest
 
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.accounts import create_api_key, sign_up
+from tests.support.accounts import access_token, create_api_key, sign_up
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 EVENT = json.loads(Path("events/authorizer_bearer.json").read_text())
@@ -33,20 +31,6 @@ def authorizer_event(headers: dict[str, str]) -> dict[str, Any]:
 def decide(invoke: Invoke, headers: dict[str, str]) -> dict[str, Any]:
     response: dict[str, Any] = invoke("AuthorizerFunction", authorizer_event(headers))
     return response
-
-
-def signed(claims: dict[str, Any], key: str = TEST_JWT_SECRET) -> str:
-    now = datetime.now(UTC)
-    base = {
-        "sub": str(uuid.uuid4()),
-        "sid": str(uuid.uuid4()),
-        "typ": "access",
-        "iss": "wavedb",
-        "aud": "wavedb-api",
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=5)).timestamp()),
-    }
-    return jwt.encode({**base, **claims}, key, algorithm="HS256")
 
 
 def test_authorizer_valid_bearer_passes_identity(api: Any, invoke: Invoke) -> None:
@@ -100,7 +84,7 @@ def test_authorizer_missing_or_malformed_credentials_unauthenticated(
 
 def test_authorizer_expired_token_unauthenticated(invoke: Invoke, clean_database: str) -> None:
     past = datetime.now(UTC) - timedelta(hours=1)
-    token = signed({"iat": int(past.timestamp()), "exp": int(past.timestamp()) + 60})
+    token = access_token({"iat": int(past.timestamp()), "exp": int(past.timestamp()) + 60})
 
     decision = decide(invoke, {"authorization": f"Bearer {token}"})
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import jwt
-
-from tests.conftest import TEST_JWT_SECRET
+from tests.support.accounts import access_token
 
 Invoke = Callable[[str, Any], Any]
 
@@ -32,17 +28,7 @@ def test_logout_database_unreachable_answers_503_with_retry_after(
     api: Any, unreachable_database: None
 ) -> None:
     # A valid token: the authorizer cannot check its session without the database.
-    now = datetime.now(UTC)
-    claims = {
-        "sub": str(uuid.uuid4()),
-        "sid": str(uuid.uuid4()),
-        "typ": "access",
-        "iss": "wavedb",
-        "aud": "wavedb-api",
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=5)).timestamp()),
-    }
-    token = jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+    token = access_token()
 
     answer = api.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
 

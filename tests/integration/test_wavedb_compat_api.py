@@ -300,7 +300,7 @@ def test_user_profile_answers_the_callers_profile(api: TestClient) -> None:
     data = response.json()["data"]
     assert set(data) == {"id", "name", "email", "emailVerified", "image", "createdAt"}
     assert (data["id"], data["email"], data["name"]) == (user.id, user.email, "researcher")
-    assert data["emailVerified"] is True
+    assert data["emailVerified"] is False  # signing up proves no address
     assert data["image"] is None
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import wavedb
-from tests.support.media import png_bytes
+from tests.support.media import png_of_exact_size
 from tests.support.sdk import SdkEnvironment
 from wavedb import sender as sender_module
 from wavedb.api import ApiClient
@@ -117,7 +117,7 @@ def test_media_bytes_held_in_memory_are_bounded_and_nothing_is_lost(
     monkeypatch.setattr(sender_module, "MAX_MEDIA_BYTES_IN_MEMORY", 3 << 20)
     run = wavedb.init(project="media-bound", resume=run_id)
     run._sender._client = ApiClient(CLOSED_PORT_URL, sdk_env.api_key)
-    image = png_bytes(4, 4) + bytes(1 << 20)  # a PNG with 1 MiB of trailing bytes
+    image = png_of_exact_size(1 << 20)  # a whole PNG of 1 MiB
     highest = 0
     for step in range(12):
         run.log_image("big", image, step=step)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support.accounts import SignedUpUser, sign_up
 from tests.support.served import served_stack
 from wavedb_local.stack import LocalStack
 
@@ -19,3 +20,21 @@ def http(served_stack: LocalStack, clean_database: str) -> Iterator[httpx.Client
     """An HTTP client of the served API, on an emptied database."""
     with httpx.Client(base_url=served_stack.api_url, timeout=30, trust_env=False) as client:
         yield client
+
+
+@pytest.fixture
+def owner(http: httpx.Client) -> SignedUpUser:
+    """A signed-up user of the emptied database."""
+    return sign_up(http)
+
+
+@pytest.fixture
+def run_id(http: httpx.Client, owner: SignedUpUser) -> str:
+    """A run of `owner`, in a workspace and project of its own."""
+    workspace = http.post("/v1/workspaces", json={"name": "lab"}, headers=owner.bearer).json()
+    project = http.post(
+        f"/v1/workspaces/{workspace['id']}/projects", json={"name": "p"}, headers=owner.bearer
+    ).json()
+    run = http.post(f"/v1/projects/{project['id']}/runs", json={}, headers=owner.bearer)
+    assert run.status_code == 201, run.text
+    return str(run.json()["id"])

@@ -1,4 +1,5 @@
-"""A reading route of each function behind the authorizer, to probe credentials with."""
+"""Routes of each function behind the authorizer to probe with: a reading one (for
+credentials) and one taking a JSON body (for bodies)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,15 @@ def send_probe(
     http: httpx.Client, probe: Probe, path_values: dict[str, str], headers: dict[str, str]
 ) -> httpx.Response:
     return http.request(probe.method, fill_path(probe.path, path_values), headers=headers)
+
+
+def json_routes_by_function(stack: LocalStack, document: dict[str, Any]) -> dict[str, str]:
+    """One route taking a JSON body (`METHOD path`) of each function that has one."""
+    assert stack.model is not None
+    chosen: dict[str, str] = {}
+    for function_id, spec in sorted(stack.model.functions.items()):
+        for route in sorted(spec.routes, key=lambda route: route.path):
+            operation = document["paths"].get(route.path, {}).get(route.method.lower(), {})
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                chosen.setdefault(function_id, f"{route.method} {route.path}")
+    return chosen

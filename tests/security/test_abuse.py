@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from tests.security.objects import fill_path, make_objects, path_parameters
-from tests.security.probes import probes_of, send_probe
+from tests.security.probes import json_routes_by_function, probes_of, send_probe
 from tests.support.accounts import PASSWORD, create_api_key, sign_up
 from wavedb_local.stack import LocalStack
 
@@ -24,18 +24,6 @@ from wavedb_local.stack import LocalStack
 _LIMIT = 1_048_576
 _OVERSIZED = {"name": "x" * (_LIMIT + 1)}
 _LOGIN_ROUTES = ("/v1/auth/login", "/login", "/api/login", "/auth/login")
-
-
-def _json_routes_by_function(stack: LocalStack, document: dict[str, Any]) -> dict[str, str]:
-    """One route taking a JSON body (`METHOD path`) of each function that has one."""
-    assert stack.model is not None
-    chosen: dict[str, str] = {}
-    for function_id, spec in sorted(stack.model.functions.items()):
-        for route in sorted(spec.routes, key=lambda route: route.path):
-            operation = document["paths"].get(route.path, {}).get(route.method.lower(), {})
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                chosen.setdefault(function_id, f"{route.method} {route.path}")
-    return chosen
 
 
 def _message_of(body: Any) -> str:
@@ -52,7 +40,7 @@ def test_oversized_body_gets_413_json_from_every_function_that_takes_a_body(
     http: httpx.Client, served_stack: LocalStack
 ) -> None:
     document = http.get("/openapi.json").json()
-    routes = _json_routes_by_function(served_stack, document)
+    routes = json_routes_by_function(served_stack, document)
     user = sign_up(http)
     assert len(routes) >= 9, routes
 

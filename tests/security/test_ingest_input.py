@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from tests.security.objects import fill_path, path_parameters
+from tests.security.probes import json_routes_by_function
 from tests.support.accounts import SignedUpUser, sign_up
 from wavedb_local.stack import LocalStack
 
@@ -224,24 +225,12 @@ def test_metric_name_refused_by_one_rule_on_every_ingest_path(
     assert http.get(f"/v1/runs/{run}/metrics/batches/n1", headers=auth).status_code == 404
 
 
-def _json_routes_by_function(stack: LocalStack, document: dict[str, Any]) -> dict[str, str]:
-    """One route taking a JSON body (`METHOD path`) of each function that has one."""
-    assert stack.model is not None
-    chosen: dict[str, str] = {}
-    for function_id, spec in sorted(stack.model.functions.items()):
-        for route in sorted(spec.routes, key=lambda route: route.path):
-            operation = document["paths"].get(route.path, {}).get(route.method.lower(), {})
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                chosen.setdefault(function_id, f"{route.method} {route.path}")
-    return chosen
-
-
 def test_json_body_not_utf8_gets_400_json_from_every_function(
     http: httpx.Client, served_stack: LocalStack
 ) -> None:
     user = sign_up(http)
     document = http.get("/openapi.json").json()
-    routes = _json_routes_by_function(served_stack, document)
+    routes = json_routes_by_function(served_stack, document)
     assert len(routes) >= 9, routes
     body = b'{"name": "lo\xffss", "batch_id": "b\xc3", "points": []}'
     headers = {**user.bearer, "content-type": "application/json"}

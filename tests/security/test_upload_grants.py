@@ -15,27 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import SignedUpUser
 from tests.support.media import png_bytes, s3_client, upload
 from wavedb_local.stack import LocalStack
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def owner(http: httpx.Client) -> SignedUpUser:
-    return sign_up(http)
-
-
-@pytest.fixture
-def run_id(http: httpx.Client, owner: SignedUpUser) -> str:
-    workspace = http.post("/v1/workspaces", json={"name": "lab"}, headers=owner.bearer).json()
-    project = http.post(
-        f"/v1/workspaces/{workspace['id']}/projects", json={"name": "p"}, headers=owner.bearer
-    ).json()
-    run = http.post(f"/v1/projects/{project['id']}/runs", json={}, headers=owner.bearer)
-    assert run.status_code == 201, run.text
-    return str(run.json()["id"])
 
 
 def _grant(http: httpx.Client, owner: SignedUpUser, run_id: str, data: bytes) -> dict[str, Any]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 from starlette.testclient import TestClient
+
+from tests.conftest import TEST_JWT_SECRET
 
 PASSWORD = "correct horse battery staple"
 
@@ -58,3 +62,19 @@ def mark_address_confirmed(database_url: str, user: SignedUpUser) -> None:
 
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("UPDATE users SET email_confirmed_at = now() WHERE id = %s", (user.id,))
+
+
+def access_token(claims: dict[str, Any] | None = None, key: str = TEST_JWT_SECRET) -> str:
+    """A well-formed access token of a made-up session, valid for five minutes, with
+    `claims` put over the usual ones."""
+    now = datetime.now(UTC)
+    base = {
+        "sub": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+        "typ": "access",
+        "iss": "wavedb",
+        "aud": "wavedb-api",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
+    return jwt.encode({**base, **(claims or {})}, key, algorithm="HS256")
