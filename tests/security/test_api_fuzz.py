@@ -25,8 +25,14 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 
 from tests.security.objects import OwnedObjects, make_objects, path_parameters
@@ -41,6 +47,12 @@ _CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
+    use_after_free,
 ]
 # Answers of API Gateway itself (not our functions) carry only a message.
 _GATEWAY_BODIES = ({"message": "Not Found"}, {"message": "Forbidden"})
