@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # schemathesis brings it
 
 from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
 from wavedb_local.stack import LocalStack
@@ -33,7 +33,7 @@ def _body_schema(document: dict[str, Any], method: str, path: str) -> dict[str, 
 def _takes(document: dict[str, Any], method: str, path: str, body: dict[str, Any]) -> bool:
     """Whether the document's schema of the route's body accepts `body`."""
     schema = {**_body_schema(document, method, path), "components": document["components"]}
-    return Draft202012Validator(schema).is_valid(body)
+    return bool(Draft202012Validator(schema).is_valid(body))
 
 
 def _query_pattern(document: dict[str, Any], path: str, name: str) -> str:
