@@ -19,6 +19,7 @@ from wavedb_core.models.media import (
     MediaView,
 )
 from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP
+from wavedb_core.pagination import CURSOR_DESCRIPTION, MAX_CURSOR_LENGTH
 from wavedb_core.services import media
 
 router = APIRouter(tags=["media"])
@@ -46,7 +47,9 @@ def list_media(
     step_min: StepQuery = None,
     step_max: StepQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_MEDIA_PAGE)] = DEFAULT_MEDIA_PAGE,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)
+    ] = None,
 ) -> MediaPage:
     """By name, then step; ready items carry a short-lived download `url`."""
     where = media.MediaFilter(

@@ -1,6 +1,7 @@
 """Metrics of a run: ingest batches of points (queued), summaries, raw and downsampled
 series, comparison across runs, CSV export, results and batch status."""
 
+import re
 from typing import Annotated
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from wavedb_core.models.metrics import (
     ResultsRequest,
     SeriesLayout,
 )
+from wavedb_core.pagination import CURSOR_DESCRIPTION, MAX_CURSOR_LENGTH
 from wavedb_core.services import ingest, metric_reads
 
 router = APIRouter(tags=["metrics"])
@@ -101,7 +103,9 @@ def get_series(
     step_min: StepQuery = None,
     step_max: StepQuery = None,
     after_step: StepQuery = None,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_RAW_PAGE)] = DEFAULT_RAW_PAGE,
     layout: LayoutQuery = "buckets",
 ) -> Response:
@@ -133,20 +137,20 @@ def get_series(
     )
 
 
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# 1 to MAX_COMPARED_RUNS run ids (hyphenated UUIDs), separated by commas, each maybe with
+# surrounding white space. The document states it; _run_ids applies it.
+RUN_IDS_PATTERN = rf"^\s*{_UUID}\s*(?:,\s*{_UUID}\s*){{0,{MAX_COMPARED_RUNS - 1}}}$"
+_RUN_IDS = re.compile(RUN_IDS_PATTERN)
+
+
 def _run_ids(value: str) -> list[UUID]:
-    parts = [part.strip() for part in value.split(",") if part.strip()]
-    if not 1 <= len(parts) <= MAX_COMPARED_RUNS:
+    if not _RUN_IDS.match(value):
         raise ValidationFailed(
-            f"run_ids: 1 to {MAX_COMPARED_RUNS} comma-separated run ids",
-            details=[{"location": "query.run_ids", "message": "1 to 50 ids"}],
-        )
-    try:
-        return [UUID(part) for part in parts]
-    except ValueError as error:
-        raise ValidationFailed(
-            "run_ids: not a list of run ids",
+            f"run_ids: 1 to {MAX_COMPARED_RUNS} run ids (UUIDs), separated by commas",
             details=[{"location": "query.run_ids", "message": "comma-separated UUIDs"}],
-        ) from error
+        )
+    return [UUID(part.strip()) for part in value.split(",")]
 
 
 @router.get(
@@ -155,7 +159,13 @@ def _run_ids(value: str) -> list[UUID]:
 def compare_series(
     principal: AuthenticatedPrincipal,
     run_ids: Annotated[
-        str, Query(min_length=1, max_length=2_000, description="Comma-separated run ids (≤ 50).")
+        str,
+        Query(
+            min_length=1,
+            max_length=2_000,
+            description=f"Comma-separated run ids (≤ {MAX_COMPARED_RUNS}).",
+            json_schema_extra={"pattern": RUN_IDS_PATTERN},
+        ),
     ],
     name: MetricNameQuery,
     points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = 1_000,

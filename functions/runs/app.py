@@ -20,6 +20,7 @@ from wavedb_core.models.runs import (
     MAX_NAME_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    RUN_STATUSES,
     RunBatchGetRequest,
     RunBatchOut,
     RunCreateRequest,
@@ -29,15 +30,25 @@ from wavedb_core.models.runs import (
     RunSort,
     RunUpdateRequest,
 )
-from wavedb_core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from wavedb_core.pagination import (
+    CURSOR_DESCRIPTION,
+    DEFAULT_PAGE_SIZE,
+    MAX_CURSOR_LENGTH,
+    MAX_PAGE_SIZE,
+)
 from wavedb_core.principal import Principal
 from wavedb_core.services import runs
 from wavedb_core.services.runs import RunPage, RunView
 
 router = APIRouter(tags=["runs"])
 
+# What the listing's status filter takes (checked in services.runs): statuses separated by
+# commas, each maybe surrounded by white space; empty parts are ignored.
+_ANY_STATUS = "|".join(sorted(RUN_STATUSES))
+STATUS_LIST = rf"^\s*(?:(?:{_ANY_STATUS})\s*)?(?:,\s*(?:(?:{_ANY_STATUS})\s*)?)*$"
+
 StatusFilter = Annotated[
-    list[Annotated[str, Query(max_length=200)]] | None,
+    list[Annotated[str, Query(max_length=200, json_schema_extra={"pattern": STATUS_LIST})]] | None,
     Query(
         alias="status",
         max_length=10,
@@ -45,8 +56,14 @@ StatusFilter = Annotated[
     ),
 ]
 TagFilter = Annotated[
-    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH)]] | None,
-    Query(alias="tag", max_length=MAX_TAGS, description="Runs carrying every one of these tags."),
+    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH, json_schema_extra={"pattern": r"\S"})]]
+    | None,
+    Query(
+        alias="tag",
+        max_length=MAX_TAGS,
+        description="Runs carrying every one of these tags (each 1 to 64 characters once"
+        " surrounding white space is removed).",
+    ),
 ]
 NameContains = Annotated[
     str | None, Query(max_length=MAX_NAME_LENGTH, description="Case-insensitive.")
@@ -55,7 +72,7 @@ CreatedAfter = Annotated[datetime | None, Query(description="RFC 3339, exclusive
 CreatedBefore = Annotated[datetime | None, Query(description="RFC 3339, exclusive.")]
 Sort = Annotated[RunSort, Query()]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[str | None, Query(max_length=1024)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)]
 
 
 def _out(view: RunView, summaries: Mapping[UUID, Any] | None = None) -> RunOut:
@@ -184,7 +201,12 @@ def delete_run(principal: AuthenticatedPrincipal, run_id: UUID) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/v1/runs/{run_id}/heartbeat")
+@router.post(
+    "/v1/runs/{run_id}/heartbeat",
+    responses={
+        409: {"description": "The run has ended (`run_ended`): it takes no more heartbeats."}
+    },
+)
 def record_heartbeat(principal: AuthenticatedPrincipal, run_id: UUID) -> RunHeartbeatOut:
     run = runs.record_heartbeat(principal, run_id)
     return RunHeartbeatOut.model_validate(

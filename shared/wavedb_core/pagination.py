@@ -12,6 +12,11 @@ from wavedb_core.errors import BadRequest
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 _MAX_CURSOR_LENGTH = 1024
+MAX_CURSOR_LENGTH = _MAX_CURSOR_LENGTH
+CURSOR_DESCRIPTION = (
+    "Opaque: the `next_cursor` of the previous page of the same listing, with the same"
+    " filters and order. Any other value is refused with 400 `invalid_cursor`."
+)
 
 
 def malformed_cursor() -> BadRequest:

@@ -385,14 +385,14 @@ def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
     assert _roles(api, ada, workspace["id"]) == {ada.id: "owner"}
 
 
-def test_leave_workspace_sole_owner_gets_400_sole_owner(api: Any) -> None:
+def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
     workspace = _create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "sole_owner"
     assert _roles(api, ada, workspace["id"])[ada.id] == "owner"
 

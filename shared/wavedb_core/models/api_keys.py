@@ -3,20 +3,54 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 
 Scope = Literal["read", "write"]
+ApiKeyName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
+    at_most_as_sent(100),
+]
+
+
+def rate_limit_schema(schema: dict[str, Any]) -> None:
+    """The document states the deployment's ceiling, which the API keys service applies
+    (read when the document is made, never on a request)."""
+    from wavedb_core.settings import get_settings
+
+    ceiling = get_settings().api_key_max_rate_limit_per_minute
+    for choice in schema.get("anyOf", [schema]):
+        if choice.get("type") == "integer":
+            choice["maximum"] = ceiling
 
 
 class ApiKeyCreateRequest(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    """`expires_at` and `expires_in_days` are alternatives: give one of them, or neither
+    (the key never expires)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["expires_at", "expires_in_days"],
+                "properties": {
+                    "expires_at": {"type": "string"},
+                    "expires_in_days": {"type": "integer"},
+                },
+            }
+        }
+    )
+
+    name: ApiKeyName
     scopes: list[Scope] = Field(default=["read", "write"], min_length=1)
-    expires_at: datetime | None = Field(default=None, description="When the key stops working.")
+    expires_at: datetime | None = Field(
+        default=None,
+        description="When the key stops working: a future time, with its time zone.",
+    )
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
     rate_limit_per_minute: int | None = Field(
         default=None,
@@ -24,6 +58,7 @@ class ApiKeyCreateRequest(RequestModel):
         description="Requests per minute for this key; at most the server's ceiling"
         " (API_KEY_MAX_RATE_LIMIT_PER_MINUTE, 12000 by default). The user's own limit,"
         " shared by all of the user's keys and sessions, applies as well.",
+        json_schema_extra=rate_limit_schema,
     )
 
     @field_validator("scopes")

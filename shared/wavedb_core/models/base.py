@@ -2,9 +2,54 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from collections.abc import Iterable
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic_core import PydanticKnownError
 
 NUL_REFUSED = "text may not contain NUL (\\u0000) characters"
+# A text field's `pattern` when it may not be blank: some character that is not white space,
+# so that what is left once surrounding white space is stripped is not empty. The white
+# space is Unicode's (what request fields are stripped of), spelled out so that every regex
+# engine reading the document agrees with the one validating.
+WHITE_SPACE = r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NOT_BLANK = "[^" + WHITE_SPACE.removeprefix("[")
+
+
+_SYNTAX = frozenset(r"\^$.|?*+()[]{}/")
+
+
+def _literal(char: str) -> str:
+    # Only regex syntax is escaped: ECMAScript's Unicode mode refuses other escapes (`\-`).
+    return f"\\{char}" if char in _SYNTAX else char
+
+
+def any_case(word: str) -> str:
+    """A regex matching `word` in any mix of cases (JSON Schema patterns take no flags)."""
+    return "".join(
+        f"[{char.lower()}{char.upper()}]" if char.lower() != char.upper() else _literal(char)
+        for char in word
+    )
+
+
+def one_of_words(words: Iterable[str], *, ignore_case: bool = False) -> str:
+    """A pattern for text that is one of `words`, maybe with surrounding white space (which
+    request fields are stripped of)."""
+    spelled = [any_case(word) if ignore_case else "".join(map(_literal, word)) for word in words]
+    return f"^{WHITE_SPACE}*(?:{'|'.join(spelled)}){WHITE_SPACE}*$"
+
+
+def at_most_as_sent(limit: int) -> BeforeValidator:
+    """Refuse text longer than `limit` as sent, before its surrounding white space is
+    stripped, so that the `maxLength` the document states is the limit a request is held
+    to. Goes after the field's StringConstraints in its Annotated (so it runs first)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > limit:
+            raise PydanticKnownError("string_too_long", {"max_length": limit})
+        return value
+
+    return BeforeValidator(check)
 
 
 def contains_nul(value: object) -> bool:

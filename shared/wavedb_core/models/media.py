@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.base import RequestModel, ResponseModel, any_case
 from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP, METRIC_NAME_PATTERN
 
 MediaKind = Literal["image", "audio", "text", "file", "histogram"]
@@ -154,10 +154,73 @@ class HistogramIn(RequestModel):
     """Either `bins` (edges, one more than `counts`) with `counts`, or raw `values` that
     the server bins into `num_bins` equal bins."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["bins", "counts"],
+                    "properties": {"bins": {"type": "array"}, "counts": {"type": "array"}},
+                },
+                {"required": ["values"], "properties": {"values": {"type": "array"}}},
+            ]
+        }
+    )
+
     bins: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_BINS + 1)
     counts: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_BINS)
     values: list[float] | None = Field(default=None, max_length=MAX_HISTOGRAM_VALUES)
     num_bins: int = Field(default=DEFAULT_HISTOGRAM_BINS, ge=1, le=MAX_HISTOGRAM_BINS)
+
+
+_ABSENT: dict[str, Any] = {"type": "null"}
+
+
+def _content_types(types: frozenset[str], *, optional: bool = False) -> dict[str, Any]:
+    """A content type of `types` in any case, maybe with parameters (`; charset=...`)."""
+    spelled = "|".join(any_case(kind) for kind in sorted(types))
+    accepted = rf"(?:{spelled})\s*(?:;[\s\S]*)?"
+    if optional:
+        return {"anyOf": [{"type": "string", "pattern": rf"^\s*(?:{accepted})?$"}, _ABSENT]}
+    return {"type": "string", "pattern": rf"^\s*{accepted}$"}
+
+
+def media_kinds_schema(schema: dict[str, Any], _: type) -> None:
+    """What each kind takes (checked in services.media; the upload sizes are the
+    deployment's, read when the document is made)."""
+    from wavedb_core.services.media import max_upload_bytes
+
+    uploads = [
+        {
+            "required": ["kind", "content_type", "size"],
+            "properties": {
+                "kind": {"const": kind},
+                "content_type": _content_types(ACCEPTED_CONTENT_TYPES[kind]),
+                "size": {"type": "integer", "maximum": max_upload_bytes(kind)},
+                "text": _ABSENT,
+                "histogram": _ABSENT,
+            },
+        }
+        for kind in UPLOAD_KINDS
+    ]
+    inline_text = {
+        "required": ["kind", "text"],
+        "properties": {
+            "kind": {"const": "text"},
+            "text": {"type": "string"},
+            "content_type": _content_types(ACCEPTED_CONTENT_TYPES["text"], optional=True),
+            "size": _ABSENT,
+            "histogram": _ABSENT,
+        },
+    }
+    histogram = {
+        "required": ["kind", "histogram"],
+        "properties": {
+            "kind": {"const": "histogram"},
+            "histogram": {"type": "object"},
+            **dict.fromkeys(("content_type", "size", "filename", "text"), _ABSENT),
+        },
+    }
+    schema["anyOf"] = [*uploads, inline_text, histogram]
 
 
 class MediaCreateRequest(RequestModel):
@@ -167,6 +230,8 @@ class MediaCreateRequest(RequestModel):
     answer carries a presigned POST to upload the bytes straight to S3. Short `text`
     (≤ 64 KB): give `text`. `histogram`: give `histogram`. Both are stored at once.
     """
+
+    model_config = ConfigDict(json_schema_extra=media_kinds_schema)
 
     media_id: UUID | None = Field(
         default=None,
@@ -184,7 +249,11 @@ class MediaCreateRequest(RequestModel):
     caption: str | None = Field(default=None, max_length=MAX_CAPTION_LENGTH)
     content_type: str | None = Field(default=None, max_length=100)
     size: int | None = Field(default=None, ge=1, description="The exact size of the upload.")
-    filename: str | None = Field(default=None, max_length=MAX_FILENAME_LENGTH)
+    filename: str | None = Field(
+        default=None,
+        max_length=MAX_FILENAME_LENGTH,
+        json_schema_extra={"pattern": _FILENAME_RE.pattern},
+    )
     # Text is kept exactly as given (request fields are otherwise stripped of white space).
     text: Annotated[str, StringConstraints(strip_whitespace=False)] | None = Field(
         default=None, description="Inline text, at most 64 KB as UTF-8."

@@ -242,8 +242,19 @@ class MetricBatchRequest(RequestModel):
     )
 
 
+def _names_and_values(schema: dict[str, Any]) -> None:
+    """pydantic states a dict's key pattern as `patternProperties`, which lets keys that do
+    not match through with any value; the document says what is taken: names that match,
+    with numbers."""
+    for pattern, value in schema.pop("patternProperties", {}).items():
+        schema.setdefault("propertyNames", {})["pattern"] = pattern
+        schema["additionalProperties"] = value
+
+
 class ResultsRequest(RequestModel):
-    results: dict[MetricName, MetricValue] = Field(min_length=1, max_length=MAX_RESULTS_PER_REQUEST)
+    results: dict[MetricName, MetricValue] = Field(
+        min_length=1, max_length=MAX_RESULTS_PER_REQUEST, json_schema_extra=_names_and_values
+    )
 
     @field_validator("results", mode="before")
     @classmethod

@@ -8,10 +8,18 @@ from uuid import UUID
 
 from pydantic import StringConstraints
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 
-ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ProjectName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
+    at_most_as_sent(100),
+]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    at_most_as_sent(2000),
+]
 
 
 class ProjectCreateRequest(RequestModel):

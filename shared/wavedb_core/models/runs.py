@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_validator
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 
 RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
 StartingStatus = Literal["pending", "running"]
@@ -34,12 +34,20 @@ MAX_CONFIG_DEPTH = 64
 MAX_BATCH_GET_IDS = 100
 
 RunName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=NOT_BLANK
+    ),
+    at_most_as_sent(MAX_NAME_LENGTH),
 ]
 RunDescription = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
 RunNotes = Annotated[str, StringConstraints(max_length=MAX_NOTES_LENGTH)]
 RunTag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH)
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH, pattern=NOT_BLANK
+    ),
+    at_most_as_sent(MAX_TAG_LENGTH),
 ]
 
 

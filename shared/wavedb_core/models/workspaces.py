@@ -6,14 +6,21 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.accounts import EmailAddress
+from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 
 WorkspaceName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
+    at_most_as_sent(100),
 ]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    at_most_as_sent(2000),
+]
 MemberRole = Literal["owner", "admin", "member", "viewer"]
 InvitedRole = Literal["admin", "member", "viewer"]
 
@@ -63,7 +70,7 @@ class MemberList(ResponseModel):
 
 
 class InvitationCreateRequest(RequestModel):
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: EmailAddress
     role: InvitedRole = "member"
 
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
 from wavedb_core.db.retries import retried_on_deadlock
-from wavedb_core.errors import BadRequest, Conflict, Forbidden, NotFound
+from wavedb_core.errors import Conflict, Forbidden, NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import users
 from wavedb_core.repositories import workspaces as repository
@@ -25,6 +25,8 @@ from wavedb_core.services.quotas import reserve_workspace
 logger = Logger(child=True)
 
 PERSONAL_WORKSPACE_SUFFIX = "'s workspace"
+# The code of the 409 that refuses the sole owner leaving.
+SOLE_OWNER = "sole_owner"
 _MAX_WORKSPACE_NAME = 100
 
 
@@ -180,10 +182,10 @@ def leave_workspace(principal: Principal, workspace_id: UUID) -> None:
         repository.lock_workspace(connection, workspace_id)
         membership = _visible_workspace(connection, principal, workspace_id)
         if membership.role == "owner" and repository.count_owners(connection, workspace_id) == 1:
-            raise BadRequest(
+            raise Conflict(
                 "you are the sole owner of this workspace; make another member an owner"
                 " before leaving, or delete the workspace",
-                code="sole_owner",
+                code=SOLE_OWNER,
             )
         _refuse_personal_workspace_creator(connection, principal.user_id, workspace_id)
         repository.delete_member(connection, workspace_id=workspace_id, user_id=principal.user_id)

@@ -8,9 +8,17 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.accounts import EmailAddress, NewPassword
+from wavedb_core.models.api_keys import ApiKeyName
+from wavedb_core.models.base import (
+    NOT_BLANK,
+    RequestModel,
+    ResponseModel,
+    at_most_as_sent,
+    one_of_words,
+)
 from wavedb_core.models.metrics import MetricName
 from wavedb_core.models.numbers import MetricValue
 from wavedb_core.models.runs import (
@@ -29,15 +37,37 @@ MAX_LOG_METADATA_BYTES = 10_000
 MAX_STEP = 2**53
 
 Text = Annotated[str, StringConstraints(max_length=1_000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NOT_BLANK),
+    at_most_as_sent(255),
+]
 ExperimentName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=NOT_BLANK
+    ),
+    at_most_as_sent(MAX_NAME_LENGTH),
 ]
 Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH)
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH, pattern=NOT_BLANK
+    ),
+    at_most_as_sent(MAX_TAG_LENGTH),
 ]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 HyperparamValue = str | bool | int | float | None
+
+
+def invitable_role_schema(schema: dict[str, Any]) -> None:
+    """`roleId`: what the invitation route takes (read when the document is made)."""
+    from wavedb_core.services.invitations import INVITABLE_ROLES
+    from wavedb_core.tora_compat.shapes import ROLE_IDS
+
+    roles = sorted(INVITABLE_ROLES)
+    spellings = [role.name for role in roles] + [str(ROLE_IDS[role]) for role in roles]
+    schema["pattern"] = one_of_words(spellings, ignore_case=True)
 
 
 # ------------------------------------------------------------------ envelope
@@ -81,8 +111,8 @@ class ToraAuthenticationFailedBody(ResponseModel):
 
 
 class SignupIn(RequestModel):
-    email: Annotated[EmailStr, Field(max_length=254)]
-    password: Password
+    email: EmailAddress
+    password: NewPassword
 
 
 class SignupOut(ResponseModel):
@@ -118,7 +148,7 @@ class MessageOut(ResponseModel):
 
 
 class ApiKeyIn(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: ApiKeyName
 
 
 class ApiKeyOut(ResponseModel):
@@ -162,8 +192,16 @@ class RoleOut(ResponseModel):
 
 class InvitationIn(RequestModel):
     workspaceId: UUID  # noqa: N815 - Tora's casing
-    email: Annotated[EmailStr, Field(max_length=254)]
-    roleId: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]  # noqa: N815
+    email: EmailAddress
+    roleId: Annotated[  # noqa: N815
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+        Field(
+            description="An `id` of GET /workspace-roles, or a role's name in any case: ADMIN,"
+            " MEMBER or VIEWER (invitations make no owners; anything else is a 400).",
+            json_schema_extra=invitable_role_schema,
+        ),
+    ]
 
 
 class InvitationOut(ResponseModel):

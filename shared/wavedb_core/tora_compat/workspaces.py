@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 
 import wavedb_core.tora_compat.shapes as tora_shapes
-from wavedb_core.errors import ValidationFailed
+from wavedb_core.errors import BadRequest, Conflict, ValidationFailed
 from wavedb_core.http import answers
 from wavedb_core.services import invitations, workspaces
 from wavedb_core.tora_compat.experiments import all_experiments
@@ -54,9 +54,21 @@ def delete_workspace(principal: ToraPrincipal, workspace_id: UUID) -> StatusOnly
     return StatusOnly(status=200)
 
 
-@router.post("/workspaces/{workspace_id}/leave", responses=answers(409))
+@router.post(
+    "/workspaces/{workspace_id}/leave",
+    responses={
+        400: {"description": "The caller is the workspace's sole owner, who cannot leave."},
+        **answers(409),
+    },
+)
 def leave_workspace(principal: ToraPrincipal, workspace_id: UUID) -> StatusOnly:
-    workspaces.leave_workspace(principal, workspace_id)
+    try:
+        workspaces.leave_workspace(principal, workspace_id)
+    except Conflict as refused:
+        if refused.code != workspaces.SOLE_OWNER:
+            raise
+        # Tora's contract: the sole owner cannot leave (400).
+        raise BadRequest(refused.message, code=refused.code) from refused
     return StatusOnly(status=200)
 
 

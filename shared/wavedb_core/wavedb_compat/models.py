@@ -9,7 +9,6 @@ from uuid import UUID
 from pydantic import (
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
@@ -18,7 +17,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.accounts import EmailAddress, new_password_schema
+from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 from wavedb_core.models.metrics import MetricName, Step
 from wavedb_core.models.numbers import MetricValue
 from wavedb_core.models.projects import Description as ProjectDescription
@@ -27,10 +27,17 @@ from wavedb_core.models.runs import RunName, check_config
 
 DataT = TypeVar("DataT")
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
+    at_most_as_sent(100),
+]
 # The original server's minimum; the deployment's own minimum (PASSWORD_MIN_LENGTH, at
-# least 6) is applied by the accounts service, with the same error shape.
-Password = Annotated[str, Field(min_length=6, max_length=256)]
+# least 8), which the document states, is applied by the accounts service, with the same
+# error shape.
+Password = Annotated[
+    str, Field(min_length=6, max_length=256, json_schema_extra=new_password_schema)
+]
 OpaqueId = Annotated[str, Field(min_length=1, max_length=64)]
 RunnerStatus = Literal["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELED"]
 MetricType = Literal["SCALAR", "IMAGE", "AUDIO", "TEXT"]
@@ -56,9 +63,20 @@ class CamelResponse(ResponseModel):
 
 
 class WaveDBRegisterRequest(CamelRequest):
+    """`name` or `username` is required (`name` is kept when both are given)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [field], "properties": {field: {"type": "string"}}}
+                for field in ("name", "username")
+            ]
+        }
+    )
+
     name: Name | None = None
     username: Name | None = Field(default=None, description="Accepted in place of `name`.")
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: EmailAddress
     password: Password
 
 
