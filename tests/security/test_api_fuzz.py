@@ -111,6 +111,13 @@ _UNSCHEMATIC: dict[str, dict[str, Unschematic]] = {
             lambda: {"values": [0.5, 1.5, 1.5]},
         )
     },
+    # "points[]." names a field of each item of the body's `points`.
+    "POST /v1/runs/{run_id}/metrics": {
+        "points[].timestamp": Unschematic(
+            "from 1970-01-01T00:00:00Z to before 2200-01-01T00:00:00Z, compared in UTC (a"
+            " date-time range JSON Schema cannot state); left out, the time of receipt"
+        )
+    },
     "POST /workspaces/{workspace_id}/leave": {"workspace_id": _SOLE_OWNER},
     "POST /api/workspaces/{workspace_id}/leave": {"workspace_id": _SOLE_OWNER},
 }
@@ -161,15 +168,26 @@ def _credentials(http: httpx.Client, owner: SignedUpUser, route_key: str) -> dic
 
 def _with_known_good_values(route_key: str, case: Any) -> Any:
     """A positive case with the route's unschematic parameters made good (see above)."""
-    for name, unschematic in _UNSCHEMATIC.get(route_key, {}).items():
-        for values in (case.path_parameters, case.query, case.body):
-            if not isinstance(values, dict) or values.get(name) is None:
+    for key, unschematic in _UNSCHEMATIC.get(route_key, {}).items():
+        for values in _holders(case, key):
+            name = key.rpartition("].")[2]
+            if values.get(name) is None:
                 continue
             if unschematic.good is None:
                 del values[name]
             else:
                 values[name] = unschematic.good()
     return case
+
+
+def _holders(case: Any, key: str) -> list[dict[str, Any]]:
+    """The objects of the case that hold parameter `key`: the path, query and body, or each
+    item of a body list for `list[].name`."""
+    if "[]." not in key:
+        holders = (case.path_parameters, case.query, case.body)
+        return [values for values in holders if isinstance(values, dict)]
+    items = case.body.get(key.partition("[].")[0]) if isinstance(case.body, dict) else None
+    return [item for item in items or [] if isinstance(item, dict)]
 
 
 def _strategy(operation: Any, objects: OwnedObjects | None) -> Any:
