@@ -4,6 +4,7 @@ declares the refusal of), and the statuses the code answers are declared."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -205,3 +206,24 @@ def test_tora_invitation_role_is_refused_by_the_code_and_the_document(
     assert not _takes(document, "post", "/workspace-invitations", body)
     assert taken.status_code == 201, taken.text
     assert _takes(document, "post", "/workspace-invitations", {**body, "roleId": " Viewer "})
+
+
+def test_nul_in_any_request_text_is_refused_and_the_document_says_so(
+    document: dict[str, Any], http: httpx.Client, owner: SignedUpUser, run_id: str
+) -> None:
+    """PostgreSQL cannot store a NUL: every route refuses one, and the document states it on
+    every plain string a request takes and on its free-form JSON."""
+    parameters = document["paths"]["/v1/runs"]["get"]["parameters"]
+    [name_contains] = [p for p in parameters if p["name"] == "name_contains"]
+    [pattern] = [o["pattern"] for o in name_contains["schema"]["anyOf"] if o["type"] == "string"]
+    listing = http.get("/v1/runs", params={"name_contains": "a\x00"}, headers=owner.bearer)
+    patched = http.patch(
+        f"/v1/runs/{run_id}", json={"config": {"nested": ["ok", "a\x00"]}}, headers=owner.bearer
+    )
+
+    assert re.search(pattern, "a\x00") is None
+    assert re.search(pattern, "resnet") is not None
+    assert listing.status_code == 422, listing.text
+    assert patched.status_code == 422, patched.text
+    config = document["components"]["schemas"]["RunUpdateRequest"]["properties"]["config"]
+    assert "NUL" in json.dumps(config)

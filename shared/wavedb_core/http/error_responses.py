@@ -27,6 +27,7 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, TypeAdapter
 
 from wavedb_core.http.security import client_ip
+from wavedb_core.http.text_rules import state_no_nul
 from wavedb_core.principal import Principal
 
 DESCRIPTIONS: dict[int, str] = {
@@ -185,6 +186,7 @@ def declare_error_responses(app: FastAPI, shapes: ErrorShapes) -> None:
         if app.openapi_schema is None:
             document = generate()
             with_error_responses(document, app, shapes)
+            state_no_nul(document)
             app.openapi_schema = document
         return app.openapi_schema
 
