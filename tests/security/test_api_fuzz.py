@@ -131,6 +131,9 @@ def operations(served_stack: LocalStack) -> dict[str, Any]:
     # the description of free-form JSON (config, metadata), whose nested strings no schema
     # reaches; so generated text is NUL-free (the refusals are tested with each route).
     schema.config.generation.update(with_security_parameters=False, allow_x00=False)
+    # A body refused for its size (413, before it is read) is refused like any bad body.
+    rejections = schema.config.checks.negative_data_rejection
+    rejections.expected_statuses = [*rejections.expected_statuses, "413"]
     results: list[Any] = list(schema.get_all_operations())  # Ok(operation) or Err(problem)
     found = [result.ok() for result in results]
     return {f"{operation.method.upper()} {operation.path}": operation for operation in found}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticKnownError
 
 NUL_REFUSED = "text may not contain NUL (\\u0000) characters"
@@ -69,11 +70,25 @@ def contains_nul(value: object) -> bool:
     return False
 
 
+def _numbers_only(annotation: object) -> bool:
+    """Whether a field takes numbers but not true/false (pydantic would read true as 1)."""
+    kinds = {annotation, *get_args(annotation)}
+    return bool(kinds & {int, float}) and bool not in kinds
+
+
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused, surrounding white space is stripped,
-    and text may not hold NUL characters."""
+    text may not hold NUL characters, and a number is never true or false."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_booleans_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+            raise ValueError("must be a number, not true or false")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -193,7 +193,7 @@ def _point_from_json(index: int, item: object, known_names: set[str]) -> PointIn
         unknown = sorted(str(key) for key in item.keys() - _POINT_FIELDS)[0]
         raise PointProblem(f"points[{index}].{unknown}", "unknown field")
     name = item.get("name")
-    if name not in known_names:
+    if type(name) is not str or name not in known_names:
         problem = "field required" if "name" not in item else name_problem(name)
         if problem is not None:
             raise PointProblem(f"points[{index}].name", problem)

@@ -1,0 +1,33 @@
+"""Rules every request body follows, whatever its model."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from wavedb_core.models.api_keys import ApiKeyCreateRequest
+from wavedb_core.models.base import RequestModel
+
+
+class _Numbers(RequestModel):
+    count: int
+    share: float | None = None
+    flag: bool = False
+    either: int | bool = 0
+
+
+@pytest.mark.parametrize("body", [{"count": True}, {"count": 1, "share": False}])
+def test_request_model_true_or_false_for_a_number_is_refused(body: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="must be a number, not true or false"):
+        _Numbers.model_validate(body)
+
+
+def test_request_model_booleans_stay_welcome_where_the_field_takes_them() -> None:
+    taken = _Numbers.model_validate({"count": 2, "share": 0.5, "flag": True, "either": True})
+
+    assert (taken.count, taken.share, taken.flag, taken.either) == (2, 0.5, True, True)
+
+
+def test_api_key_expiry_in_days_of_true_is_refused_not_read_as_one_day() -> None:
+    with pytest.raises(ValidationError):
+        ApiKeyCreateRequest.model_validate({"name": "ci", "expires_in_days": True})
