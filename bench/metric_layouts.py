@@ -24,12 +24,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import itertools
 import math
 import random
 import statistics
 import struct
 import tempfile
 import time
+import zlib
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -496,23 +499,68 @@ AGGREGATE_TYPES = [
 ]  # fmt: skip
 
 
+BLOCK_FIELDS = 7  # first step, count, finite count, sum, min, max, last value
+
+
+def block_summaries(steps: IntArray, values: FloatArray, block: int) -> FloatArray:
+    """Aggregates of every `block` consecutive points of a chunk, one row of BLOCK_FIELDS
+    float8 each (min/max are +/-inf when a block holds only NaN)."""
+    starts = np.arange(0, len(values), block)
+    ends = np.r_[starts[1:], len(values)]
+    finite = np.isfinite(values)
+    not_nan = ~np.isnan(values)
+    return np.column_stack(
+        [
+            steps[starts].astype(np.float64),
+            (ends - starts).astype(np.float64),
+            np.add.reduceat(finite.astype(np.float64), starts),
+            np.add.reduceat(np.where(finite, values, 0.0), starts),
+            np.minimum.reduceat(np.where(not_nan, values, np.inf), starts),
+            np.maximum.reduceat(np.where(not_nan, values, -np.inf), starts),
+            values[ends - 1],
+        ]
+    )
+
+
+def buckets_from_blocks(summaries: FloatArray, lo: int, width: int) -> Buckets:
+    """Chart buckets from block summaries (each block counted in the bucket of its first
+    step)."""
+    slot = (summaries[:, 0].astype(np.int64) - lo) // width
+    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
+    ends = np.r_[starts[1:], len(slot)]
+    finite_count = np.add.reduceat(summaries[:, 2], starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(summaries[:, 3], starts) / finite_count
+    return Buckets(
+        slot[starts] * width + lo,
+        np.add.reduceat(summaries[:, 1], starts).astype(np.int64),
+        np.minimum.reduceat(summaries[:, 4], starts),
+        np.maximum.reduceat(summaries[:, 5], starts),
+        mean,
+        summaries[ends - 1, 6],
+    )
+
+
 class ChunkLayout(Layout):
     """One row per (series, chunk of N consecutive points): the chunk's aggregates in plain
     columns, its points in three encoded columns."""
 
     tables = ("metric_chunks",)
 
-    def __init__(self, label: str, codec: Codec, chunk_size: int, compression: str) -> None:
+    def __init__(
+        self, label: str, codec: Codec, chunk_size: int, compression: str, block: int = 0
+    ) -> None:
         self.name = label
         self.codec = codec
         self.chunk_size = chunk_size
         self.compression = compression
+        self.block = block  # points per block summary inside a chunk (0: none)
 
     def create(self, connection: psycopg.Connection[Any]) -> None:
         codec = self.codec
         connection.execute(
             f"CREATE TABLE metric_chunks ({CHUNK_AGGREGATES}, steps {codec.steps_type},"
-            f" logged {codec.times_type}, vals {codec.values_type},"
+            f" logged {codec.times_type}, vals {codec.values_type}, blocks bytea,"
             " PRIMARY KEY (metric_id, first_step))"
         )
         for column, kind in (
@@ -538,12 +586,12 @@ class ChunkLayout(Layout):
         with (
             connection.cursor() as cursor,
             cursor.copy(
-                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals)"
+                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals, blocks)"
                 " FROM STDIN (FORMAT BINARY)"
             ) as copy,
         ):
             copy.set_types(
-                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type]
+                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type, "bytea"]
             )
             for start in range(0, len(steps_all), self.chunk_size):
                 steps = steps_all[start : start + self.chunk_size]
@@ -572,6 +620,9 @@ class ChunkLayout(Layout):
                         stored_steps,
                         codec.encode_times(times),
                         codec.encode_values(values),
+                        block_summaries(steps, values, self.block).tobytes()
+                        if self.block
+                        else None,
                     )
                 )
 
@@ -616,6 +667,13 @@ class ChunkLayout(Layout):
             assert span is not None
             lo, hi = int(span[0]), int(span[1])
             width = bucket_width(lo, hi, buckets)
+            if self.block and self.block <= width < self.chunk_size:
+                stored = cursor.execute(
+                    "SELECT blocks FROM metric_chunks WHERE metric_id = %s ORDER BY first_step",
+                    (metric_id,),
+                ).fetchall()
+                summaries = np.frombuffer(b"".join(row[0] for row in stored), np.float64)
+                return buckets_from_blocks(summaries.reshape(-1, BLOCK_FIELDS), lo, width)
             if width < self.chunk_size:
                 rows = cursor.execute(
                     "SELECT first_step, count, first_us, steps, logged, vals FROM metric_chunks"
@@ -641,6 +699,103 @@ class ChunkLayout(Layout):
             np.asarray(columns[3], np.float64) / np.asarray(columns[2], np.float64),
             np.asarray(columns[6], np.float64),
         )
+
+
+def _shuffled_bytes(raw: bytes, width: int) -> bytes:
+    """Byte-transpose without numpy: slicing with a step runs at C speed."""
+    return b"".join(raw[offset::width] for offset in range(width))
+
+
+def _unshuffled_bytes(data: bytes, width: int) -> bytes:
+    out = bytearray(len(data))
+    count = len(data) // width
+    for offset in range(width):
+        out[offset::width] = data[offset * count : (offset + 1) * count]
+    return bytes(out)
+
+
+def stdlib_codec() -> Codec:
+    """d: what the Lambda can do with the standard library alone: `array` bytes,
+    byte-shuffled by slicing, zlib level 1; times as first + deltas (decoded with numpy
+    here only to hand the reads the same arrays as the other layouts)."""
+
+    def decode_times(stored: object, first: int, count: int) -> IntArray:
+        raw = _unshuffled_bytes(zlib.decompress(_raw(stored)), 8)
+        times: IntArray = first + np.r_[np.int64(0), np.cumsum(np.frombuffer(raw, np.int64))]
+        return times
+
+    return Codec(
+        "stdlib array+shuffle+zlib",
+        "bytea",
+        "bytea",
+        "bytea",
+        lambda steps: steps,
+        lambda stored, first, count: np.frombuffer(
+            _unshuffled_bytes(zlib.decompress(_raw(stored)), 8), np.int64
+        ),
+        lambda times: times,
+        decode_times,
+        lambda values: values,
+        lambda stored, count: np.frombuffer(
+            _unshuffled_bytes(zlib.decompress(_raw(stored)), 8), np.float64
+        ),
+    )
+
+
+class StdlibChunkLayout(ChunkLayout):
+    """The chunk layout written from Python lists with the standard library only (no
+    numpy in the worker): builtins for the aggregates, `array` + zlib for the payload."""
+
+    def write(self, connection: psycopg.Connection[Any], series: Series) -> None:
+        codec = self.codec
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals)"
+                " FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.set_types(
+                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type]
+            )
+            for start in range(0, len(series.steps), self.chunk_size):
+                steps = series.steps[start : start + self.chunk_size]
+                values = series.values[start : start + self.chunk_size]
+                times = series.logged_us[start : start + self.chunk_size]
+                first = steps[0]
+                consecutive = steps == list(range(first, first + len(steps)))
+                low: float | None
+                high: float | None
+                total = math.fsum(values)
+                if math.isfinite(total):
+                    finite_count, finite_sum = len(values), total
+                    low, high = min(values), max(values)
+                else:  # the rare chunk with NaN or +/-Infinity: filter per point
+                    finite = [value for value in values if math.isfinite(value)]
+                    not_nan = [value for value in values if not math.isnan(value)]
+                    finite_count, finite_sum = len(finite), math.fsum(finite)
+                    low, high = min(not_nan, default=None), max(not_nan, default=None)
+                deltas = [later - earlier for earlier, later in itertools.pairwise(times)]
+                copy.write_row(
+                    (
+                        series.metric_id,
+                        first,
+                        steps[-1],
+                        len(steps),
+                        finite_count,
+                        finite_sum if finite_count else None,
+                        low,
+                        high,
+                        values[-1],
+                        times[0],
+                        times[-1],
+                        None
+                        if consecutive
+                        else zlib.compress(_shuffled_bytes(array("q", steps).tobytes(), 8), 1),
+                        zlib.compress(_shuffled_bytes(array("q", deltas).tobytes(), 8), 1),
+                        zlib.compress(_shuffled_bytes(array("d", values).tobytes(), 8), 1),
+                    )
+                )
 
 
 # ---------------------------------------------------------------- the server and runs
@@ -769,8 +924,6 @@ def candidates(lz4_in_server: bool, chunk_sizes: Sequence[int]) -> tuple[list[La
             )
         )
     codecs: list[Codec] = []
-    import zlib
-
     codecs.append(
         general_codec("shuffle+zlib", lambda data: zlib.compress(data, 6), zlib.decompress)
     )
@@ -789,6 +942,11 @@ def candidates(lz4_in_server: bool, chunk_sizes: Sequence[int]) -> tuple[list[La
     pcodec = optional_module("pcodec")
     if pcodec is not None:
         codecs.append(pcodec_codec(pcodec))
+        layouts.append(
+            ChunkLayout(
+                "e. bytea pcodec, 1000, 128-point blocks", pcodec_codec(pcodec), 1000, "none", 128
+            )
+        )
     else:
         notes.append("pcodec not importable: pcodec skipped")
     gorilla = optional_module("gorillacompression")
@@ -796,6 +954,12 @@ def candidates(lz4_in_server: bool, chunk_sizes: Sequence[int]) -> tuple[list[La
         codecs.append(gorilla_codec(gorilla))
     else:
         notes.append("gorillacompression not importable: gorilla skipped")
+    for size in chunk_sizes:
+        layouts.append(
+            StdlibChunkLayout(
+                f"d. bytea stdlib array+shuffle+zlib, {size}", stdlib_codec(), size, "none"
+            )
+        )
     for codec in codecs:
         for size in chunk_sizes:
             layouts.append(ChunkLayout(f"d. bytea {codec.name}, {size}", codec, size, "none"))
@@ -869,7 +1033,7 @@ def main() -> None:
     parser.add_argument("--points-per-series", type=int, default=10_000)
     parser.add_argument("--only", default="", help="measure only layouts whose name contains this")
     parser.add_argument(
-        "--long", default="10000,100000,1000000,10000000",
+        "--long", default="10000,100000,500000,1000000,10000000",
         help="lengths of the single series read by the best layout ('' to skip)",
     )  # fmt: skip
     args = parser.parse_args()
@@ -898,7 +1062,7 @@ def main() -> None:
         print_table(results, points)
         if args.long:
             best = [layout for layout in layouts if isinstance(layout, ChunkLayout)]
-            pcodec = [layout for layout in best if "pcodec, 1000" in layout.name]
+            pcodec = [layout for layout in best if "pcodec, 1000, 128" in layout.name]
             chosen = (pcodec or [layout for layout in best if "zlib, 1000" in layout.name])[0]
             long_series_reads(admin_url, data_dir, chosen, [int(n) for n in args.long.split(",")])
 
