@@ -751,12 +751,12 @@ class StdlibChunkLayout(ChunkLayout):
         with (
             connection.cursor() as cursor,
             cursor.copy(
-                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals)"
+                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals, blocks)"
                 " FROM STDIN (FORMAT BINARY)"
             ) as copy,
         ):
             copy.set_types(
-                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type]
+                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type, "bytea"]
             )
             for start in range(0, len(series.steps), self.chunk_size):
                 steps = series.steps[start : start + self.chunk_size]
@@ -794,8 +794,27 @@ class StdlibChunkLayout(ChunkLayout):
                         else zlib.compress(_shuffled_bytes(array("q", steps).tobytes(), 8), 1),
                         zlib.compress(_shuffled_bytes(array("q", deltas).tobytes(), 8), 1),
                         zlib.compress(_shuffled_bytes(array("d", values).tobytes(), 8), 1),
+                        self._blocks(steps, values) if self.block else None,
                     )
                 )
+
+    def _blocks(self, steps: list[int], values: list[float]) -> bytes:
+        """block_summaries with builtins over list slices (C loops, no object per point)."""
+        summaries = array("d")
+        for start in range(0, len(values), self.block):
+            part = values[start : start + self.block]
+            total = math.fsum(part)
+            if math.isfinite(total):
+                finite_count, finite_sum, low, high = len(part), total, min(part), max(part)
+            else:
+                finite = [value for value in part if math.isfinite(value)]
+                not_nan = [value for value in part if not math.isnan(value)]
+                finite_count, finite_sum = len(finite), math.fsum(finite)
+                low, high = min(not_nan, default=math.inf), max(not_nan, default=-math.inf)
+            summaries.extend(
+                (steps[start], len(part), finite_count, finite_sum, low, high, part[-1])
+            )
+        return summaries.tobytes()
 
 
 # ---------------------------------------------------------------- the server and runs
@@ -954,6 +973,16 @@ def candidates(lz4_in_server: bool, chunk_sizes: Sequence[int]) -> tuple[list[La
         codecs.append(gorilla_codec(gorilla))
     else:
         notes.append("gorillacompression not importable: gorilla skipped")
+    for size, block in ((1000, 128), (4096, 256)):
+        layouts.append(
+            StdlibChunkLayout(
+                f"e. bytea stdlib array+shuffle+zlib, {size}, {block}-point blocks",
+                stdlib_codec(),
+                size,
+                "none",
+                block,
+            )
+        )
     for size in chunk_sizes:
         layouts.append(
             StdlibChunkLayout(
@@ -1033,6 +1062,11 @@ def main() -> None:
     parser.add_argument("--points-per-series", type=int, default=10_000)
     parser.add_argument("--only", default="", help="measure only layouts whose name contains this")
     parser.add_argument(
+        "--long-layout",
+        default="stdlib array+shuffle+zlib, 4096, 256",
+        help="the layout (part of its name) read on single series of growing length",
+    )
+    parser.add_argument(
         "--long", default="10000,100000,500000,1000000,10000000",
         help="lengths of the single series read by the best layout ('' to skip)",
     )  # fmt: skip
@@ -1061,9 +1095,11 @@ def main() -> None:
         print()
         print_table(results, points)
         if args.long:
-            best = [layout for layout in layouts if isinstance(layout, ChunkLayout)]
-            pcodec = [layout for layout in best if "pcodec, 1000, 128" in layout.name]
-            chosen = (pcodec or [layout for layout in best if "zlib, 1000" in layout.name])[0]
+            chosen = next(
+                layout
+                for layout in layouts
+                if isinstance(layout, ChunkLayout) and args.long_layout in layout.name
+            )
             long_series_reads(admin_url, data_dir, chosen, [int(n) for n in args.long.split(",")])
 
 
