@@ -11,10 +11,12 @@ the ingest worker receives them) into a database of its own, then measured:
 - read cost (median of several series): the whole history of one 10k series into columns,
   and a 1,000-bucket chart read (min/max/mean/last per bucket) of one series.
 
-The best layout is then read again on single series of 10k, 100k, 1M and 10M points to
-show how a chart read grows with a series' length.
+One layout (`--long-layout`, the recommended one by default) is then read again on single
+series of 10k, 100k, 500k, 1M and 10M points (`--long`) to show how a chart read grows
+with a series' length. docs/columnar-store.md has the figures and the design they chose.
 
-Run: python bench/metric_layouts.py [--points-per-series 10000] [--metrics 100]
+Run (repository root): PYTHONPATH=shared python bench/metric_layouts.py
+  [--metrics 100] [--points-per-series 10000] [--only NAME] [--long 10000,...]
 Codecs that need packages the product does not ship (zstandard, lz4, pcodec,
 gorillacompression) are measured only when importable; others are skipped with a note.
 """
