@@ -23,6 +23,7 @@ from tests.support.ingest import (
     queued_message_count,
     sqs_client,
 )
+from wavedb_core import queue as ingest_queue
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import PointIn
 from wavedb_core.principal import Principal
@@ -334,7 +335,9 @@ def test_metric_batch_larger_than_a_queue_message_is_split_and_written_when_all_
     run: SeededRun,
     clean_database: str,
     empty_queue: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(ingest_queue, "PART_MAX_BYTES", 100_000)  # a message holds ~40,000 points
     points = [
         {"name": f"layer.{i % 40}/grad_norm", "value": i / 7, "step": i // 40 + 10**12}
         for i in range(10_000)  # about 750 KB of JSON
