@@ -49,6 +49,7 @@ __all__ = [
     "encode",
     "encode_batch",
     "group_for_sending",
+    "legacy_digest",
     "to_microseconds",
 ]
 
@@ -326,6 +327,27 @@ def _legacy_columns(name: str, rows: list[PointRow]) -> SeriesColumns:
         column(4),
         None if metadata is None else [canonical_metadata(m) for m in metadata],
     )
+
+
+def legacy_digest(points: Sequence[PointIn]) -> bytes:
+    """The digest format 1 gave these points: a batch recorded before the upgrade and sent
+    again after it (by a client retrying) is known by it."""
+    names: dict[str, int] = {}
+    rows: list[PointRow] = []
+    for point in points:
+        index = names.setdefault(point.name, len(names))
+        row: PointRow = [
+            index,
+            point.step,
+            float(point.value),
+            None if point.timestamp is None else to_microseconds(point.timestamp),
+            None if point.msg_id is None else str(point.msg_id),
+            canonical_metadata(point.metadata),
+        ]
+        while len(row) > 3 and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    return hashlib.sha256(f"{_dumps(list(names))}\n{_dumps(rows)}".encode()).digest()
 
 
 def _value_is_float(value: object) -> bool:

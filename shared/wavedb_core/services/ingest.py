@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -157,11 +157,22 @@ def submit_points(
     if batch_id is not None:
         _check_batch_id(batch_id)
     check_points(points)
-    return submit_series(principal, run_id, batch_id=batch_id, series=columns_from_points(points))
+    return submit_series(
+        principal,
+        run_id,
+        batch_id=batch_id,
+        series=columns_from_points(points),
+        legacy_digest=lambda: queue.legacy_digest(points),
+    )
 
 
 def submit_series(
-    principal: Principal, run_id: UUID, *, batch_id: str | None, series: Sequence[SeriesColumns]
+    principal: Principal,
+    run_id: UUID,
+    *,
+    batch_id: str | None,
+    series: Sequence[SeriesColumns],
+    legacy_digest: Callable[[], bytes] | None = None,
 ) -> BatchReceipt:
     """Check the caller's write access, record the batch of checked series and queue it.
 
@@ -171,6 +182,10 @@ def submit_series(
     queued again; a still queued one is queued again (the worker writes each part once), so
     that a send that failed after the batch was recorded is repaired. With other content
     it is a conflict.
+
+    A batch recorded before batches were queued as columns has the digest of its points as
+    rows (`legacy_digest`, for bodies of points): sent again, it is the same batch. Its
+    parts were cut differently, so it is queued again only when it has one part as now.
     """
     if batch_id is not None:
         _check_batch_id(batch_id)
@@ -194,13 +209,15 @@ def submit_series(
         )
         existing = None if created else ingest_batches.find_batch(connection, run_id, batch_id)
     if existing is not None:
-        if not _same_content(existing, encoded.digest, parts=len(bodies), points=points):
+        same = _same_content(existing, encoded.digest, parts=len(bodies), points=points)
+        recorded_as_rows = not same and _recorded_as_rows(existing, legacy_digest)
+        if not same and not recorded_as_rows:
             raise Conflict(
                 "this batch id was already used for different points",
                 code="batch_id_reused",
                 details={"batch_id": batch_id},
             )
-        if existing.status != "queued":
+        if existing.status != "queued" or (recorded_as_rows and existing.parts != len(bodies)):
             return _receipt(existing)
         logger.info("batch queued again", extra={"run_id": str(run_id), "batch_id": batch_id})
     _send(bodies)
@@ -219,6 +236,12 @@ def _same_content(existing: BatchRow, digest: bytes, *, parts: int, points: int)
     if existing.content_digest is not None:
         return bytes(existing.content_digest) == digest
     return existing.parts == parts and existing.point_count == points
+
+
+def _recorded_as_rows(existing: BatchRow, legacy_digest: Callable[[], bytes] | None) -> bool:
+    if legacy_digest is None or existing.content_digest is None:
+        return False
+    return bytes(existing.content_digest) == legacy_digest()
 
 
 def _send(bodies: Sequence[str]) -> None:
