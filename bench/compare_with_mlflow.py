@@ -8,7 +8,7 @@ store is a separate database (`mlflow`) on the same PostgreSQL server, then meas
 1. Ingest: the same workload for both (default 20 runs x 50 metrics x 2,000 steps = 2M
    points, 4 client threads, one run at a time each), sent by each system's own client:
    MLflow's `MlflowClient.log_batch` (1,000 metrics a request, its limit; in MLflow's venv,
-   bench/mlflow_ingest.py) and the WaveDB SDK's `ApiClient.send_batch` in the batches the
+   bench/mlflow_ingest.py) and the WaveDB SDK's `ApiClient.send_series` in the batches the
    SDK's sender cuts (bench/ingest_and_read.py). Points/s until every point is durable and
    readable (for WaveDB: every batch `written`, through SQS and the worker), request
    latency, and WaveDB's share of a raw COPY into metric_points on the same server.
@@ -260,7 +260,7 @@ def ingest_table(figures: IngestFigures) -> str:
     rows = [
         f"| COPY into metric_points (1 connection) | - | 1 | - | {ceiling:,.0f} | - | - | - | -"
         " | 100% | - |",
-        f"| **WaveDB** (API -> SQS -> worker -> PostgreSQL) | SDK `ApiClient.send_batch`,"
+        f"| **WaveDB** (API -> SQS -> worker -> PostgreSQL) | SDK `ApiClient.send_series`,"
         f" {ours.points / len(ours.latencies_ms):,.0f} points a request"
         f" | {len(ours.latencies_ms):,} | {ours.seconds:.1f} | **{ours.rate:,.0f}**"
         f" | {percentile(ours.latencies_ms, 0.5):.1f} | {percentile(ours.latencies_ms, 0.99):.1f}"

@@ -5,8 +5,9 @@ loading long series for the read benchmark and the COPY ceiling, which use Postg
 directly:
 
 - `measure_ingest`: several client threads send every point of a workload with the SDK's
-  own API client (`wavedb.api.ApiClient.send_batch`), in the batches the SDK's sender
-  cuts (`wavedb.points.encode_points`: up to 10,000 points or 900 KB a request), then poll
+  own API client (`wavedb.api.ApiClient.send_series`), in the columnar batches the SDK's
+  sender cuts (`wavedb.points.encode_series`: up to 50,000 points or 1.5 MB of JSON a
+  request, gzip-compressed), then poll
   each batch's status until it is `written` (API -> SQS -> ingest worker -> PostgreSQL).
 - `measure_copy_ceiling`: one `COPY ... FROM STDIN` into metric_points, one connection.
 - `load_series`: COPY plus the worker's own SQL (`write_staged_points`: summaries and
@@ -31,14 +32,17 @@ from psycopg.rows import dict_row
 
 from bench.workload import metric_value, run_in_threads
 from wavedb.api import ApiClient
-from wavedb.points import MAX_BATCH_BYTES, MAX_BATCH_POINTS, encode_points
+from wavedb.points import MAX_SERIES_BATCH_BYTES, MAX_SERIES_BATCH_POINTS, encode_series
 
 LOGGED_US = 1_795_428_930_000_000
 RAW_PAGE = 10_000  # what `wavedb.api.ApiClient.series` asks for
 CHART_POINTS = 1000
 BATCH_POLL_SECONDS = 0.05
 WRITTEN_TIMEOUT_SECONDS = 1800.0
-SDK_BATCH = f"up to {MAX_BATCH_POINTS:,} points or {MAX_BATCH_BYTES // 1000:,} KB a request"
+SDK_BATCH = (
+    f"columns, up to {MAX_SERIES_BATCH_POINTS:,} points or"
+    f" {MAX_SERIES_BATCH_BYTES // 1000:,} KB of JSON a request, gzip"
+)
 
 
 # ---------------------------------------------------------------- HTTP setup
@@ -169,12 +173,13 @@ def measure_ingest(api_url: str, account: Account, workload: Workload) -> Ingest
                         run_id = todo.get_nowait()
                     except queue.Empty:
                         break
-                    for number, encoded in enumerate(encode_points(run_entries(workload))):
+                    batches = encode_series(run_entries(workload))
+                    for number, (encoded, count) in enumerate(batches):
                         batch_id = f"bench-{number:05d}"
                         started = time.perf_counter()
-                        client.send_batch(run_id, batch_id, encoded_points=encoded)
+                        client.send_series(run_id, batch_id, encoded)
                         latencies.append((time.perf_counter() - started) * 1000)
-                        sent.append((run_id, batch_id, encoded.count(b'"step":')))
+                        sent.append((run_id, batch_id, count))
                         mine.append((run_id, batch_id))
                 accepted.append(time.perf_counter())
                 _wait_written(client, mine)

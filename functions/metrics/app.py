@@ -16,6 +16,7 @@ from wavedb_core.http import (
     http_handler,
     model_response,
 )
+from wavedb_core.models.metric_columns import MetricBatchRequest
 from wavedb_core.models.metrics import (
     DEFAULT_RAW_PAGE,
     MAX_COMPARED_RUNS,
@@ -29,7 +30,6 @@ from wavedb_core.models.metrics import (
     ComparedSeriesColumns,
     DownsampledSeries,
     DownsampledSeriesColumns,
-    MetricBatchRequest,
     MetricSummaryList,
     RawSeriesPage,
     ResultIn,
@@ -75,7 +75,16 @@ BucketsQuery = Annotated[
 def submit_points(
     principal: AuthenticatedPrincipal, run_id: UUID, body: MetricBatchRequest
 ) -> BatchAccepted:
-    receipt = ingest.submit_points(principal, run_id, batch_id=body.batch_id, points=body.points)
+    """Points as `points` (one object each) or as `series` (arrays per metric); a body
+    may be sent gzip-compressed (`Content-Encoding: gzip`)."""
+    if body.series is not None:
+        receipt = ingest.submit_series(
+            principal, run_id, batch_id=body.batch_id, series=body.series
+        )
+    else:
+        receipt = ingest.submit_points(
+            principal, run_id, batch_id=body.batch_id, points=body.points or []
+        )
     return BatchAccepted(
         batch_id=receipt.batch_id, status=receipt.status, point_count=receipt.point_count
     )

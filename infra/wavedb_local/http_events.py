@@ -81,10 +81,15 @@ def is_text_content_type(content_type: str | None) -> bool:
     )
 
 
-def _text_body(body: bytes, content_type: str | None) -> str | None:
-    """The body as text when it is passed as text: of a text type, and UTF-8. Bytes that
-    are not UTF-8 go base64-encoded, as they are, rather than with replacement characters
-    in place of what the client sent (the function then refuses them)."""
+def _text_body(
+    body: bytes, content_type: str | None, content_encoding: str | None = None
+) -> str | None:
+    """The body as text when it is passed as text: of a text type, not compressed (a
+    Content-Encoding makes it bytes), and UTF-8. Bytes that are not UTF-8 go base64-encoded,
+    as they are, rather than with replacement characters in place of what the client sent
+    (the function then refuses them)."""
+    if content_encoding and content_encoding.strip().lower() != "identity":
+        return None
     if not is_text_content_type(content_type):
         return None
     try:
@@ -158,7 +163,9 @@ def build_http_event(
         "timeEpoch": int(now * 1000),
     }
     if request.body:
-        text = _text_body(request.body, headers.get("content-type"))
+        text = _text_body(
+            request.body, headers.get("content-type"), headers.get("content-encoding")
+        )
         if text is not None:
             event["body"] = text
             event["isBase64Encoded"] = False

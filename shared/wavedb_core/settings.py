@@ -71,6 +71,9 @@ class Settings(BaseModel):
     max_api_keys_per_user: int = Field(default=100, ge=1)
     max_workspaces_per_user: int = Field(default=50, ge=1)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    # A gzip body (Content-Encoding: gzip) may decompress to at most this (Lambda's own
+    # request limit: a compressed request carries no more than an uncompressed one could).
+    max_decompressed_body_bytes: int = Field(default=6_291_456, ge=1_024)
 
     # AWS resources, reached through boto3; aws_endpoint_url points at an emulator.
     aws_region: str = Field(default="us-east-1", alias="AWS_REGION")

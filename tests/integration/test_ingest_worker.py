@@ -222,3 +222,60 @@ def test_worker_writes_values_near_the_float_limit_and_charts_their_mean(
     assert bucket["count"] == 18
     assert bucket["mean"] == pytest.approx(sum(value / 9 for value in values))
     assert bucket["max"] == biggest
+
+
+def test_worker_writes_a_format_1_message_left_on_the_queue_by_the_previous_version(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    msg_id = str(uuid.uuid4())
+    body = json.dumps(
+        {
+            "v": 1,
+            "run": run.id,
+            "batch": "old",
+            "part": 0,
+            "parts": 1,
+            "t": 1_000_000,
+            "names": ["loss", "lr"],
+            "points": [
+                [0, 1, 0.5],
+                [1, 1, float("inf"), 2_000_000],
+                [0, 2, float("nan"), None, msg_id, {"tag": "x"}],
+            ],
+        }
+    )
+    _queue_batch(clean_database, run.id, "old", 1, 3)
+
+    answer = local_stack.invoke(WORKER, _event(_message(body)))
+
+    assert answer == {"batchItemFailures": []}
+    assert _batch(clean_database, run.id, "old") == ("written", 1, None)
+    with psycopg.connect(clean_database) as connection:
+        rows = connection.execute(
+            "SELECT m.name, p.step, p.value::text, p.logged_at, p.msg_id::text, p.metadata"
+            " FROM metric_points p JOIN run_metrics m ON m.id = p.metric_id"
+            " ORDER BY m.name, p.step"
+        ).fetchall()
+    second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert rows == [
+        ("loss", 1, "0.5", second, None, None),
+        ("loss", 2, "NaN", second, msg_id, {"tag": "x"}),
+        ("lr", 1, "Infinity", datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC), None, None),
+    ]
+
+
+def test_worker_given_a_columnar_message_with_known_msg_ids_stores_each_once(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    ids = [uuid.uuid4() for _ in range(3)]
+    first = [PointIn("loss", float(i), i, msg_id=ids[i]) for i in range(2)]
+    again = [PointIn("loss", float(i), i, msg_id=ids[i]) for i in range(3)]  # two seen before
+    bodies = [
+        _batch_body(run, clean_database, "first", first),
+        _batch_body(run, clean_database, "again", again),
+    ]
+
+    answers = [local_stack.invoke(WORKER, _event(_message(body))) for body in bodies]
+
+    assert answers == [{"batchItemFailures": []}] * 2
+    assert _point_count(clean_database) == 3

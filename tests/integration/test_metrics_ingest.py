@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import uuid
@@ -23,6 +24,7 @@ from tests.support.ingest import (
     queued_message_count,
     sqs_client,
 )
+from wavedb_core import queue as ingest_queue
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import PointIn
 from wavedb_core.principal import Principal
@@ -334,7 +336,9 @@ def test_metric_batch_larger_than_a_queue_message_is_split_and_written_when_all_
     run: SeededRun,
     clean_database: str,
     empty_queue: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(ingest_queue, "PART_MAX_BYTES", 100_000)  # a message holds ~40,000 points
     points = [
         {"name": f"layer.{i % 40}/grad_norm", "value": i / 7, "step": i // 40 + 10**12}
         for i in range(10_000)  # about 750 KB of JSON
@@ -444,3 +448,27 @@ def test_points_logged_after_a_timestamp_in_the_future_still_order_by_step(
     summary = api.get(f"/v1/runs/{run.id}/metrics", headers=user.bearer).json()["items"][0]
 
     assert (summary["last"], summary["last_step"], summary["first_step"]) == (6, 10, 9)
+
+
+def test_metric_batch_recorded_as_rows_before_the_upgrade_sent_again_is_the_same_batch(
+    api: TestClient, user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    points = [
+        {"name": "b", "value": 1.5, "step": 1},
+        {"name": "a", "value": 2, "step": 1, "timestamp": "1970-01-01T00:00:01Z"},
+    ]
+    # How the previous version digested a batch: names, then one array per point.
+    rows_digest = hashlib.sha256(b'["b","a"]\n[[0,1,1.5],[1,1,2.0,1000000]]').digest()
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count, content_digest,"
+            " status, parts_written) VALUES (%s, 'old', 1, 2, %s, 'written', 1)",
+            (run.id, rows_digest),
+        )
+
+    again = _post(api, user, run.id, {"batch_id": "old", "points": points})
+    other = _post(api, user, run.id, {"batch_id": "old", "points": points[:1]})
+
+    assert again.status_code == 202, again.text
+    assert again.json()["status"] == "written"
+    assert other.status_code == 409, other.text

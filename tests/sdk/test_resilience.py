@@ -26,7 +26,11 @@ CLOSED_PORT_URL = "http://127.0.0.1:9"
 def _outbox_points(run_dir: Path) -> int:
     total = 0
     for path in (run_dir / "outbox").glob("*-batch.json"):
-        total += len(json.loads(path.read_bytes())["points"])
+        document = json.loads(path.read_bytes())
+        if document.get("columnar"):  # series of arrays
+            total += sum(len(series["steps"]) for series in document["points"])
+        else:
+            total += len(document["points"])
     return total
 
 

@@ -116,7 +116,15 @@ _UNSCHEMATIC: dict[str, dict[str, Unschematic]] = {
         "points[].timestamp": Unschematic(
             "from 1970-01-01T00:00:00Z to before 2200-01-01T00:00:00Z, compared in UTC (a"
             " date-time range JSON Schema cannot state); left out, the time of receipt"
-        )
+        ),
+        # A series' arrays are of equal length, which JSON Schema cannot state: positive
+        # cases send one point per series (generated names, many series).
+        "series[].steps": Unschematic("as many as the series' values", lambda: [0]),
+        "series[].values": Unschematic("as many as the series' steps", lambda: [1.5]),
+        "series[].timestamps_us": Unschematic("as many as the series' steps"),
+        "series[].timestamps": Unschematic(
+            "as many as the series' steps, each in the range of points[].timestamp"
+        ),
     },
     "POST /workspaces/{workspace_id}/leave": {"workspace_id": _SOLE_OWNER},
     "POST /api/workspaces/{workspace_id}/leave": {"workspace_id": _SOLE_OWNER},

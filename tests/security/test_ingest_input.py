@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
 import uuid
 from typing import Any
@@ -278,3 +280,173 @@ def test_metric_name_not_utf8_is_refused_with_400_and_not_stored(
     assert "UTF-8" in answer.text
     assert http.get(f"/v1/runs/{run}/results", headers=user.bearer).json()["items"] == []
     assert http.get(f"/v1/runs/{run}/metrics/batches/u", headers=user.bearer).status_code == 404
+
+
+# ---------------------------------------------------------------- columnar bodies and gzip
+
+
+def _post_body(
+    http: httpx.Client, user: SignedUpUser, run: str, body: bytes, **headers: str
+) -> httpx.Response:
+    return http.post(
+        f"/v1/runs/{run}/metrics",
+        content=body,
+        headers={**user.bearer, "content-type": "application/json", **headers},
+    )
+
+
+def _values(items: list[Any]) -> list[tuple[int, Any, str]]:
+    return [(item["step"], item["value"], item["timestamp"]) for item in items]
+
+
+def test_metrics_columnar_and_point_bodies_in_one_run_store_every_point_exactly(
+    http: httpx.Client,
+) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+    columnar = {
+        "batch_id": "columns",
+        "series": [
+            {
+                "name": "loss",
+                "steps": [1, 2, 3],
+                "values": [0.1 + 0.2, "NaN", "-Infinity"],
+                "timestamps_us": [0, 1_000_001, 7_258_118_399_999_999],
+            },
+            {
+                "name": "acc",
+                "steps": [1],
+                "values": ["Infinity"],
+                "timestamps": ["2026-01-01T01:00:00+01:00"],
+            },
+        ],
+    }
+    points = [{"name": "loss", "value": 5, "step": 4, "timestamp": "2026-01-02T00:00:00Z"}]
+
+    assert (
+        http.post(f"/v1/runs/{run}/metrics", json=columnar, headers=user.bearer).status_code == 202
+    )
+    assert _post_points(http, user, run, "points", points).status_code == 202
+    _written(http, user, run, "columns")
+    _written(http, user, run, "points")
+
+    assert _values(_series(http, user, run, "loss")) == [
+        (1, 0.1 + 0.2, "1970-01-01T00:00:00Z"),
+        (2, "NaN", "1970-01-01T00:00:01.000001Z"),
+        (3, "-Infinity", "2199-12-31T23:59:59.999999Z"),
+        (4, 5.0, "2026-01-02T00:00:00Z"),
+    ]
+    assert _values(_series(http, user, run, "acc")) == [(1, "Infinity", "2026-01-01T00:00:00Z")]
+
+
+def test_metrics_same_points_as_points_or_series_are_one_batch_and_other_points_409(
+    http: httpx.Client,
+) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+    points = [
+        {"name": "a", "value": 1, "step": 1},
+        {"name": "b", "value": 2, "step": 1},
+        {"name": "a", "value": 3, "step": 2},
+    ]
+    same = {
+        "batch_id": "same",
+        "series": [
+            {"name": "a", "steps": [1, 2], "values": [1, 3]},
+            {"name": "b", "steps": [1], "values": [2.0]},
+        ],
+    }
+    other = {**same, "series": [{"name": "a", "steps": [1, 2], "values": [1, 4]}]}
+
+    assert _post_points(http, user, run, "same", points).status_code == 202
+    again = http.post(f"/v1/runs/{run}/metrics", json=same, headers=user.bearer)
+    reused = http.post(f"/v1/runs/{run}/metrics", json=other, headers=user.bearer)
+
+    assert again.status_code == 202, again.text
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["code"] == "batch_id_reused"
+
+
+@pytest.mark.parametrize(
+    ("series", "location"),
+    [
+        ({"steps": [1, 2], "values": [1, "one"]}, "series[1].values[1]"),
+        ({"steps": [1, -2], "values": [1, 2]}, "series[1].steps[1]"),
+        ({"steps": [1, True], "values": [1, 2]}, "series[1].steps[1]"),
+        ({"steps": [1, 2], "values": [1, True]}, "series[1].values[1]"),
+        ({"steps": [1, 2], "values": [1]}, "series[1].values"),
+        (
+            {"steps": [1, 2], "values": [1, 2], "timestamps_us": [0, -1]},
+            "series[1].timestamps_us[1]",
+        ),
+        (
+            {
+                "steps": [1, 2],
+                "values": [1, 2],
+                "timestamps": ["2026-01-01T00:00:00Z", "2200-01-01T00:00:00Z"],
+            },
+            "series[1].timestamps[1]",
+        ),
+        ({"steps": [1], "values": [1], "timestamps_us": [2**70]}, "series[1].timestamps_us[0]"),
+        ({"steps": [1], "values": [10**400]}, "series[1].values[0]"),
+    ],
+)
+def test_metrics_columnar_bad_entry_gets_422_naming_series_and_index(
+    http: httpx.Client, series: dict[str, Any], location: str
+) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+    body = {
+        "batch_id": "bad-columns",
+        "series": [{"name": "ok", "steps": [1], "values": [1]}, {"name": "bad", **series}],
+    }
+
+    answer = http.post(f"/v1/runs/{run}/metrics", json=body, headers=user.bearer)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["message"].startswith(f"body.series: {location}:"), answer.text
+    status = http.get(f"/v1/runs/{run}/metrics/batches/bad-columns", headers=user.bearer)
+    assert status.status_code == 404, status.text
+
+
+def test_metrics_gzip_columnar_body_is_stored(http: httpx.Client) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+    steps = list(range(100_000))
+    body = {"batch_id": "zipped", "series": [{"name": "loss", "steps": steps, "values": steps}]}
+    raw = json.dumps(body).encode()
+    assert len(raw) > 1_048_576  # more than an uncompressed body may be
+
+    answer = _post_body(http, user, run, gzip.compress(raw), **{"content-encoding": "gzip"})
+
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["point_count"] == 100_000
+    _written(http, user, run, "zipped")
+
+
+def test_metrics_gzip_bomb_gets_413_and_nothing_recorded(http: httpx.Client) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+    padding = b" " * (64 * 1024 * 1024)  # 64 MiB of white space: about 64 KiB compressed
+    bomb = gzip.compress(b'{"batch_id": "bomb", "points": [' + padding + b"]}")
+    assert len(bomb) < 1_048_576
+
+    answer = _post_body(http, user, run, bomb, **{"content-encoding": "gzip"})
+
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["code"] == "payload_too_large"
+    status = http.get(f"/v1/runs/{run}/metrics/batches/bomb", headers=user.bearer)
+    assert status.status_code == 404, status.text
+
+
+@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(b'{"batch_id": "x"')[:-9]])
+def test_metrics_body_that_is_not_gzip_as_declared_gets_400(
+    http: httpx.Client, body: bytes
+) -> None:
+    user = sign_up(http)
+    run = _run(http, user)
+
+    answer = _post_body(http, user, run, body, **{"content-encoding": "gzip"})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "malformed_json"

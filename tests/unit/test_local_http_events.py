@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -97,6 +98,17 @@ def test_build_http_event_binary_body_is_base64() -> None:
 
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\x00\xff"
+
+
+def test_build_http_event_compressed_json_body_is_base64_as_api_gateway_passes_it() -> None:
+    request = _request(b'{"a": 1}')
+    request = replace(request, headers=[*request.headers, ("Content-Encoding", "gzip")])
+
+    event = build_http_event(request, MATCH, naming=LocalNaming(), request_id="r")
+
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b'{"a": 1}'
+    assert event["headers"]["content-encoding"] == "gzip"
 
 
 def test_build_http_event_without_body_or_query_omits_them() -> None:

@@ -21,9 +21,11 @@ class Operation:
     kind: OperationKind
     run_id: str
     body: dict[str, Any] = field(default_factory=dict)
-    # A batch's points, already encoded as a JSON array.
+    # A batch's points, already encoded as a JSON array: of series (what this version sends)
+    # or of points (operations spooled by earlier versions).
     points: bytes | None = None
     point_count: int = 0
+    columnar: bool = False
     # A media item's bytes, when it has an upload.
     data: bytes | None = None
 
@@ -43,6 +45,7 @@ class Operation:
                 "run_id": self.run_id,
                 "body": self.body,
                 "point_count": self.point_count,
+                "columnar": self.columnar,
             },
             separators=(",", ":"),
         ).encode()
@@ -60,6 +63,7 @@ class Operation:
             body=document.get("body") or {},
             points=None if points is None else json.dumps(points, separators=(",", ":")).encode(),
             point_count=int(document.get("point_count") or 0),
+            columnar=bool(document.get("columnar")),
             data=data,
         )
 
@@ -71,7 +75,10 @@ def perform(client: ApiClient, operation: Operation) -> None:
     if operation.kind == "create_run":
         _create_run(client, operation)
     elif operation.kind == "batch":
-        client.send_batch(run_id, body["batch_id"], encoded_points=operation.points)
+        if operation.columnar and operation.points is not None:
+            client.send_series(run_id, body["batch_id"], operation.points)
+        else:
+            client.send_batch(run_id, body["batch_id"], encoded_points=operation.points)
     elif operation.kind == "results":
         client.post_results(run_id, body["results"])
     elif operation.kind in ("update", "finish"):

@@ -17,7 +17,7 @@ from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
 from wavedb.operations import Operation, perform
 from wavedb.outbox import Outbox
-from wavedb.points import encode_points, point_count
+from wavedb.points import encode_series
 from wavedb.retrying import backoff_seconds
 from wavedb.settings import Settings
 
@@ -184,7 +184,7 @@ class Sender(threading.Thread):
         if entries:
             with self._space:
                 self._space.notify_all()
-            for encoded in encode_points(entries):
+            for encoded, count in encode_series(entries):
                 number = next(self._batch_numbers)
                 self._operations.append(
                     Operation(
@@ -192,7 +192,8 @@ class Sender(threading.Thread):
                         self.run_id,
                         {"batch_id": f"py-{self._session}-{number:08d}"},
                         points=encoded,
-                        point_count=point_count(encoded),
+                        point_count=count,
+                        columnar=True,
                     )
                 )
         with self._results_lock:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import warnings
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -27,6 +28,8 @@ TooLargeBody = Callable[[dict[str, Any], int], dict[str, Any]]
 MalformedBody = Callable[[dict[str, Any], str], dict[str, Any]]
 
 NOT_UTF8 = "the request body is not valid JSON: it is not UTF-8 text"
+NOT_GZIP = "the request body is not valid gzip (Content-Encoding: gzip)"
+_GZIP_WINDOW = 16 + zlib.MAX_WBITS  # gzip header and trailer, not zlib's
 
 # Requests that record no business metric are normal; Powertools would warn on each.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -90,6 +93,40 @@ def _not_utf8(event: dict[str, Any]) -> bool:
     return False
 
 
+def _header(event: dict[str, Any], wanted: str) -> str:
+    headers = event.get("headers") or {}
+    return next((str(value) for name, value in headers.items() if name.lower() == wanted), "")
+
+
+def _gunzipped(event: dict[str, Any], limit: int) -> dict[str, Any] | int | str:
+    """The event with its gzip body decompressed (as API Gateway passes it: text when it is
+    UTF-8, else base64); the limit when it decompresses to more than `limit` bytes (a gzip
+    bomb is never inflated past it); why, when the body is not gzip."""
+    body = event.get("body") or ""
+    try:
+        data = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else None
+        if data is None:
+            data = str(body).encode("latin-1")  # bytes passed as text, one char each
+        inflater = zlib.decompressobj(_GZIP_WINDOW)
+        raw = inflater.decompress(data, limit + 1)
+    except (binascii.Error, UnicodeError, zlib.error):
+        return NOT_GZIP
+    if len(raw) > limit:
+        return limit
+    if not inflater.eof or inflater.unused_data:
+        return NOT_GZIP
+    headers = {
+        name: value
+        for name, value in (event.get("headers") or {}).items()
+        if name.lower() not in ("content-encoding", "content-length")
+    }
+    try:
+        text, encoded = raw.decode("utf-8"), False
+    except UnicodeError:
+        text, encoded = base64.b64encode(raw).decode(), True
+    return {**event, "headers": headers, "body": text, "isBase64Encoded": encoded}
+
+
 def _malformed_json(_event: dict[str, Any], problem: str) -> dict[str, Any]:
     """The shared error body of a body that cannot be read."""
     return {"code": "malformed_json", "message": problem}
@@ -119,6 +156,10 @@ def http_handler(
     `max_body_bytes`, else the `MAX_REQUEST_BODY_BYTES` setting; `too_large_body` gives
     the answer's body in the function's own error shape. A JSON body that is not UTF-8 is
     answered 400 before the app runs too, with the body `malformed_body` gives.
+
+    A body sent with `Content-Encoding: gzip` is decompressed first: it must decompress to
+    at most `MAX_DECOMPRESSED_BODY_BYTES` (else 413, found without inflating further), and
+    be one whole gzip member (else 400).
     """
     logger = Logger()
     tracer = function_tracer()
@@ -137,6 +178,14 @@ def http_handler(
         )
         if _body_size(event) > limit:
             return _json_answer(PayloadTooLarge.status_code, answer_too_large(event, limit))
+        if _header(event, "content-encoding").strip().lower() == "gzip":
+            inflated = _gunzipped(event, get_settings().max_decompressed_body_bytes)
+            if isinstance(inflated, int):
+                too_large = answer_too_large(event, inflated)
+                return _json_answer(PayloadTooLarge.status_code, too_large)
+            if isinstance(inflated, str):
+                return _json_answer(400, answer_malformed(event, inflated))
+            event = inflated
         if _not_utf8(event):
             return _json_answer(400, answer_malformed(event, NOT_UTF8))
         with bound_to_environment():

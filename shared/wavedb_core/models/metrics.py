@@ -12,7 +12,6 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     Field,
-    PlainValidator,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -226,20 +225,6 @@ def points_from_json(raw: object) -> list[PointIn]:
         raise PointProblem("points", f"1 to {MAX_POINTS_PER_BATCH} points")
     known_names: set[str] = set()
     return [_point_from_json(index, item, known_names) for index, item in enumerate(raw)]
-
-
-class MetricBatchRequest(RequestModel):
-    batch_id: BatchId = Field(
-        description="Chosen by the client; a batch re-sent with the same id is stored once."
-    )
-    points: Annotated[
-        list[PointIn],
-        PlainValidator(points_from_json, json_schema_input_type=list[MetricPointBody]),
-    ] = Field(
-        description=f"1 to {MAX_POINTS_PER_BATCH} points.",
-        # Checked by points_from_json; stated here so the document says it too.
-        json_schema_extra={"minItems": 1, "maxItems": MAX_POINTS_PER_BATCH},
-    )
 
 
 def _names_and_values(schema: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Raw metric points: bulk writes through a staging table, and reads by step or time.
 
 Writing a part of a batch (the ingest worker, in one transaction):
-`stage_points` COPYs the rows into a temporary staging table, `drop_known_messages` removes
+`stage_columns` moves the part's columns into a temporary staging table (one INSERT from
+`unnest` of whole arrays: no Python object per point), `drop_known_messages` removes
 points whose msg_id is already stored, then `insert_staged_points` moves them into
 metric_points; `run_metrics` summaries and `rollups` are then updated from the same stage.
 """
@@ -66,6 +67,40 @@ def stage_points(connection: Connection, points: Iterable[StagedPoint]) -> bool:
     ):
         copy.write("".join(lines))
     return has_msg_ids
+
+
+@dataclass(frozen=True)
+class StagedColumns:
+    """Whole columns of a part, as PostgreSQL array literals (e.g. `{1,2,3}`, values with
+    NaN and ±Infinity as float8 spells them), entry i of each being point i; `times_us`
+    holds NULL for a point that takes the part's receive time. `msg_ids` and `metadata`
+    are lists (None when no point has one)."""
+
+    metric_ids: str
+    steps: str
+    values: str
+    times_us: str | None
+    msg_ids: list[str | None] | None
+    metadata: list[str | None] | None
+
+
+def stage_columns(connection: Connection, columns: StagedColumns, received_us: int) -> None:
+    """Insert the columns into the staging table in one statement."""
+    connection.execute(
+        f"INSERT INTO {STAGING_TABLE} (metric_id, step, value, logged_us, msg_id, metadata)"
+        " SELECT m, s, v, coalesce(t, %s), i::uuid, d::jsonb"
+        " FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::bigint[], %s::text[],"
+        "  %s::text[]) AS c(m, s, v, t, i, d)",
+        (
+            received_us,
+            columns.metric_ids,
+            columns.steps,
+            columns.values,
+            columns.times_us,
+            columns.msg_ids,
+            columns.metadata,
+        ),
+    )
 
 
 def drop_known_messages(connection: Connection) -> None:

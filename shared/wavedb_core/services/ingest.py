@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -22,6 +22,7 @@ from wavedb_core.aws import aws_client
 from wavedb_core.db.connection import get_connection, transaction
 from wavedb_core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from wavedb_core.models.base import NUL_REFUSED, contains_nul
+from wavedb_core.models.metric_columns import SeriesColumns, columns_from_points, point_count
 from wavedb_core.models.metrics import (
     BATCH_ID_RE,
     MAX_METADATA_BYTES,
@@ -50,6 +51,7 @@ __all__ = [
     "batch_status",
     "record_results",
     "submit_points",
+    "submit_series",
 ]
 
 logger = Logger(child=True)
@@ -151,7 +153,28 @@ def _receipt(row: BatchRow) -> BatchReceipt:
 def submit_points(
     principal: Principal, run_id: UUID, *, batch_id: str | None, points: Sequence[PointIn]
 ) -> BatchReceipt:
-    """Check the points and the caller's write access, record the batch and queue it.
+    """Check the points and queue them as a columnar batch (see `submit_series`)."""
+    if batch_id is not None:
+        _check_batch_id(batch_id)
+    check_points(points)
+    return submit_series(
+        principal,
+        run_id,
+        batch_id=batch_id,
+        series=columns_from_points(points),
+        legacy_digest=lambda: queue.legacy_digest(points),
+    )
+
+
+def submit_series(
+    principal: Principal,
+    run_id: UUID,
+    *,
+    batch_id: str | None,
+    series: Sequence[SeriesColumns],
+    legacy_digest: Callable[[], bytes] | None = None,
+) -> BatchReceipt:
+    """Check the caller's write access, record the batch of checked series and queue it.
 
     Without a batch id, the batch is named by its content (its digest in hex), so that the
     same points sent again are the same batch. A batch id the run already has is accepted
@@ -159,16 +182,20 @@ def submit_points(
     queued again; a still queued one is queued again (the worker writes each part once), so
     that a send that failed after the batch was recorded is repaired. With other content
     it is a conflict.
+
+    A batch recorded before batches were queued as columns has the digest of its points as
+    rows (`legacy_digest`, for bodies of points): sent again, it is the same batch. Its
+    parts were cut differently, so it is queued again only when it has one part as now.
     """
     if batch_id is not None:
         _check_batch_id(batch_id)
-    check_points(points)
     received_at = datetime.now(UTC)
     try:
-        encoded = queue.encode(run_id, batch_id, points, received_at=received_at)
+        encoded = queue.encode(run_id, batch_id, series, received_at=received_at)
     except ValueError as error:
         raise ValidationFailed(f"points: {error}") from error
     bodies = encoded.bodies
+    points = point_count(series)
     batch_id = batch_id or encoded.digest.hex()
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
@@ -177,25 +204,27 @@ def submit_points(
             run_id=run_id,
             batch_id=batch_id,
             parts=len(bodies),
-            point_count=len(points),
+            point_count=points,
             content_digest=encoded.digest,
         )
         existing = None if created else ingest_batches.find_batch(connection, run_id, batch_id)
     if existing is not None:
-        if not _same_content(existing, encoded.digest, parts=len(bodies), points=len(points)):
+        same = _same_content(existing, encoded.digest, parts=len(bodies), points=points)
+        recorded_as_rows = not same and _recorded_as_rows(existing, legacy_digest)
+        if not same and not recorded_as_rows:
             raise Conflict(
                 "this batch id was already used for different points",
                 code="batch_id_reused",
                 details={"batch_id": batch_id},
             )
-        if existing.status != "queued":
+        if existing.status != "queued" or (recorded_as_rows and existing.parts != len(bodies)):
             return _receipt(existing)
         logger.info("batch queued again", extra={"run_id": str(run_id), "batch_id": batch_id})
     _send(bodies)
     return BatchReceipt(
         batch_id=batch_id,
         status="queued",
-        point_count=len(points),
+        point_count=points,
         parts=len(bodies),
         parts_written=0 if existing is None else existing.parts_written,
     )
@@ -207,6 +236,12 @@ def _same_content(existing: BatchRow, digest: bytes, *, parts: int, points: int)
     if existing.content_digest is not None:
         return bytes(existing.content_digest) == digest
     return existing.parts == parts and existing.point_count == points
+
+
+def _recorded_as_rows(existing: BatchRow, legacy_digest: Callable[[], bytes] | None) -> bool:
+    if legacy_digest is None or existing.content_digest is None:
+        return False
+    return bytes(existing.content_digest) == legacy_digest()
 
 
 def _send(bodies: Sequence[str]) -> None:

@@ -2,7 +2,8 @@
 
 1. record the part (a part recorded before means a redelivery: nothing more to do);
 2. create the metrics the part names;
-3. COPY its points into a staging table, drop points whose msg_id is already stored;
+3. insert its columns into a staging table (whole arrays, no object per point), drop points
+   whose msg_id is already stored;
 4. insert them into metric_points;
 5. lock the metrics (in id order) and fold the points into their summaries and rollups;
 6. count the part on its batch (written once all parts are).
@@ -13,7 +14,8 @@ fault: the worker holds it back on the queue rather than spend its deliveries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,9 +23,10 @@ import psycopg
 from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, get_connection
+from wavedb_core.models.metric_columns import SeriesColumns
 from wavedb_core.queue import BatchPart
 from wavedb_core.repositories import ingest_batches, metric_points, rollups, run_metrics
-from wavedb_core.repositories.metric_points import StagedPoint
+from wavedb_core.repositories.metric_points import StagedColumns
 
 logger = Logger(child=True)
 
@@ -36,18 +39,51 @@ class PartWritten:
     points: int = 0
 
 
-def _staged(part: BatchPart, metric_ids: list[int]) -> Iterator[StagedPoint]:
-    received = part.received_us
-    for row in part.points:
-        size = len(row)
-        yield (
-            metric_ids[row[0]],
-            row[1],
-            float(row[2]),
-            row[3] if size > 3 and row[3] is not None else received,
-            row[4] if size > 4 else None,
-            row[5] if size > 5 else None,
+def _json_array_items(values: list[int] | list[float] | list[int | None]) -> str:
+    """`[1,2,NaN,null]` without its brackets: JSON's numbers, NaN, Infinity, -Infinity and
+    null are what PostgreSQL's array input reads too."""
+    return json.dumps(values, separators=(",", ":"))[1:-1]
+
+
+def staged_columns(series: Sequence[SeriesColumns], metric_ids: Sequence[int]) -> StagedColumns:
+    """The part's columns, concatenated, as the staging insert takes them."""
+    ids = ",".join(
+        ",".join([str(metric_id)] * len(item))
+        for item, metric_id in zip(series, metric_ids, strict=True)
+    )
+    steps = ",".join(_json_array_items(item.steps) for item in series)
+    values = ",".join(_json_array_items(item.values) for item in series)
+    times = None
+    if any(item.times_us is not None for item in series):
+        times = (
+            "{"
+            + ",".join(
+                _json_array_items(item.times_us)
+                if item.times_us is not None
+                else ",".join(["NULL"] * len(item))
+                for item in series
+            )
+            + "}"
         )
+    msg_ids: list[str | None] | None = None
+    if any(item.msg_ids is not None for item in series):
+        msg_ids = []
+        for item in series:
+            msg_ids.extend(item.msg_ids if item.msg_ids is not None else [None] * len(item))
+    metadata: list[str | None] | None = None
+    if any(item.metadata is not None for item in series):
+        metadata = []
+        for item in series:
+            if item.metadata is None:
+                metadata.extend([None] * len(item))
+            else:
+                metadata.extend(
+                    None if entry is None else json.dumps(entry, separators=(",", ":"))
+                    for entry in item.metadata
+                )
+    return StagedColumns(
+        "{" + ids + "}", "{" + steps + "}", "{" + values + "}", times, msg_ids, metadata
+    )
 
 
 def write_staged_points(connection: Connection, metric_ids: list[int], has_msg_ids: bool) -> int:
@@ -75,11 +111,15 @@ def write_part(part: BatchPart) -> PartWritten:
             return PartWritten("orphaned")
         if not claimed:
             return PartWritten("duplicate")
-        ids_by_name = run_metrics.ensure_metrics(connection, part.run_id, part.names)
-        metric_ids = [ids_by_name[name] for name in part.names]
+        names = list(dict.fromkeys(item.name for item in part.series))
+        ids_by_name = run_metrics.ensure_metrics(connection, part.run_id, names)
+        metric_ids = [ids_by_name[item.name] for item in part.series]
         metric_points.create_staging_table(connection)
-        has_msg_ids = metric_points.stage_points(connection, _staged(part, metric_ids))
-        inserted = write_staged_points(connection, metric_ids, has_msg_ids)
+        columns = staged_columns(part.series, metric_ids)
+        metric_points.stage_columns(connection, columns, part.received_us)
+        inserted = write_staged_points(
+            connection, sorted(set(metric_ids)), columns.msg_ids is not None
+        )
         ingest_batches.count_written_part(connection, part.run_id, part.batch_id)
     return PartWritten("written", inserted)
 
