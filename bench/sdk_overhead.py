@@ -177,7 +177,7 @@ def create_api_key(api_url: str) -> str:
         access_token = signup.json()["tokens"]["access_token"]
         key = client.post(
             "/v1/api-keys",
-            json={"name": "bench-sdk", "rate_limit_per_minute": 1_000_000},
+            json={"name": "bench-sdk", "rate_limit_per_minute": 12_000},  # the ceiling
             headers={"Authorization": f"Bearer {access_token}"},
         )
         key.raise_for_status()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
-from pydantic import ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
 from wavedb_core.models.base import RequestModel
@@ -31,3 +33,22 @@ def test_request_model_booleans_stay_welcome_where_the_field_takes_them() -> Non
 def test_api_key_expiry_in_days_of_true_is_refused_not_read_as_one_day() -> None:
     with pytest.raises(ValidationError):
         ApiKeyCreateRequest.model_validate({"name": "ci", "expires_in_days": True})
+
+
+class _Texts(RequestModel):
+    name: Annotated[str, StringConstraints(max_length=5)]
+    note: Annotated[str, Field(max_length=5)] | None = None
+
+
+@pytest.mark.parametrize("body", [{"name": "  abcd  "}, {"name": "a", "note": "abcd  "}])
+def test_request_model_text_length_counts_as_sent_not_once_stripped(
+    body: dict[str, object],
+) -> None:
+    with pytest.raises(ValidationError, match="at most 5 characters"):
+        _Texts.model_validate(body)
+
+
+def test_request_model_text_within_its_length_as_sent_is_stripped() -> None:
+    taken = _Texts.model_validate({"name": " abc ", "note": "de   "})
+
+    assert (taken.name, taken.note) == ("abc", "de")

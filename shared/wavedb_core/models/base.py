@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticKnownError
 
 NUL_REFUSED = "text may not contain NUL (\\u0000) characters"
@@ -76,18 +77,41 @@ def _numbers_only(annotation: object) -> bool:
     return bool(kinds & {int, float}) and bool not in kinds
 
 
+def _text_limit(field: FieldInfo) -> int | None:
+    """The `max_length` a text field states (on the field, or on an Annotated member of its
+    union), which the document gives as `maxLength`."""
+    constraints = list(field.metadata)
+    for member in get_args(field.annotation):
+        for constraint in getattr(member, "__metadata__", ()):
+            inner = constraint.metadata if isinstance(constraint, FieldInfo) else [constraint]
+            constraints.extend(inner)
+    limits = [
+        limit for c in constraints if isinstance(limit := getattr(c, "max_length", None), int)
+    ]
+    return min(limits) if limits else None
+
+
 class RequestModel(BaseModel):
-    """A request body: unknown fields are refused, surrounding white space is stripped,
-    text may not hold NUL characters, and a number is never true or false."""
+    """A request body: unknown fields are refused, surrounding white space is stripped
+    (after a text's length is checked as sent), text may not hold NUL characters, and a
+    number is never true or false."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_booleans_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+    def _as_sent(cls, value: object, info: ValidationInfo) -> object:
+        """What the document states holds for the value as sent: no true/false for a number,
+        and a text's `maxLength` before its surrounding white space is stripped."""
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+        if field is None:
+            return value
+        if isinstance(value, bool) and _numbers_only(field.annotation):
             raise ValueError("must be a number, not true or false")
+        if isinstance(value, str):
+            limit = _text_limit(field)
+            if limit is not None and len(value) > limit:
+                raise PydanticKnownError("string_too_long", {"max_length": limit})
         return value
 
     @field_validator("*", mode="after")
