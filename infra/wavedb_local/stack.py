@@ -297,8 +297,8 @@ class LocalStack:
         """The dashboard's files, when the configuration names a folder for them."""
         return None if self.config.site_dir is None else StaticSite(self.config.site_dir)
 
-    def build_gateway(self) -> HttpApiGateway:
-        """The ASGI app of the local HTTP API."""
+    def build_gateway(self, **options: Any) -> HttpApiGateway:
+        """The ASGI app of the local HTTP API (`options`: HttpApiGateway's limits)."""
         assert self.model is not None
         assert self.registry is not None
         assert self._executor is not None
@@ -310,6 +310,7 @@ class LocalStack:
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
             site=self.site,
+            **options,
         )
 
     def _start_http(self, model: StackModel) -> None:
