@@ -32,7 +32,8 @@ from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
 from wavedb_local.secret_store import persistent_secret
 from wavedb_local.site import StaticSite
-from wavedb_local.sqs_source import SqsPoller
+from wavedb_local.sqs_rules import observer_for
+from wavedb_local.sqs_source import SqsPoller, VisibilityChanges
 from wavedb_local.template import load_stack
 
 logger = logging.getLogger("wavedb_local")
@@ -224,6 +225,10 @@ class LocalStack:
 
     def _start_event_sources(self, model: StackModel, internal_queues: list[Any]) -> None:
         config = self.config
+        observer = observer_for(self.aws_endpoint)
+        visibility_changes: VisibilityChanges | None = (
+            None if observer is None else observer.take_visibility_changes
+        )
         for spec in model.functions.values():
             for source in spec.sqs_sources:
                 queue = model.queue_by_arn(source.queue_arn)
@@ -257,6 +262,7 @@ class LocalStack:
                         region=config.region,
                         retry_visibility_seconds=config.retry_visibility_seconds,
                         wait_seconds=config.sqs_wait_seconds,
+                        visibility_changes=visibility_changes,
                     )
                     for _ in range(concurrency)
                 )
@@ -284,6 +290,7 @@ class LocalStack:
                     region=config.region,
                     retry_visibility_seconds=config.retry_visibility_seconds,
                     wait_seconds=config.sqs_wait_seconds,
+                    visibility_changes=visibility_changes,
                 )
             )
         for poller in self._pollers:
