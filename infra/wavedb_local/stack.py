@@ -39,6 +39,8 @@ from wavedb_local.template import load_stack
 logger = logging.getLogger("wavedb_local")
 
 SERVICE_NAME = "wavedb-local"
+STOP_SECONDS = 6.0  # HTTP server and event sources; PostgreSQL's fast shutdown comes after
+GRACEFUL_SHUTDOWN_SECONDS = 3
 _CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
@@ -110,7 +112,7 @@ class LocalStack:
             for logical_id, error in self.registry.load_all().items():
                 logger.error("%s cannot be loaded: %s", logical_id, error)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lambda")
-        self._cleanup.callback(self._executor.shutdown, wait=True, cancel_futures=True)
+        self._cleanup.callback(self._executor.shutdown, wait=False, cancel_futures=True)
         if event_sources:
             self._start_event_sources(model, internal_queues)
         if serve_http:
@@ -118,16 +120,21 @@ class LocalStack:
         logger.info("local stack ready in %.1f s", time.monotonic() - started)
 
     def stop(self) -> None:
-        """Stop everything that was started, in reverse order, and restore os.environ."""
+        """Stop everything that was started, in reverse order, and restore os.environ.
+
+        Bounded in time: requests in flight get a few seconds, invocations still running
+        after that are left to finish on their own (a thread cannot be stopped)."""
+        deadline = time.monotonic() + STOP_SECONDS
         if self._server is not None:
             self._server.should_exit = True
+        loops: list[SqsPoller | ScheduleTicker] = [*self._pollers, *self._tickers]
+        for loop in loops:
+            loop.request_stop()
         if self._server_thread is not None:
-            self._server_thread.join(15)
+            self._server_thread.join(max(0.0, deadline - time.monotonic()))
             self._server_thread = None
-        for poller in self._pollers:
-            poller.stop()
-        for ticker in self._tickers:
-            ticker.stop()
+        for loop in loops:
+            loop.stop(timeout=max(0.0, deadline - time.monotonic()))
         self._pollers, self._tickers = [], []
         self._cleanup.close()
 
@@ -329,7 +336,7 @@ class LocalStack:
             lifespan="off",
             access_log=False,
             log_config=None,
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         self._server = uvicorn.Server(server_config)
         self._server_thread = threading.Thread(
