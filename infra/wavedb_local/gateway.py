@@ -101,12 +101,15 @@ class HttpApiGateway:
             response = message_response(500, "Internal Server Error")
         response.headers.append(("apigw-requestid", request_id))
         await _send_response(response, send)
+        route = self._routes.match(request.method.upper(), request.scope["path"])
         logger.info(
-            "%s %s -> %d (%.1f ms)",
+            "%s %s -> %d (%.1f ms) %s %s",
             request.method,
             request.url.path,
             response.status,
             (time.perf_counter() - started) * 1000,
+            route.route.function_id if route is not None else "-",
+            request_id,
         )
 
     async def _handle(self, request: Request, request_id: str) -> GatewayResponse:

@@ -90,8 +90,13 @@ class EmbeddedPostgres:
         read_end, write_end = os.pipe()
         try:
             self._guard = subprocess.Popen(
-                [sys.executable, "-m", "wavedb_local.postgres_guard", str(self.pgdata)]
-                + [str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "wavedb_local.postgres_guard",
+                    str(self.pgdata),
+                    str(os.getpid()),
+                ],
                 stdin=read_end,
                 stdout=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
