@@ -230,12 +230,15 @@ class LocalStack:
     def _invoke_from_source(self, logical_id: str, event: Any) -> Any:
         return self.invoke(logical_id, event)
 
+    def visibility_changes(self) -> VisibilityChanges | None:
+        """How an event source learns which messages a function held back itself (None
+        when the emulator runs in another process, or this is real AWS)."""
+        observer = observer_for(self.aws_endpoint)
+        return None if observer is None else observer.take_visibility_changes
+
     def _start_event_sources(self, model: StackModel, internal_queues: list[Any]) -> None:
         config = self.config
-        observer = observer_for(self.aws_endpoint)
-        visibility_changes: VisibilityChanges | None = (
-            None if observer is None else observer.take_visibility_changes
-        )
+        visibility_changes = self.visibility_changes()
         for spec in model.functions.values():
             for source in spec.sqs_sources:
                 queue = model.queue_by_arn(source.queue_arn)
