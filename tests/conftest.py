@@ -35,14 +35,13 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """moto's S3/SQS/SES server on loopback, reached through AWS_ENDPOINT_URL."""
-    from moto.server import ThreadedMotoServer
+    """moto's S3/SQS/SES server on loopback, reached through AWS_ENDPOINT_URL: the local
+    stack's own emulator (with the SQS rules AWS applies)."""
+    from wavedb_local.aws_emulator import MotoEmulator
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    emulator = MotoEmulator()
+    yield emulator.start()
+    emulator.stop()
 
 
 def stack_config(data_dir: Path, database_url: str, moto_endpoint: str) -> LocalStackConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 logger = logging.getLogger("wavedb_local.aws")
@@ -14,27 +15,50 @@ EMULATOR_CREDENTIALS = {
 
 
 class MotoEmulator:
-    """moto's threaded server on a free loopback port."""
+    """moto's server on a free loopback port, behind the SQS rules AWS applies."""
 
     def __init__(self) -> None:
         self._server: Any = None
+        self._thread: threading.Thread | None = None
         self.endpoint: str | None = None
 
     def start(self) -> str:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        from wavedb_local.sqs_rules import SqsRules, register_observer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        rules = SqsRules(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            "127.0.0.1", 0, rules, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aws-emulator", daemon=True
+        )
+        self._thread.start()
+        host, port = self._server.server_address[:2]
         self.endpoint = f"http://{host}:{port}"
+        register_observer(self.endpoint, rules)
         logger.info("AWS emulator (moto) listening on %s", self.endpoint)
         return self.endpoint
 
     def stop(self) -> None:
+        from wavedb_local.sqs_rules import forget_observer
+
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self.endpoint is not None:
+            forget_observer(self.endpoint)
 
 
 def aws_client(

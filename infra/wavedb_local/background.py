@@ -28,6 +28,10 @@ class BackgroundLoop(ABC):
         )
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the loop to stop without waiting for it."""
+        self._stop.set()
+
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
         if self._thread is not None:

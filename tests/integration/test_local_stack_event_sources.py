@@ -11,6 +11,7 @@ from urllib.parse import unquote_plus
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support.fixture_stack import running_fixture_stack
 from wavedb_local.stack import LocalStack
@@ -107,6 +108,74 @@ def test_sqs_partial_batch_failures_are_retried_then_moved_to_the_dlq(
         "ApproximateNumberOfMessages": "0",
         "ApproximateNumberOfMessagesNotVisible": "0",
     }
+
+
+def test_sqs_visibility_set_by_the_worker_is_not_reset_by_the_event_source(
+    stack: LocalStack, record_dir: Path
+) -> None:
+    """A worker holding a failed message back for 20 s: it must not come back after 1 s."""
+    assert stack.model is not None
+    sqs = _client(stack, "sqs")
+    queue = stack.model.queues["WorkQueue"]
+    sqs.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"id": 100, "hold": 20}))
+
+    def held_ids() -> list[int]:
+        delivered = [r for batch in _records(record_dir, "worker") for r in batch["records"]]
+        return [
+            json.loads(r["body"])["id"] for r in delivered if json.loads(r["body"])["id"] == 100
+        ]
+
+    _eventually(held_ids)
+    time.sleep(4)
+
+    assert held_ids() == [100]  # received once: still invisible, not retried after 1 s
+    hidden = sqs.get_queue_attributes(
+        QueueUrl=queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert hidden == {"ApproximateNumberOfMessagesNotVisible": "1"}
+    sqs.purge_queue(QueueUrl=queue.url)
+
+
+def test_sqs_message_over_1_mib_is_refused_by_send_message(stack: LocalStack) -> None:
+    assert stack.model is not None
+    sqs = _client(stack, "sqs")
+    queue = stack.model.queues["UploadQueue"]
+    body = "é" * (512 * 1024 + 1)  # 512 Ki characters, just over 1 MiB in UTF-8
+
+    with pytest.raises(ClientError) as refused:
+        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "1048576 bytes" in refused.value.response["Error"]["Message"]
+
+
+def test_sqs_message_attributes_count_towards_the_1_mib_limit(stack: LocalStack) -> None:
+    assert stack.model is not None
+    sqs = _client(stack, "sqs")
+    queue = stack.model.queues["UploadQueue"]
+
+    with pytest.raises(ClientError) as refused:
+        sqs.send_message(
+            QueueUrl=queue.url,
+            MessageBody="x" * (1024 * 1024 - 10),
+            MessageAttributes={"note": {"DataType": "String", "StringValue": "y" * 20}},
+        )
+
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_sqs_batch_over_1_mib_in_total_is_refused(stack: LocalStack) -> None:
+    assert stack.model is not None
+    sqs = _client(stack, "sqs")
+    queue = stack.model.queues["UploadQueue"]
+
+    with pytest.raises(ClientError) as refused:
+        sqs.send_message_batch(
+            QueueUrl=queue.url,
+            Entries=[{"Id": str(n), "MessageBody": "é" * (300 * 1024)} for n in range(2)],
+        )
+
+    assert refused.value.response["Error"]["Code"] == "BatchRequestTooLong"
 
 
 def test_s3_object_created_reaches_the_queue_worker_through_the_notification(

@@ -153,6 +153,68 @@ def test_gateway_body_over_10_mb_is_413(api: httpx.Client) -> None:
     assert response.json() == {"message": "Request Entity Too Large"}
 
 
+def test_gateway_body_over_the_lambda_request_limit_is_413(api: httpx.Client) -> None:
+    response = api.post(
+        "/public/upload",
+        content=b"x" * (6 * 1024 * 1024 + 1),
+        headers={"content-type": "text/plain"},
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
+
+
+def test_gateway_binary_body_over_the_lambda_limit_once_base64_encoded_is_413(
+    api: httpx.Client,
+) -> None:
+    """4.8 MB of bytes are 6.4 MB once base64-encoded into the event."""
+    response = api.post(
+        "/public/upload",
+        content=b"\x89" * (4800 * 1024),
+        headers={"content-type": "application/octet-stream"},
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
+
+
+def test_gateway_answer_over_the_lambda_response_limit_is_500(api: httpx.Client) -> None:
+    response = api.get("/public/large", params={"bytes": str(6 * 1024 * 1024 + 100)})
+
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+
+
+def test_gateway_answer_within_the_lambda_response_limit_is_passed(api: httpx.Client) -> None:
+    response = api.get("/public/large", params={"bytes": str(6 * 1024 * 1024)})
+
+    assert response.status_code == 200
+    assert len(response.content) == 6 * 1024 * 1024
+
+
+def test_gateway_function_running_past_its_timeout_is_500(api: httpx.Client) -> None:
+    """EchoFunction's Timeout is 2 s."""
+    response = api.get("/public/sleep", params={"seconds": "2.5"})
+
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+
+
+def test_gateway_integration_running_past_the_gateway_timeout_is_503(stack: LocalStack) -> None:
+    """API Gateway waits 30 s at most; here 1 s, shorter than EchoFunction's Timeout (2 s)."""
+    app = stack.build_gateway(integration_timeout_seconds=1.0)
+
+    async def request() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
+            return await client.get("/public/sleep", params={"seconds": "1.5"})
+
+    response = asyncio.run(request())
+
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service Unavailable"}
+
+
 def test_gateway_authorizer_denial_is_403_forbidden(api: httpx.Client) -> None:
     response = api.get("/private/thing", headers={"Authorization": "deny"})
 

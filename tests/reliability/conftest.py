@@ -28,15 +28,15 @@ def postgres() -> Iterator[ControlledPostgres]:
 
 @pytest.fixture(scope="package")
 def aws_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    """The local stack's own moto emulator (with the SQS rules AWS applies, and the
+    visibility changes its workers make seen by its event sources)."""
+    from wavedb_local.aws_emulator import MotoEmulator
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    emulator = MotoEmulator()
     try:
-        yield f"http://{host}:{port}"
+        yield emulator.start()
     finally:
-        server.stop()
+        emulator.stop()
 
 
 @pytest.fixture(scope="package")

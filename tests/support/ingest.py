@@ -96,6 +96,7 @@ def drain_queue(
         region=stack.config.region,
         retry_visibility_seconds=1,
         wait_seconds=0,
+        visibility_changes=stack.visibility_changes(),
     )
     deadline = time.monotonic() + timeout
     while True:

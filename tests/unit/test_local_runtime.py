@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.function_specs import function_spec
+from wavedb_local.limits import (
+    LAMBDA_REQUEST_LIMIT_BYTES,
+    LAMBDA_RESPONSE_LIMIT_BYTES,
+    FunctionTimedOut,
+    PayloadTooLarge,
+)
 from wavedb_local.model import FunctionSpec
 from wavedb_local.runtime import FunctionLoadError, FunctionRegistry, LambdaContext
 from wavedb_local.schedules import schedule_interval_seconds
@@ -76,3 +82,44 @@ def test_lambda_context_describes_the_function() -> None:
 )
 def test_schedule_interval_seconds_reads_rate_expressions(expression: str, seconds: float) -> None:
     assert schedule_interval_seconds(expression) == seconds
+
+
+def test_registry_invocation_longer_than_the_function_timeout_fails() -> None:
+    spec = function_spec(
+        "Echo",
+        code_dir=FUNCTIONS / "echo",
+        timeout_seconds=1,
+    )
+    registry = FunctionRegistry({"Echo": spec})
+    event = {"pathParameters": {"name": "sleep"}, "queryStringParameters": {"seconds": "1.2"}}
+
+    with pytest.raises(FunctionTimedOut, match=r"Task timed out after 1\.00 seconds"):
+        registry.invoke("Echo", event)
+
+
+def test_registry_answer_over_the_lambda_response_limit_fails() -> None:
+    registry = FunctionRegistry({"Echo": _spec("Echo", "echo")})
+    event = {
+        "pathParameters": {"name": "large"},
+        "queryStringParameters": {"bytes": str(LAMBDA_RESPONSE_LIMIT_BYTES)},
+    }
+
+    with pytest.raises(PayloadTooLarge, match="6291556 bytes"):
+        registry.invoke("Echo", event)
+
+
+def test_registry_answer_within_the_lambda_response_limit_is_returned() -> None:
+    registry = FunctionRegistry({"Echo": _spec("Echo", "echo")})
+    event = {
+        "pathParameters": {"name": "large"},
+        "queryStringParameters": {"bytes": str(6 * 1024 * 1024)},
+    }
+
+    assert len(registry.invoke("Echo", event)["body"]) == 6 * 1024 * 1024
+
+
+def test_registry_event_over_the_lambda_request_limit_is_refused_before_the_handler() -> None:
+    registry = FunctionRegistry({"Tick": _spec("Tick", "tick")})
+
+    with pytest.raises(PayloadTooLarge, match="6291456 bytes"):
+        registry.invoke_synchronously("Tick", {"padding": "x" * LAMBDA_REQUEST_LIMIT_BYTES})
