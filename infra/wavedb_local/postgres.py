@@ -17,19 +17,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from wavedb_local.postgres_guard import process_alive
+
 logger = logging.getLogger("wavedb_local.postgres")
 
 DATABASE_NAME = "wavedb"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -44,7 +36,7 @@ def _forget_dead_handles(pgdata: Path) -> None:
         pids = [int(pid) for pid in json.loads(handles.read_text() or "[]")]
     except ValueError:
         pids = []
-    handles.write_text(json.dumps([pid for pid in pids if _alive(pid)]))
+    handles.write_text(json.dumps([pid for pid in pids if process_alive(pid)]))
 
 
 class EmbeddedPostgres:

@@ -18,7 +18,8 @@ from pathlib import Path
 SHUTDOWN_WAIT_SECONDS = 10.0
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -34,7 +35,7 @@ def postmaster_pid(pgdata: Path) -> int | None:
         pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
+    return pid if process_alive(pid) else None
 
 
 def other_holders(pgdata: Path) -> list[int]:
@@ -43,7 +44,7 @@ def other_holders(pgdata: Path) -> list[int]:
         pids = [int(pid) for pid in json.loads((pgdata / ".handle_pids.json").read_text())]
     except (OSError, ValueError, TypeError):
         return []
-    return [pid for pid in pids if pid != os.getppid() and _alive(pid)]
+    return [pid for pid in pids if pid != os.getppid() and process_alive(pid)]
 
 
 def stop_unused_server(pgdata: Path, holder: int) -> None:
@@ -53,7 +54,7 @@ def stop_unused_server(pgdata: Path, holder: int) -> None:
         return
     os.kill(pid, signal.SIGINT)
     deadline = time.monotonic() + SHUTDOWN_WAIT_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
+    while process_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
