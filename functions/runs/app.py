@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,6 +14,7 @@ from wavedb_core.http import (
     create_app,
     http_handler,
 )
+from wavedb_core.models.base import Rfc3339Time
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_NAME_LENGTH,
@@ -68,8 +68,8 @@ TagFilter = Annotated[
 NameContains = Annotated[
     str | None, Query(max_length=MAX_NAME_LENGTH, description="Case-insensitive.")
 ]
-CreatedAfter = Annotated[datetime | None, Query(description="RFC 3339, exclusive.")]
-CreatedBefore = Annotated[datetime | None, Query(description="RFC 3339, exclusive.")]
+CreatedAfter = Annotated[Rfc3339Time | None, Query(description="RFC 3339, exclusive.")]
+CreatedBefore = Annotated[Rfc3339Time | None, Query(description="RFC 3339, exclusive.")]
 Sort = Annotated[RunSort, Query()]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)]

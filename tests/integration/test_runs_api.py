@@ -243,6 +243,17 @@ def test_list_runs_name_contains_ignores_case(
     assert len(_ids(wildcard)) == 1
 
 
+@pytest.mark.parametrize("moment", ["-1728121011", "1733500000", "yesterday"])
+def test_list_runs_created_after_of_other_than_rfc_3339_gets_422(
+    api: Any, owner: SignedUpUser, moment: str
+) -> None:
+    """A bare number is not read as seconds since the epoch: the document says date-time."""
+    answer = api.get("/v1/runs", params={"created_after": moment}, headers=owner.bearer)
+
+    assert answer.status_code == 422, answer.text
+    assert "RFC 3339" in answer.json()["message"]
+
+
 def test_list_runs_created_after_and_before_bound_the_creation_time(
     api: Any, owner: SignedUpUser, project: tuple[str, str], clean_database: str
 ) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import get_args
+from datetime import datetime
+from typing import Annotated, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
@@ -52,6 +54,21 @@ def at_most_as_sent(limit: int) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
+
+
+_RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _rfc3339_only(value: object) -> object:
+    """A time sent as text must read as one (pydantic would take "-1728121011" as seconds
+    since the epoch, which the document's `date-time` does not allow)."""
+    if isinstance(value, str) and not _RFC3339_DATE.match(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+# A time in a request, as the document states it: RFC 3339 text.
+Rfc3339Time = Annotated[datetime, BeforeValidator(_rfc3339_only)]
 
 
 def contains_nul(value: object) -> bool:
