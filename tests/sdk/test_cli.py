@@ -192,9 +192,9 @@ def test_unknown_projects_and_runs_fail_with_a_message(sdk_env: SdkEnvironment) 
     assert missing_run.exit_code == 1
     assert "not found" in missing_run.stderr
 
-    not_an_id = wavedb_cli("runs", "show", "latest")
-    assert not_an_id.exit_code == 2
-    assert "not a run id" in not_an_id.stderr
+    blank_id = wavedb_cli("runs", "show", " ")
+    assert blank_id.exit_code == 2
+    assert "not a run id" in blank_id.stderr
 
     unknown_status = wavedb_cli("runs", "ls", "-p", "x", "--status", "done")
     assert unknown_status.exit_code == 2
@@ -203,6 +203,71 @@ def test_unknown_projects_and_runs_fail_with_a_message(sdk_env: SdkEnvironment) 
     unreachable = wavedb_cli("runs", "ls", "-p", "x", "--api-url", "http://127.0.0.1:9")
     assert unreachable.exit_code == 1
     assert "cannot reach the API" in unreachable.stderr
+
+
+def test_projects_ls_lists_the_projects_of_every_workspace(sdk_env: SdkEnvironment) -> None:
+    team = sdk_env.client.post("/v1/workspaces", {"name": f"team-{uuid.uuid4().hex[:6]}"})
+    log_run("vision", "resnet-a", [0.5], tags=[])
+    wavedb.init(project="nlp", workspace=team["name"]).finish()
+
+    listed = wavedb_cli("projects", "ls", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(project["name"] for project in json.loads(listed.stdout)) == ["nlp", "vision"]
+
+    table = wavedb_cli("projects", "ls")
+    assert table.exit_code == 0, table.output
+    for expected in ("vision", "nlp", team["name"]):
+        assert expected in table.stdout
+    in_team = json.loads(wavedb_cli("projects", "ls", "-w", team["name"], "--json").stdout)
+    assert [project["name"] for project in in_team] == ["nlp"]
+
+
+def test_runs_ls_without_a_project_lists_recent_runs_of_every_workspace(
+    sdk_env: SdkEnvironment,
+) -> None:
+    team = sdk_env.client.post("/v1/workspaces", {"name": f"team-{uuid.uuid4().hex[:6]}"})
+    first = log_run("vision", "resnet-a", [0.5], tags=[])
+    second = wavedb.init(project="nlp", name="bert", workspace=team["name"])
+    second.finish()
+
+    listed = wavedb_cli("runs", "ls", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [run["id"] for run in json.loads(listed.stdout)] == [second.id, first]
+
+    table = wavedb_cli("runs", "ls")
+    assert table.exit_code == 0, table.output
+    lines = [" ".join(line.split()) for line in table.stdout.splitlines()]
+    assert any(line.startswith("bert") and "nlp" in line for line in lines), table.stdout
+    assert any(line.startswith("resnet-a") and "vision" in line for line in lines), table.stdout
+    in_team = json.loads(wavedb_cli("runs", "ls", "-w", team["name"], "--json").stdout)
+    assert [run["id"] for run in in_team] == [second.id]
+
+
+def test_runs_show_accepts_the_custom_id_and_prints_project_notes_and_user_metrics_first(
+    sdk_env: SdkEnvironment,
+) -> None:
+    run = wavedb.init(project="vision", name="custom", id="exp-42", notes="tried a wider net")
+    run.log({"system/cpu": 50.0, "train/loss": 0.5, "zeta": 1.0})
+    run.finish()
+    sdk_env.wait_for_points(run.id, "system/cpu", 1)
+    sdk_env.wait_for_points(run.id, "zeta", 1)
+
+    shown = wavedb_cli("runs", "show", "exp-42")
+    assert shown.exit_code == 0, shown.output
+    lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    assert f"id {run.id}" in lines
+    assert "project vision" in lines
+    assert "notes tried a wider net" in lines
+    shown_metrics = {"train/loss", "zeta", "system/cpu"}
+    order = [
+        line.split()[0] for line in lines if line.split()[:1] and line.split()[0] in shown_metrics
+    ]
+    assert order == ["train/loss", "zeta", "system/cpu"]
+    assert json.loads(wavedb_cli("runs", "show", "exp-42", "--json").stdout)["id"] == run.id
+
+    missing = wavedb_cli("runs", "show", "no-such-run")
+    assert missing.exit_code == 1
+    assert "no-such-run" in missing.stderr
 
 
 # ---------------------------------------------------------------- export
@@ -312,7 +377,11 @@ def test_the_console_script_runs_as_installed(sdk_env: SdkEnvironment) -> None:
     assert answer.returncode == 0, answer.stderr
     assert [run["id"] for run in json.loads(answer.stdout)] == [run_id]
     usage = subprocess.run(
-        [str(command), "runs", "ls"], capture_output=True, text=True, timeout=60, check=False
+        [str(command), "runs", "ls", "--limit", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert usage.returncode == 2
-    assert "--project" in usage.stderr
+    assert "--limit" in usage.stderr

@@ -242,6 +242,15 @@ class ApiClient:
         params = {name: value for name, value in filters.items() if value is not None}
         return self.paginate(f"/v1/projects/{project_id}/runs", params)
 
+    def list_visible_runs(
+        self, workspace_id: str | None = None, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Runs of every project the key can read (or of one workspace), newest first."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        if workspace_id is not None:
+            params["workspace_id"] = workspace_id
+        return self.paginate("/v1/runs", params)
+
     def heartbeat(self, run_id: str) -> dict[str, Any]:
         answer: dict[str, Any] = self.post(f"/v1/runs/{run_id}/heartbeat")
         return answer

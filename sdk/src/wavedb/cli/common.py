@@ -55,16 +55,28 @@ WorkspaceOption = Annotated[
 
 
 def _checked_run_id(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter(f"{value!r} is not a run id (a UUID, or the id given to init)")
+    return value.strip()
+
+
+def run_uuid(given: str) -> str:
+    """The run's UUID: the id itself, or the UUID `wavedb.init(id=...)` made of a custom id."""
     try:
-        return str(uuid.UUID(value))
+        return str(uuid.UUID(given))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a run id (a UUID)") from None
+        from wavedb.session import RUN_ID_NAMESPACE  # only custom ids need it
+
+        return str(uuid.uuid5(RUN_ID_NAMESPACE, given))
 
 
 RunIdArgument = Annotated[
     str,
     typer.Argument(
-        metavar="RUN_ID", help="The run's id.", callback=_checked_run_id, show_default=False
+        metavar="RUN_ID",
+        help="The run's id, or the custom id given to `wavedb.init(id=...)`.",
+        callback=_checked_run_id,
+        show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

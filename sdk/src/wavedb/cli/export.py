@@ -17,6 +17,7 @@ from wavedb.cli.common import (
     connect,
     messages,
     reported_errors,
+    run_uuid,
 )
 
 
@@ -65,6 +66,6 @@ def export(
         raise typer.BadParameter("give one of them", param_hint="'--csv' / '--json'")
     write = write_csv if csv_format else write_json
     with reported_errors(), connect(api_url, api_key) as client, binary_output(output) as out:
-        write(client, run_id, out)
+        write(client, run_uuid(run_id), out)
     if output is not None:
         messages.print(f"Wrote {escape(str(output))} ({output.stat().st_size:,} bytes).")

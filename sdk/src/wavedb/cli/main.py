@@ -5,13 +5,13 @@ from typing import Annotated
 import typer
 
 from wavedb import __version__
-from wavedb.cli import export, imports, login, runs, sync
+from wavedb.cli import export, imports, login, projects, runs, sync
 from wavedb.cli.common import fit_to_terminal
 
 app = typer.Typer(
     name="wavedb",
-    help="WaveDB from the command line: log in, list and export runs, sync offline runs,"
-    " import TensorBoard logs.",
+    help="WaveDB from the command line: log in, list projects, list and export runs,"
+    " sync offline runs, import TensorBoard logs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -39,6 +39,7 @@ def main(
 
 app.command()(login.login)
 app.command()(login.logout)
+app.add_typer(projects.app, name="projects")
 app.add_typer(runs.app, name="runs")
 app.command()(export.export)
 app.command()(sync.sync)

@@ -1,4 +1,5 @@
-"""`wavedb runs ls` and `wavedb runs show`: the runs of a project, one run in full."""
+"""`wavedb runs ls` and `wavedb runs show`: recent runs (of a project, a workspace or
+everywhere), one run in full."""
 
 import itertools
 import uuid
@@ -23,6 +24,7 @@ from wavedb.cli.common import (
     format_value,
     print_json,
     reported_errors,
+    run_uuid,
 )
 from wavedb.errors import ApiError
 
@@ -66,6 +68,11 @@ def find_project(client: ApiClient, project: str, workspace: str | None) -> dict
     return found
 
 
+def metric_order(name: str) -> tuple[bool, str]:
+    """The user's own metrics first, then the SDK's `system/*` figures; by name within each."""
+    return name.startswith("system/"), name
+
+
 def _status(status: str) -> str:
     style = _STATUS_STYLES.get(status, "")
     return f"[{style}]{status}[/]" if style else status
@@ -75,36 +82,57 @@ def _key_numbers(run: dict[str, Any]) -> str:
     """The run's results, then its metrics' latest values, a few of them."""
     summary = run.get("summary") or {}
     numbers = [(name, value) for name, value in (summary.get("results") or {}).items()]
-    numbers += [
-        (name, digest.get("last")) for name, digest in (summary.get("metrics") or {}).items()
-    ]
+    metrics = summary.get("metrics") or {}
+    numbers += [(name, metrics[name].get("last")) for name in sorted(metrics, key=metric_order)]
     shown = [f"{name} {format_value(value)}" for name, value in numbers[:_METRICS_IN_LIST]]
     if len(numbers) > _METRICS_IN_LIST:
         shown.append(f"+{len(numbers) - _METRICS_IN_LIST} more")
     return escape(", ".join(shown))
 
 
-def _runs_table(runs: list[dict[str, Any]]) -> Table:
+def _runs_table(runs: list[dict[str, Any]], project_names: dict[str, str] | None) -> Table:
+    """One row per run; with `project_names`, a project column too (runs of many projects)."""
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("run", no_wrap=True, min_width=36)
+    if project_names is not None:
+        table.add_column("project", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("created", no_wrap=True)
     table.add_column("metrics", overflow="fold", min_width=12)
     for run in runs:
-        table.add_row(
-            f"[bold]{escape(str(run['name']))}[/]\n{run['id']}",
+        cells = [f"[bold]{escape(str(run['name']))}[/]\n{run['id']}"]
+        if project_names is not None:
+            project_id = str(run["project_id"])
+            cells.append(escape(project_names.get(project_id, project_id)))
+        cells += [
             _status(str(run["status"])),
             format_time(run.get("created_at"))[:16],
             _key_numbers(run),
-        )
+        ]
+        table.add_row(*cells)
     return table
+
+
+def _project_names(client: ApiClient, runs: list[dict[str, Any]]) -> dict[str, str]:
+    """The names of the runs' projects (one listing per workspace involved)."""
+    names: dict[str, str] = {}
+    for workspace_id in dict.fromkeys(str(run["workspace_id"]) for run in runs):
+        for project in client.projects(workspace_id):
+            names[str(project["id"])] = str(project["name"])
+    return names
 
 
 @app.command("ls")
 def list_runs(
     project: Annotated[
-        str, typer.Option("--project", "-p", help="Project name or id.", show_default=False)
-    ],
+        str | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="Project name or id (default: the runs of every project you can see).",
+            show_default=False,
+        ),
+    ] = None,
     workspace: WorkspaceOption = None,
     status: Annotated[
         list[str] | None,
@@ -123,19 +151,34 @@ def list_runs(
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """The runs of a project, newest first."""
+    """Recent runs, newest first: of a project, of a workspace, or of every workspace."""
+    filters: dict[str, Any] = {
+        "status": status or None,
+        "tag": tag or None,
+        "limit": min(limit, _MAX_PAGE),
+    }
+    project_names: dict[str, str] | None = None
     with reported_errors(), connect(api_url, api_key) as client:
-        found = find_project(client, project, workspace)
-        listing = client.list_runs(
-            str(found["id"]), status=status or None, tag=tag or None, limit=min(limit, _MAX_PAGE)
-        )
+        if project is not None:
+            found = find_project(client, project, workspace)
+            listing = client.list_runs(str(found["id"]), **filters)
+            where = f" in {found['name']}"
+        else:
+            workspace_id = None
+            where = ""
+            if workspace is not None:
+                found = client.resolve_workspace(workspace)
+                workspace_id, where = str(found["id"]), f" in the workspace {found['name']}"
+            listing = client.list_visible_runs(workspace_id, **filters)
         runs = list(itertools.islice(listing, limit))
+        if project is None and runs and not as_json:
+            project_names = _project_names(client, runs)
     if as_json:
         print_json(runs)
     elif not runs:
-        console.print(f"No runs in {escape(str(found['name']))} match.")
+        console.print(f"No runs{escape(where)} match.")
     else:
-        console.print(_runs_table(runs))
+        console.print(_runs_table(runs, project_names))
 
 
 def _flattened(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -148,19 +191,20 @@ def _flattened(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]
     return rows
 
 
-def _details(run: dict[str, Any]) -> Table:
+def _details(run: dict[str, Any], project_name: str) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     rows = [
         ("id", str(run["id"])),
-        ("project", str(run["project_id"])),
+        ("project", escape(project_name)),
         ("status", _status(str(run["status"]))),
         ("created", format_time(run.get("created_at"))),
         ("started", format_time(run.get("started_at"))),
         ("ended", format_time(run.get("ended_at"))),
         ("tags", escape(", ".join(run.get("tags") or []))),
         ("description", escape(run.get("description") or "")),
+        ("notes", escape(run.get("notes") or "")),
     ]
     for label, value in rows:
         if value:
@@ -182,7 +226,8 @@ def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     table.add_column("name", overflow="fold")
     for column in ("last", "step", "min", "max", "count"):
         table.add_column(column, justify="right", no_wrap=True)
-    for name, digest in sorted(metrics.items()):
+    for name in sorted(metrics, key=metric_order):
+        digest = metrics[name]
         table.add_row(
             escape(name),
             format_value(digest.get("last")),
@@ -210,14 +255,22 @@ def show_run(
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """One run: status, times, tags, config, metric summaries and results."""
+    """One run: project, status, times, tags, notes, config, metric summaries and results."""
     with reported_errors(), connect(api_url, api_key) as client:
-        run = client.get_run(run_id)
+        try:
+            run = client.get_run(run_uuid(run_id))
+        except ApiError as error:
+            if error.status == 404:
+                fail(f"run {run_id!r} not found (or not visible to this key)")
+            raise
+        project_name = str(run["project_id"])
+        if not as_json:
+            project_name = str(client.get_project(project_name)["name"])
     if as_json:
         print_json(run)
         return
     summary = run.get("summary") or {}
-    parts: list[Any] = [f"[bold]{escape(str(run['name']))}[/]", _details(run)]
+    parts: list[Any] = [f"[bold]{escape(str(run['name']))}[/]", _details(run, project_name)]
     if run.get("config"):
         parts += ["", _config_table(run["config"])]
     if summary.get("metrics"):
