@@ -313,14 +313,27 @@ def test_export_csv_and_json_hold_exactly_what_was_logged(
     assert list(target.parent.iterdir()) == [target]  # no partial file left behind
 
 
-def test_export_needs_exactly_one_format_and_an_existing_run(
+def test_export_without_a_format_writes_csv(sdk_env: SdkEnvironment) -> None:
+    run = wavedb.init(project="export", id="csv-by-default")
+    run.log({"loss": 0.5}, step=3)
+    run.finish()
+    sdk_env.wait_for_points(run.id, "loss", 1)
+
+    exported = wavedb_cli("export", "csv-by-default")
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(row["run_id"], row["name"], row["step"], row["value"]) for row in rows] == [
+        (run.id, "loss", "3", "0.5")
+    ]
+
+
+def test_export_needs_at_most_one_format_and_an_existing_run(
     sdk_env: SdkEnvironment, tmp_path: Path
 ) -> None:
     run_id = str(uuid.uuid4())
-    for formats in ([], ["--csv", "--json"]):
-        no_format = wavedb_cli("export", run_id, *formats)
-        assert no_format.exit_code == 2
-        assert "give one of them" in no_format.stderr
+    both_formats = wavedb_cli("export", run_id, "--csv", "--json")
+    assert both_formats.exit_code == 2
+    assert "give one of them" in both_formats.stderr
     target = tmp_path / "missing.csv"
     missing = wavedb_cli("export", run_id, "--csv", "-o", str(target))
     assert missing.exit_code == 1
@@ -349,6 +362,18 @@ def test_sync_sends_offline_runs_once(sdk_env: SdkEnvironment) -> None:
     assert again.exit_code == 0, again.output
     assert "Sent 0 item(s) with 0 point(s)" in again.stdout
     assert len(list(sdk_env.client.series(run.id, "loss"))) == 5
+
+
+def test_sync_without_arguments_and_nothing_on_disk_says_so_and_exits_0(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not sdk_env.runs_dir.exists()
+    monkeypatch.delenv("WAVEDB_API_KEY")  # nothing to send needs no key either
+
+    result = wavedb_cli("sync")
+    assert result.exit_code == 0, result.output
+    assert "Nothing to sync" in result.stdout
+    assert str(sdk_env.runs_dir) in result.stdout
 
 
 def test_sync_of_a_folder_without_runs_fails_with_a_message(

@@ -1,4 +1,4 @@
-"""`wavedb export`: a run's metrics as CSV (as the API streams it) or JSON (the run and
+"""`wavedb export`: a run's metrics as CSV (the default; as the API streams it) or JSON (the run and
 every raw point of every metric)."""
 
 import json
@@ -47,7 +47,7 @@ def write_json(client: ApiClient, run_id: str, out: IO[bytes]) -> None:
 def export(
     run_id: RunIdArgument,
     csv_format: Annotated[
-        bool, typer.Option("--csv", help="CSV: run_id,name,step,value,timestamp.")
+        bool, typer.Option("--csv", help="CSV: run_id,name,step,value,timestamp (the default).")
     ] = False,
     json_format: Annotated[
         bool, typer.Option("--json", help="JSON: the run and every metric's raw points.")
@@ -61,10 +61,10 @@ def export(
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Export a run's metrics."""
-    if csv_format == json_format:
+    """Export a run's metrics (CSV unless --json)."""
+    if csv_format and json_format:
         raise typer.BadParameter("give one of them", param_hint="'--csv' / '--json'")
-    write = write_csv if csv_format else write_json
+    write = write_json if json_format else write_csv
     with reported_errors(), connect(api_url, api_key) as client, binary_output(output) as out:
         write(client, run_uuid(run_id), out)
     if output is not None:

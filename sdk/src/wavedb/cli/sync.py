@@ -17,7 +17,7 @@ from wavedb.cli.common import (
     reported_errors,
 )
 from wavedb.settings import load_settings
-from wavedb.sync import SyncReport, sync_path
+from wavedb.sync import SyncReport, run_directories, sync_path
 
 
 class _ProgressBars:
@@ -51,6 +51,12 @@ def _print_report(report: SyncReport) -> None:
     )
 
 
+def _holds_runs(folder: Path) -> bool:
+    """Whether the default folder (WAVEDB_DIR, ./wavedb) holds any run to sync: missing or
+    empty is nothing to do, not an error."""
+    return folder.is_dir() and next(run_directories(folder), None) is not None
+
+
 def sync(
     paths: Annotated[
         list[Path] | None,
@@ -69,6 +75,9 @@ def sync(
     """
     with reported_errors():
         targets = paths or [load_settings().root_dir]
+        if not paths and not _holds_runs(targets[0]):
+            console.print(f"Nothing to sync in {escape(str(targets[0]))}.")
+            return
         report = SyncReport()
         with connect(api_url, api_key) as client:
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
