@@ -13,13 +13,16 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
 import wavedb
 from tests.support.sdk import SdkEnvironment
+from wavedb.accounts import default_key_name
 from wavedb.api import ApiClient
 from wavedb.cli.main import app
+from wavedb.errors import ApiError
 
 
 def wavedb_cli(*args: str, input: str | None = None) -> Result:
@@ -98,27 +101,98 @@ def test_login_to_an_unreachable_api_fails_with_a_message(sdk_env: SdkEnvironmen
     assert not config_file(sdk_env).exists()
 
 
+def machine_keys(api_url: str, email: str, password: str) -> list[dict[str, object]]:
+    """The account's active API keys named as `wavedb login` names this machine's key."""
+    with httpx.Client(base_url=api_url, timeout=30, trust_env=False) as http:
+        tokens = http.post("/v1/auth/login", json={"email": email, "password": password})
+        assert tokens.status_code == 200, tokens.text
+        bearer = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        listed = http.get("/v1/api-keys", headers=bearer)
+        assert listed.status_code == 200, listed.text
+    return [key for key in listed.json() if key["name"] == default_key_name()]
+
+
 def test_login_with_email_and_password_creates_a_key_for_this_machine(
     sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
-    monkeypatch.setenv("WAVEDB_PASSWORD", "a long and unguessable passphrase")
+    password = "a long and unguessable passphrase"
+    monkeypatch.setenv("WAVEDB_PASSWORD", password)
     signed_up = wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email, "--signup")
     assert signed_up.exit_code == 0, signed_up.stderr
     saved = json.loads(config_file(sdk_env).read_text())
     assert saved["api_key"].startswith("wdk_")
     me = ApiClient(sdk_env.api_url, saved["api_key"]).me()
     assert me["email"] == email
+    assert len(machine_keys(sdk_env.api_url, email, password)) == 1
 
-    # Logging in again makes another key; a wrong password saves nothing new.
-    assert wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email).exit_code == 0
-    assert json.loads(config_file(sdk_env).read_text())["api_key"] != saved["api_key"]
+    # A wrong password says so and saves nothing new.
     before = config_file(sdk_env).read_text()
     monkeypatch.setenv("WAVEDB_PASSWORD", "not the passphrase at all")
     refused = wavedb_cli("login", "--api-url", sdk_env.api_url, "--email", email)
     assert refused.exit_code == 1
-    assert "Error" in refused.stderr
+    assert "wrong e-mail or password" in refused.stderr
+    assert "refused the key" not in refused.stderr
     assert config_file(sdk_env).read_text() == before
+
+
+def test_login_again_keeps_one_key_per_machine(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    password = "a long and unguessable passphrase"
+    monkeypatch.setenv("WAVEDB_PASSWORD", password)
+    assert wavedb_cli("login", "--email", email, "--signup").exit_code == 0
+    first = json.loads(config_file(sdk_env).read_text())["api_key"]
+
+    # The saved key still works: it is kept, and no key is added.
+    again = wavedb_cli("login", "--email", email)
+    assert again.exit_code == 0, again.output
+    assert json.loads(config_file(sdk_env).read_text())["api_key"] == first
+    assert len(machine_keys(sdk_env.api_url, email, password)) == 1
+
+    # After logout the saved key is gone: a new key replaces this machine's earlier one.
+    assert wavedb_cli("logout").exit_code == 0
+    replaced = wavedb_cli("login", "--email", email)
+    assert replaced.exit_code == 0, replaced.output
+    second = json.loads(config_file(sdk_env).read_text())["api_key"]
+    assert second != first
+    [kept] = machine_keys(sdk_env.api_url, email, password)
+    assert second.startswith(str(kept["prefix"]))
+    with pytest.raises(ApiError) as revoked:
+        ApiClient(sdk_env.api_url, first).me()
+    assert revoked.value.status == 401
+
+
+def test_login_signup_with_the_password_piped_asks_for_it_once_without_a_warning(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WAVEDB_PASSWORD", raising=False)
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    command = Path(sys.executable).with_name("wavedb")
+    answer = subprocess.run(
+        [str(command), "login", "--api-url", sdk_env.api_url, "--email", email, "--signup"],
+        input="a long and unguessable passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "Warning" not in answer.stderr
+    saved = json.loads(config_file(sdk_env).read_text())
+    assert ApiClient(sdk_env.api_url, saved["api_key"]).me()["email"] == email
+
+    empty = subprocess.run(
+        [str(command), "login", "--api-url", sdk_env.api_url, "--email", email],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert empty.returncode == 1
+    assert "no password" in empty.stderr
 
 
 def test_login_signup_without_email_is_a_usage_error(sdk_env: SdkEnvironment) -> None:

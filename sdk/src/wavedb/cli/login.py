@@ -1,16 +1,22 @@
 """`wavedb login` and `wavedb logout`: the API key kept for later runs."""
 
 import os
+import sys
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from wavedb.accounts import api_key_for
+from wavedb.accounts import MachineKey, api_key_for
 from wavedb.api import ApiClient
 from wavedb.cli.common import ApiUrlOption, console, fail, messages, reported_errors
 from wavedb.errors import ApiError
-from wavedb.settings import forget_credentials, load_settings, save_credentials
+from wavedb.settings import (
+    forget_credentials,
+    load_settings,
+    save_credentials,
+    stored_credentials,
+)
 
 KeyOption = Annotated[
     str | None,
@@ -26,8 +32,9 @@ EmailOption = Annotated[
     str | None,
     typer.Option(
         "--email",
-        help="Log in with your e-mail and password (asked for, hidden; or WAVEDB_PASSWORD)"
-        " and create an API key for this machine, instead of typing a key.",
+        help="Log in with your e-mail and password (asked for, hidden; read from standard"
+        " input when piped; or WAVEDB_PASSWORD) and save this machine's API key (kept while"
+        " it works, else made anew, the machine's earlier one revoked), instead of typing a key.",
         show_default=False,
     ),
 ]
@@ -36,11 +43,46 @@ SignupOption = Annotated[
 ]
 
 
+def _secret(what: str, *, confirm: bool = False) -> str:
+    """A password or key: asked for, hidden, on a terminal; read as one line when piped
+    (once: there is no typing mistake to catch, and no echo to hide)."""
+    if sys.stdin.isatty():
+        label = what[0].upper() + what[1:]
+        return str(typer.prompt(label, hide_input=True, confirmation_prompt=confirm))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        fail(f"no {what} on standard input")
+    return line
+
+
 def _password(signup: bool) -> str:
     given = os.environ.get("WAVEDB_PASSWORD")
     if given:
         return given
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=signup))
+    return _secret("password", confirm=signup)
+
+
+def _machine_key(url: str, email: str, signup: bool) -> str:
+    """This machine's key for the account (see wavedb.accounts), with what happened said."""
+    saved = stored_credentials()
+    saved_key = saved.get("api_key") if saved.get("api_url") == url else None
+    try:
+        made: MachineKey = api_key_for(
+            url, email, _password(signup), signup=signup, saved_key=saved_key
+        )
+    except ApiError as error:
+        if error.status == 401:
+            fail(f"wrong e-mail or password for {email}; nothing was saved")
+        if error.status == 409 and signup:
+            fail(f"{email} already has an account: log in without --signup")
+        raise
+    if signup:
+        console.print(f"Signed up as {escape(email)}.")
+    if made.reused:
+        messages.print("The saved key of this machine still works: it is kept.")
+    for prefix in made.revoked:
+        messages.print(f"Revoked this machine's earlier key {escape(prefix)}…")
+    return made.key
 
 
 def login(
@@ -58,11 +100,9 @@ def login(
             fail("give either --key or --email, not both")
         url = load_settings(api_url=api_url).api_url or typer.prompt("API URL")
         if email is not None:
-            key = api_key_for(url, email, _password(signup), signup=signup)
-            if signup:
-                console.print(f"Signed up as {escape(email)}.")
+            key = _machine_key(url, email, signup)
         if key is None:
-            key = typer.prompt("API key", hide_input=True)
+            key = _secret("API key")
         key = key.strip()
         if not key:
             fail("the API key is empty")
