@@ -92,7 +92,8 @@ def login(
     signup: SignupOption = False,
 ) -> None:
     """Save an API key for the SDK and the CLI: a key you have (checked against the API),
-    or, with --email, a new key made by logging in (or signing up, with --signup)."""
+    or, with --email, this machine's key, got by logging in (or signing up, with --signup):
+    the saved one while it works, else a new one that replaces the machine's earlier key."""
     with reported_errors():
         if signup and not email:
             fail("--signup needs --email")
