@@ -121,8 +121,14 @@ class Settings(BaseModel):
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the environment sets (variable names in any case), defaults for the
-        rest; a ValidationError names what is missing or wrong."""
-        variables = {name.lower(): value for name, value in (environ or os.environ).items()}
+        rest; a ValidationError names what is missing or wrong.
+
+        An empty (or blank) variable counts as unset: `sam local` and CloudFormation hand a
+        function "" for a variable the template declares but does not resolve, and an empty
+        DATABASE_URL or JWT_SECRET_ARN must fail here, by name, not at first use."""
+        variables = {
+            name.lower(): value for name, value in (environ or os.environ).items() if value.strip()
+        }
         values = {}
         for name, field in cls.model_fields.items():
             key = field.alias or name
