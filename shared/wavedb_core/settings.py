@@ -80,6 +80,9 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     media_bucket: str | None = None
     ingest_queue_url: str | None = None
+    # GET /health answers within this: each dependency check that has not answered by then
+    # counts as failed (well under the function's 10 s timeout).
+    health_check_timeout_seconds: float = Field(default=3, gt=0, le=8)
 
     # Media uploads: the largest upload per kind, how long a grant is valid, how late an
     # upload begun in time may finish, and how long a download URL works.
