@@ -10,7 +10,7 @@ EVENT ?=
 # from busy ones; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help install run invoke test lint typecheck template-check web web-test browser clean
+.PHONY: help install run invoke test lint typecheck template-check sam-local web web-test browser clean
 
 help:
 	@echo "make run                      start the local stack on http://127.0.0.1:$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make web                      build the dashboard (web/dist), served at / by make run"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
+	@echo "make sam-local                the events and start-api in SAM's containers (needs Docker)"
 	@echo "make bench                    WaveDB next to MLflow: ingest, reads, SDK cost (20-25 min)"
 	@echo "make bench-sdk                only the SDK's per-call cost next to MLflow's"
 	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points)"
@@ -69,6 +70,11 @@ typecheck: $(STAMP)
 
 template-check: $(STAMP)
 	bash infra/check_template.sh
+
+# sam local invoke / start-api in Docker against a PostgreSQL and an AWS emulator the
+# containers reach; says "skipped: no Docker engine" (and succeeds) where there is none.
+sam-local: $(STAMP)
+	@$(BIN)/python infra/sam_local.py
 
 test: lint typecheck template-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal

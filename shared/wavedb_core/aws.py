@@ -18,11 +18,41 @@ _lock = threading.Lock()
 
 def aws_client(service: str) -> Any:
     """The shared client of an AWS service (s3, sqs, ses...), at AWS_ENDPOINT_URL if set."""
-    client = _clients.get(service)
+    return _shared_client(
+        service,
+        service,
+        connect_timeout=3,
+        read_timeout=10,
+        retries={"max_attempts": 3, "mode": "standard"},
+    )
+
+
+def aws_probe_client(service: str, timeout_seconds: float) -> Any:
+    """A client of an AWS service for a quick probe (health checks): one attempt, no retry,
+    each of connecting and reading bounded by `timeout_seconds`, so an unreachable
+    endpoint is found out in that time instead of outlasting the function."""
+    return _shared_client(
+        f"{service}:probe:{timeout_seconds}",
+        service,
+        connect_timeout=timeout_seconds,
+        read_timeout=timeout_seconds,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+
+
+def _shared_client(
+    key: str,
+    service: str,
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    retries: dict[str, Any],
+) -> Any:
+    client = _clients.get(key)
     if client is not None:
         return client
     with _lock:
-        client = _clients.get(service)
+        client = _clients.get(key)
         if client is None:
             import boto3
             from botocore.config import Config
@@ -35,13 +65,13 @@ def aws_client(service: str) -> Any:
                 region_name=settings.aws_region,
                 endpoint_url=settings.aws_endpoint_url,
                 config=Config(
-                    connect_timeout=3,
-                    read_timeout=10,
-                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=connect_timeout,
+                    read_timeout=read_timeout,
+                    retries=retries,
                     **_service_options(service, settings.aws_endpoint_url),
                 ),
             )
-            _clients[service] = client
+            _clients[key] = client
     return client
 
 

@@ -80,6 +80,9 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     media_bucket: str | None = None
     ingest_queue_url: str | None = None
+    # GET /health answers within this: each dependency check that has not answered by then
+    # counts as failed (well under the function's 10 s timeout).
+    health_check_timeout_seconds: float = Field(default=3, gt=0, le=8)
 
     # Media uploads: the largest upload per kind, how long a grant is valid, how late an
     # upload begun in time may finish, and how long a download URL works.
@@ -121,8 +124,14 @@ class Settings(BaseModel):
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the environment sets (variable names in any case), defaults for the
-        rest; a ValidationError names what is missing or wrong."""
-        variables = {name.lower(): value for name, value in (environ or os.environ).items()}
+        rest; a ValidationError names what is missing or wrong.
+
+        An empty (or blank) variable counts as unset: `sam local` and CloudFormation hand a
+        function "" for a variable the template declares but does not resolve, and an empty
+        DATABASE_URL or JWT_SECRET_ARN must fail here, by name, not at first use."""
+        variables = {
+            name.lower(): value for name, value in (environ or os.environ).items() if value.strip()
+        }
         values = {}
         for name, field in cls.model_fields.items():
             key = field.alias or name

@@ -245,3 +245,38 @@ def test_login_failures_across_accounts_from_one_address_rate_limited(
 
     assert blocked.status_code == 429
     assert "address" in blocked.json()["message"]
+
+
+def test_signup_jwt_secret_unreadable_saves_no_account_and_a_retry_succeeds(
+    api: Any, clean_database: str, monkeypatch: Any
+) -> None:
+    from tests.conftest import reset_cached_settings
+
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.setenv(
+        "JWT_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
+    )
+    reset_cached_settings()
+    try:
+        failed_status = api.post(
+            "/v1/auth/signup",
+            json={"email": "atomic@example.com", "password": PASSWORD, "name": "Ada"},
+        ).status_code
+    except Exception:  # unhandled in the function: API Gateway answers 500
+        failed_status = 500
+    finally:
+        monkeypatch.undo()
+        reset_cached_settings()
+
+    assert failed_status >= 500
+    with psycopg.connect(clean_database) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM users WHERE lower(email) = 'atomic@example.com'"
+        ).fetchone()
+    assert row == (0,)
+    retried = api.post(
+        "/v1/auth/signup",
+        json={"email": "atomic@example.com", "password": PASSWORD, "name": "Ada"},
+    )
+    assert retried.status_code == 201
+    assert retried.json()["tokens"]["access_token"]

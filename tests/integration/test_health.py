@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,4 +42,34 @@ def test_health_missing_bucket_degraded_503(api: Any, missing_bucket: None) -> N
     assert body["status"] == "degraded"
     assert body["checks"]["s3"]["status"] == "error"
     assert body["checks"]["s3"]["error"] == "ClientError"
+    assert body["checks"]["database"]["status"] == "ok"
+
+
+@pytest.fixture
+def silent_aws_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """S3 and SQS at an address that takes connections and never answers (a black hole)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+        reset_cached_settings()
+        yield
+        monkeypatch.undo()
+        reset_cached_settings()
+
+
+def test_health_silent_aws_endpoint_degraded_within_its_deadline(
+    api: Any, silent_aws_endpoint: None
+) -> None:
+    started = time.monotonic()
+    response = api.get("/health")
+    elapsed = time.monotonic() - started
+
+    # The function's own timeout is 10 s: the answer must come well before it.
+    assert elapsed < 5
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["s3"]["status"] == "error"
+    assert body["checks"]["sqs"]["status"] == "error"
     assert body["checks"]["database"]["status"] == "ok"

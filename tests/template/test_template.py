@@ -72,7 +72,17 @@ EVERY_OPTION = {
     "PublicBaseUrl": "https://wavedb.example.com",
 }
 DATABASE_URL_ONLY = {"DatabaseUrl": "postgresql://wavedb:secret@db.example.com:5432/wavedb"}
-SCENARIOS = {"defaults": DEFAULTS, "every-option": EVERY_OPTION, "url-only": DATABASE_URL_ONLY}
+SAM_LOCAL = {
+    **DATABASE_URL_ONLY,
+    "AwsEndpointUrl": "http://172.17.0.1:5000",
+    "LocalJwtSecret": "local-signing-key-of-at-least-32-characters",
+}
+SCENARIOS = {
+    "defaults": DEFAULTS,
+    "every-option": EVERY_OPTION,
+    "url-only": DATABASE_URL_ONLY,
+    "sam-local": SAM_LOCAL,
+}
 
 
 def _run(command: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -345,6 +355,23 @@ def test_function_policies_database_secret_readable_only_when_configured(
             role = resolver.resolve(template["Resources"][f"{name}Role"]["Properties"])
             text = json.dumps(role.get("Policies", []))
             assert (secret_arn in text) is expect_secret, f"{scenario}: {name}"
+
+
+def test_function_environment_local_variables_declared_only_when_their_parameters_are_set(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    for scenario in ("defaults", "every-option", "sam-local"):
+        template = transformed(scenario)
+        resolver = Resolver(template, SCENARIOS[scenario])
+        for name in _resources(template, "AWS::Lambda::Function"):
+            properties = resolver.resolve(template["Resources"][name]["Properties"])
+            variables = properties["Environment"]["Variables"]
+            if scenario == "sam-local":
+                assert variables["AWS_ENDPOINT_URL"] == SAM_LOCAL["AwsEndpointUrl"], name
+                assert variables["JWT_SECRET"] == SAM_LOCAL["LocalJwtSecret"], name
+            else:
+                assert "AWS_ENDPOINT_URL" not in variables, f"{scenario}: {name}"
+                assert "JWT_SECRET" not in variables, f"{scenario}: {name}"
 
 
 # ---------------------------------------------------------------- queues and bucket

@@ -194,3 +194,32 @@ def test_load_stack_fixture_bucket_without_versioning_is_not_versioned() -> None
     model = load_stack(FIXTURE_TEMPLATE, naming=NAMING)
 
     assert model.buckets["UploadsBucket"].versioned is False
+
+
+def test_load_stack_real_template_defaults_declare_no_local_endpoint_or_jwt_secret() -> None:
+    model = load_stack(REAL_TEMPLATE, naming=NAMING)
+
+    for function in model.functions.values():
+        assert "AWS_ENDPOINT_URL" not in function.environment
+        assert "JWT_SECRET" not in function.environment
+
+
+def test_load_stack_real_template_local_parameters_reach_every_function() -> None:
+    secret = "s" * 40
+    model = load_stack(
+        REAL_TEMPLATE,
+        naming=NAMING,
+        parameter_overrides={"AwsEndpointUrl": "http://emulator:5000", "LocalJwtSecret": secret},
+    )
+
+    for function in model.functions.values():
+        assert function.environment["AWS_ENDPOINT_URL"] == "http://emulator:5000"
+        assert function.environment["JWT_SECRET"] == secret
+
+
+def test_real_template_local_jwt_secret_parameter_is_no_echo_and_empty_by_default() -> None:
+    parameters = load_template_file(REAL_TEMPLATE)["Parameters"]
+
+    assert parameters["LocalJwtSecret"]["NoEcho"] is True
+    assert parameters["LocalJwtSecret"]["Default"] == ""
+    assert parameters["AwsEndpointUrl"]["Default"] == ""

@@ -102,3 +102,39 @@ def test_settings_media_max_image_pixels_defaults_to_64_megapixels() -> None:
     assert lowered.media_max_image_pixels == 25_000_000
     with pytest.raises(ValidationError, match="media_max_image_pixels"):
         Settings.from_environment({**base, "MEDIA_MAX_IMAGE_PIXELS": "1000"})
+
+
+def test_settings_from_environment_empty_database_variables_fail_fast_naming_them() -> None:
+    # What `sam local` hands a function whose template variable resolves to nothing.
+    with pytest.raises(ValidationError, match="DATABASE_URL or DATABASE_SECRET_ARN"):
+        Settings.from_environment(
+            {"DATABASE_URL": "", "DATABASE_SECRET_ARN": "", "JWT_SECRET": "x" * 32}
+        )
+
+
+def test_settings_from_environment_empty_variables_count_as_unset() -> None:
+    settings = Settings.from_environment(
+        {
+            "DATABASE_URL": "postgresql:///x",
+            "DATABASE_SECRET_ARN": "",
+            "JWT_SECRET": "x" * 32,
+            "JWT_SECRET_ARN": " ",
+            "AWS_ENDPOINT_URL": "",
+            "MEDIA_BUCKET": "",
+            "STAGE": "",
+            "DATABASE_CONNECT_TIMEOUT_SECONDS": "",
+        }
+    )
+    assert settings.database_secret_arn is None
+    assert settings.jwt_secret_arn is None
+    assert settings.aws_endpoint_url is None
+    assert settings.media_bucket is None
+    assert settings.stage == "local"
+    assert settings.database_connect_timeout_seconds == 5
+
+
+def test_settings_from_environment_empty_jwt_variables_fail_fast_naming_them() -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET or JWT_SECRET_ARN"):
+        Settings.from_environment(
+            {"DATABASE_URL": "postgresql:///x", "JWT_SECRET": "", "JWT_SECRET_ARN": ""}
+        )

@@ -13,6 +13,7 @@ from wavedb_core.errors import Forbidden, NotFound, Unauthorized
 from wavedb_core.models.accounts import SignupResponse, TokenPair, UserOut
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import email_confirmations, sessions, users
+from wavedb_core.secrets import jwt_signing_key
 from wavedb_core.services import passwords
 from wavedb_core.services.access_tokens import issue_access_token
 from wavedb_core.services.login_throttle import (
@@ -54,6 +55,9 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
     check_new_password(password, email=email, name=name, min_length=settings.password_min_length)
     confirmation_required = settings.require_email_confirmation
     password_hash = passwords.hash_password(password)
+    # Read before anything is saved: a signing key that cannot be read (Secrets Manager
+    # unreachable) must fail the sign-up whole, not leave an account without a session.
+    jwt_signing_key()
     with transaction() as connection:
         user = users.insert_user(
             connection,
@@ -67,12 +71,15 @@ def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupRes
         )
         create_personal_workspace(connection, user_id=user.id, user_name=user.name)
         confirmation = _create_email_confirmation(user.id) if confirmation_required else None
+        # The account and its first session are committed together.
+        session = None if confirmation_required else _insert_session(user)
     logger.info("account created", extra={"user_id": str(user.id)})
     if confirmation is not None:
         _send_confirmation_email(user, confirmation)
         return SignupResponse(user=user_out(user), email_confirmation_required=True)
+    assert session is not None
     return SignupResponse(
-        user=user_out(user), email_confirmation_required=False, tokens=_start_session(user)
+        user=user_out(user), email_confirmation_required=False, tokens=_token_pair(user, *session)
     )
 
 
@@ -181,15 +188,22 @@ def confirm_email(token_value: str) -> UserOut:
 
 
 def _start_session(user: users.User) -> TokenPair:
+    with transaction():
+        session = _insert_session(user)
+    return _token_pair(user, *session)
+
+
+def _insert_session(user: users.User) -> tuple[UUID, str, datetime]:
+    """Insert a session and its first refresh token (inside the caller's transaction):
+    the session's id, the refresh token and when it expires."""
     settings = get_settings()
     session_id = uuid.uuid4()
     expires_at = datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_seconds)
-    with transaction() as connection:
-        sessions.insert_session(
-            connection, session_id=session_id, user_id=user.id, expires_at=expires_at
-        )
-        refresh_value, refresh_expires = _new_refresh_token(session_id, expires_at)
-    return _token_pair(user, session_id, refresh_value, refresh_expires)
+    sessions.insert_session(
+        get_connection(), session_id=session_id, user_id=user.id, expires_at=expires_at
+    )
+    refresh_value, refresh_expires = _new_refresh_token(session_id, expires_at)
+    return session_id, refresh_value, refresh_expires
 
 
 def _new_refresh_token(session_id: UUID, session_expires_at: datetime) -> tuple[str, datetime]:
