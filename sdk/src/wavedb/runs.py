@@ -299,14 +299,12 @@ class Run:
             self._system.stop()
         sender = self._sender
         sender.close(status, self._settings.finish_timeout if timeout is None else timeout)
-        started = time.monotonic()
-        last_report = started
-        while sender.is_alive():
-            sender.join(0.1)
-            now = time.monotonic()
-            if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
-                last_report = now
-                _progress(f"wavedb: sending {sender.points_waiting():,} points ...")
+        try:
+            _wait_for(sender)
+        except KeyboardInterrupt:
+            # Ctrl-C: stop waiting; what is left goes to disk for `wavedb sync`.
+            sender.give_up()
+            sender.join()
         if self.mode == "offline":
             _progress(
                 f"wavedb: offline run {self.name!r} saved in {self.dir};"
@@ -316,7 +314,7 @@ class Run:
             logger.warning(
                 "wavedb: %s points (and the final status) could not be sent; they are kept in"
                 " %s: run `wavedb sync %s` when the API is reachable",
-                f"{sender.points_waiting() + sender.spooled_points:,}",
+                f"{sender.points_waiting() + sender.points_in_outbox():,}",
                 self.dir,
                 self.dir,
             )
@@ -356,6 +354,23 @@ def _step(step: Any) -> int | None:
     if number != step or isinstance(step, bool) or not 0 <= number <= MAX_STEP:
         return None
     return number
+
+
+def _wait_for(sender: Sender) -> None:
+    """Wait for the sender to send everything (or reach its deadline), with a progress
+    line every few seconds."""
+    last_report = time.monotonic()
+    while sender.is_alive():
+        sender.join(0.1)
+        now = time.monotonic()
+        if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
+            last_report = now
+            waiting = sender.points_waiting() + sender.points_in_outbox()
+            why = " (the API is unreachable; retrying)" if sender.unreachable else ""
+            _progress(
+                f"wavedb: sending {waiting:,} points{why} ... Ctrl-C leaves the rest on disk"
+                " for `wavedb sync`"
+            )
 
 
 def _progress(message: str) -> None:
