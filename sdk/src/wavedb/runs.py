@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from wavedb.jsonable import json_safe, result_number
 from wavedb.media import (
     MediaPayload,
     audio_payload,
@@ -48,7 +49,8 @@ class RunConfig(dict[str, Any]):
 
 
 class Summary(dict[str, float]):
-    """The run's results (final or best figures); numbers only, sent in the background."""
+    """The run's results (final or best figures); finite numbers only (NumPy and PyTorch
+    scalars included), sent in the background."""
 
     def __init__(self, run: Run) -> None:
         super().__init__()
@@ -61,38 +63,18 @@ class Summary(dict[str, float]):
         accepted: dict[str, float] = {}
         for name, value in dict(*args, **kwargs).items():
             problem = name_problem(name)
-            number = as_number(value)
+            number = result_number(value)
             if problem is not None or number is None:
                 self._run._warn_once(
                     f"summary:{name}",
                     f"wavedb: summary[{name!r}] is left out: "
-                    + (problem or "results must be numbers"),
+                    + (problem or "results must be finite numbers"),
                 )
                 continue
-            accepted[name] = float(number)
+            accepted[name] = number
         super().update(accepted)
         if accepted:
             self._run._sender.set_results(accepted)
-
-
-def json_safe(value: Any) -> Any:
-    """A config value as JSON the API takes: finite numbers, str keys; others as text."""
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(item) for item in value]
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return (
-            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
-        )
-    number = as_number(value) if hasattr(value, "item") else None
-    if number is not None:
-        return json_safe(number)
-    if hasattr(value, "__dict__") and not callable(value):
-        return json_safe(vars(value))
-    return str(value)
 
 
 class Run:

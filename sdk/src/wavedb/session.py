@@ -15,9 +15,10 @@ from typing import Any
 
 from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.jsonable import json_safe
 from wavedb.operations import Operation
 from wavedb.outbox import Outbox, write_run_file
-from wavedb.runs import Run, json_safe, status_for
+from wavedb.runs import Run, status_for
 from wavedb.sender import Sender
 from wavedb.settings import Settings, load_settings
 
