@@ -50,10 +50,11 @@ class RunConfig(dict[str, Any]):
 
 class Summary(dict[str, float]):
     """The run's results (final or best figures); finite numbers only (NumPy and PyTorch
-    scalars included), sent in the background."""
+    scalars included), sent in the background. A resumed run starts with what the server
+    has."""
 
-    def __init__(self, run: Run) -> None:
-        super().__init__()
+    def __init__(self, run: Run, initial: dict[str, float] | None = None) -> None:
+        super().__init__(initial or {})
         self._run = run
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -93,6 +94,7 @@ class Run:
         sender: Sender,
         start_step: int,
         mode: str,
+        summary: dict[str, float] | None = None,
     ) -> None:
         self.id = run_id
         self.name = name
@@ -101,7 +103,7 @@ class Run:
         self.tags = list(tags)
         self.mode = mode
         self.config = RunConfig(self, config)
-        self.summary = Summary(self)
+        self.summary = Summary(self, summary)
         self._settings = settings
         self._sender = sender
         self._step = start_step

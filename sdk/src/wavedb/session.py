@@ -132,6 +132,7 @@ def _start(
     name = str(run_fields.get("name") or "")
     project_id: str | None = None
     start_step = 0
+    summary: dict[str, float] = {}
     client: ApiClient | None = None
     run_exists = False
     if settings.mode == "online":
@@ -153,6 +154,7 @@ def _start(
             name = str(existing["name"])
             if resume is not None:
                 start_step = _next_step(client, run_id)
+                summary = _results(client, run_id)
         except ApiUnreachable as error:
             logger.warning(
                 "wavedb: the API at %s is unreachable (%s); logging to %s and sending when it"
@@ -196,6 +198,7 @@ def _start(
         sender=sender,
         start_step=start_step,
         mode=settings.mode,
+        summary=summary,
     )
 
 
@@ -231,6 +234,15 @@ def _next_step(client: ApiClient, run_id: str) -> int:
         if summary.get("last_step") is not None and not str(summary["name"]).startswith("system/")
     ]
     return max(steps) + 1 if steps else 0
+
+
+def _results(client: ApiClient, run_id: str) -> dict[str, float]:
+    """The run's results on the server: a resumed run's summary starts with them."""
+    return {
+        str(item["name"]): float(item["value"])
+        for item in client.results(run_id)
+        if isinstance(item.get("value"), int | float) and not isinstance(item["value"], bool)
+    }
 
 
 def _explain(error: ApiError, settings: Settings) -> str:
