@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from wavedb.errors import ConfigError
 from wavedb.jsonable import json_safe, result_number
 from wavedb.media import (
     MediaPayload,
@@ -272,7 +273,7 @@ class Run:
         """End the run: send what is left (with a progress line while it takes), then the
         status. What cannot be sent in `timeout` seconds stays on disk for `wavedb sync`."""
         if status not in FINAL_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(FINAL_STATUSES)}")
+            raise ConfigError(f"status must be one of {', '.join(FINAL_STATUSES)}, got {status!r}")
         if self.mode == "disabled":
             _forget(self)
             return

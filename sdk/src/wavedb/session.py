@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import sys
 import threading
 import uuid
@@ -20,7 +19,7 @@ from wavedb.operations import Operation
 from wavedb.outbox import Outbox, write_run_file
 from wavedb.runs import Run, status_for
 from wavedb.sender import Sender
-from wavedb.settings import Settings, load_settings
+from wavedb.settings import Settings, load_run_defaults, load_settings
 
 logger = logging.getLogger("wavedb")
 
@@ -36,11 +35,11 @@ _exit_status: str | None = None
 
 def init(
     project: str | None = None,
+    *,
     name: str | None = None,
     config: dict[str, Any] | None = None,
     tags: list[str] | None = None,
     workspace: str | None = None,
-    *,
     id: str | None = None,
     resume: str | bool | None = None,
     notes: str | None = None,
@@ -53,17 +52,26 @@ def init(
     """Start a run (or resume one) and make it the current run.
 
     `resume`: a run id to continue that run; "allow" (continue `id` if it exists, else
-    create it), "must" (`id` must exist) or "never" (`id` must be new). Raises ConfigError
+    create it), "must" (`id` must exist) or "never" (`id` must be new). What is not given
+    comes from WAVEDB_PROJECT, WAVEDB_WORKSPACE, WAVEDB_RUN_ID, WAVEDB_RESUME, WAVEDB_NAME,
+    WAVEDB_TAGS (comma-separated) and WAVEDB_NOTES. Raises ConfigError
     when the setup is wrong (no URL or key, a key the API refuses, a bad argument);
     nothing afterwards raises for a server or network problem."""
     global current
     settings = load_settings(
         api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
     )
-    project = project or os.environ.get("WAVEDB_PROJECT")
+    defaults = load_run_defaults()
+    project = project or defaults.project
     if not project or not project.strip():
         raise ConfigError("init() needs a project: wavedb.init(project='my-project')")
-    run_id, resume_mode = _run_id(id, resume)
+    workspace = workspace or defaults.workspace
+    name = name or defaults.name
+    tags = defaults.tags if tags is None else tags
+    notes = notes or defaults.notes
+    run_id, resume_mode = _run_id(
+        id or defaults.run_id, defaults.resume if resume is None else resume
+    )
     checked_config = json_safe(dict(config or {}))
     if not isinstance(checked_config, dict):
         raise ConfigError("config must be a dict")
