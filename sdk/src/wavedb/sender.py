@@ -27,8 +27,9 @@ logger = logging.getLogger("wavedb")
 MAX_OPERATIONS_IN_MEMORY = 16
 MAX_MEDIA_BYTES_IN_MEMORY = 256 << 20
 WARNING_INTERVAL_SECONDS = 30.0
-# While finish() waits, an unreachable API is asked again at least this often, so that a
-# short outage at the end of training costs seconds, not the backoff's 30.
+# While finish() waits, an unreachable API is asked again at least this often (unless it
+# said when with Retry-After), so that a short outage at the end of training costs seconds,
+# not the backoff's 30.
 FINISH_RETRY_MAX_SECONDS = 1.0
 
 Entry = tuple[int, float, dict[str, float | int]]
@@ -303,8 +304,8 @@ class Sender(threading.Thread):
     ) -> None:
         self._failures += 1
         delay = backoff_seconds(self._failures, self._settings.retry_max_interval, retry_after)
-        if self._deadline is not None:
-            delay = min(delay, FINISH_RETRY_MAX_SECONDS)
+        if self._deadline is not None and retry_after is None:
+            delay = min(delay, FINISH_RETRY_MAX_SECONDS)  # the API's Retry-After still holds
         self._next_attempt = time.monotonic() + delay
         if unreachable and not self._unreachable:
             self._unreachable = True
