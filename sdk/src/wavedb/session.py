@@ -106,7 +106,9 @@ def _run_id(given: str | None, resume: str | bool | None) -> tuple[str, str | No
             raise ConfigError("give the run to resume either as id= or as resume=, not both")
         given, resume = resume, "must"
     if resume in ("allow", "must") and not given:
-        raise ConfigError(f"resume={resume!r} needs the run's id: wavedb.init(id=..., ...)")
+        raise ConfigError(
+            f"resume={resume!r} needs the run's id: wavedb.init(id=...) or WAVEDB_RUN_ID"
+        )
     if not given:
         return str(uuid.uuid4()), None
     try:
