@@ -114,6 +114,42 @@ def test_resume_continues_the_same_run_after_its_last_step(sdk_env: SdkEnvironme
     assert sdk_env.client.get_run(first.id)["status"] == "finished"
 
 
+def test_resume_loads_the_summary_the_server_has(sdk_env: SdkEnvironment) -> None:
+    first = wavedb.init(project="p", id="experiment-summary")
+    first.summary.update({"best_acc": 0.9, "epochs": 3})
+    first.finish()
+
+    second = wavedb.init(project="p", id="experiment-summary", resume="allow")
+    assert second.summary == {"best_acc": 0.9, "epochs": 3.0}
+    second.summary["best_acc"] = 0.95
+    second.finish()
+    results = {item["name"]: item["value"] for item in sdk_env.client.results(second.id)}
+    assert results == {"best_acc": 0.95, "epochs": 3.0}
+
+
+def test_restarted_job_with_run_id_and_resume_in_the_environment_continues_its_run(
+    sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAVEDB_RUN_ID", "cluster-job-77")
+    monkeypatch.setenv("WAVEDB_RESUME", "allow")
+    monkeypatch.setenv("WAVEDB_TAGS", "cluster")
+    first = wavedb.init(project="p")
+    for _ in range(3):
+        first.log({"loss": 1.0})
+    first.finish("failed")  # preempted
+    sdk_env.wait_for_points(first.id, "loss", 3)
+
+    second = wavedb.init(project="p")  # the same job, started again
+    assert second.id == first.id
+    second.log({"loss": 0.5})
+    second.finish()
+    points = sdk_env.wait_for_points(first.id, "loss", 4)
+    assert [point["step"] for point in points] == [0, 1, 2, 3]
+    stored = sdk_env.client.get_run(first.id)
+    assert stored["status"] == "finished"
+    assert stored["tags"] == ["cluster"]
+
+
 def test_wrong_setup_is_a_clear_error_at_init(sdk_env: SdkEnvironment) -> None:
     with pytest.raises(wavedb.ConfigError, match="refused the API key"):
         wavedb.init(project="p", api_key="wdb_not-a-real-key")

@@ -4,8 +4,11 @@ arrives exactly once."""
 
 from __future__ import annotations
 
+import _thread
 import dataclasses
+import logging
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,8 +142,8 @@ def test_api_down_at_finish_keeps_everything_for_sync_which_sends_it_once(
     restartable_api.stop()
     _log_phase(run, STEPS_PER_PHASE)
     started = time.monotonic()
-    run.finish()
-    assert time.monotonic() - started < 15  # finish doesn't sit out the outage
+    run.finish(timeout=3)
+    assert time.monotonic() - started < 15  # finish gives up at its timeout
     assert _spooled_files(run), "what could not be sent is on disk"
 
     restartable_api.start()
@@ -181,3 +184,54 @@ def test_database_unreachable_mid_run_sdk_keeps_retrying_and_every_point_arrives
     assert [point["step"] for point in points] == list(range(total))
     assert sdk_env.client.get_run(run.id)["status"] == "finished"
     assert _spooled_files(run) == []
+
+
+def test_finish_during_a_short_outage_retries_until_the_api_is_back_and_sends_everything(
+    restartable_api: RestartableApi, outage_env: SdkEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = wavedb.init(project="outage", name="rides-out")
+    _log_phase(run, 0)
+    run.summary["best_loss"] = 0.01
+    restartable_api.stop()
+    _log_phase(run, STEPS_PER_PHASE)
+    back = threading.Timer(5.0, restartable_api.start)
+    back.start()
+    try:
+        started = time.monotonic()
+        run.finish(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        back.join()
+    assert 4 < took < 40, took  # it waited for the API, and not until the timeout
+    assert _spooled_files(run) == []  # nothing left for `wavedb sync`
+    assert "wavedb: sending" in capsys.readouterr().err  # the progress line while it waited
+    total = 2 * STEPS_PER_PHASE
+    points = outage_env.wait_for_points(run.id, "loss", total)
+    assert [point["step"] for point in points] == list(range(total))
+    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    assert [item["value"] for item in outage_env.client.results(run.id)] == [0.01]
+
+
+def test_finish_interrupted_by_ctrl_c_during_an_outage_keeps_the_rest_for_sync(
+    restartable_api: RestartableApi, outage_env: SdkEnvironment, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = wavedb.init(project="outage", name="interrupted")
+    _log_phase(run, 0)
+    restartable_api.stop()
+    _log_phase(run, STEPS_PER_PHASE)
+    ctrl_c = threading.Timer(1.5, _thread.interrupt_main)
+    ctrl_c.start()
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="wavedb"):
+        run.finish(timeout=60)
+    ctrl_c.join()
+    assert time.monotonic() - started < 10  # Ctrl-C ends the wait, not the 60 s timeout
+    assert _spooled_files(run), "what could not be sent is on disk"
+    assert f"wavedb sync {run.dir}" in caplog.text
+
+    restartable_api.start()
+    assert sync_path(run.dir, outage_env.client).ok
+    assert (
+        len(outage_env.wait_for_points(run.id, "loss", 2 * STEPS_PER_PHASE)) == 2 * STEPS_PER_PHASE
+    )
+    assert outage_env.client.get_run(run.id)["status"] == "finished"

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from wavedb.errors import ConfigError
+from wavedb.jsonable import json_safe, result_number
 from wavedb.media import (
     MediaPayload,
     audio_payload,
@@ -48,10 +50,12 @@ class RunConfig(dict[str, Any]):
 
 
 class Summary(dict[str, float]):
-    """The run's results (final or best figures); numbers only, sent in the background."""
+    """The run's results (final or best figures); finite numbers only (NumPy and PyTorch
+    scalars included), sent in the background. A resumed run starts with what the server
+    has."""
 
-    def __init__(self, run: Run) -> None:
-        super().__init__()
+    def __init__(self, run: Run, initial: dict[str, float] | None = None) -> None:
+        super().__init__(initial or {})
         self._run = run
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -61,38 +65,18 @@ class Summary(dict[str, float]):
         accepted: dict[str, float] = {}
         for name, value in dict(*args, **kwargs).items():
             problem = name_problem(name)
-            number = as_number(value)
+            number = result_number(value)
             if problem is not None or number is None:
                 self._run._warn_once(
                     f"summary:{name}",
                     f"wavedb: summary[{name!r}] is left out: "
-                    + (problem or "results must be numbers"),
+                    + (problem or "results must be finite numbers"),
                 )
                 continue
-            accepted[name] = float(number)
+            accepted[name] = number
         super().update(accepted)
         if accepted:
             self._run._sender.set_results(accepted)
-
-
-def json_safe(value: Any) -> Any:
-    """A config value as JSON the API takes: finite numbers, str keys; others as text."""
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(item) for item in value]
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return (
-            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
-        )
-    number = as_number(value) if hasattr(value, "item") else None
-    if number is not None:
-        return json_safe(number)
-    if hasattr(value, "__dict__") and not callable(value):
-        return json_safe(vars(value))
-    return str(value)
 
 
 class Run:
@@ -111,6 +95,7 @@ class Run:
         sender: Sender,
         start_step: int,
         mode: str,
+        summary: dict[str, float] | None = None,
     ) -> None:
         self.id = run_id
         self.name = name
@@ -119,7 +104,7 @@ class Run:
         self.tags = list(tags)
         self.mode = mode
         self.config = RunConfig(self, config)
-        self.summary = Summary(self)
+        self.summary = Summary(self, summary)
         self._settings = settings
         self._sender = sender
         self._step = start_step
@@ -288,7 +273,7 @@ class Run:
         """End the run: send what is left (with a progress line while it takes), then the
         status. What cannot be sent in `timeout` seconds stays on disk for `wavedb sync`."""
         if status not in FINAL_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(FINAL_STATUSES)}")
+            raise ConfigError(f"status must be one of {', '.join(FINAL_STATUSES)}, got {status!r}")
         if self.mode == "disabled":
             _forget(self)
             return
@@ -299,14 +284,12 @@ class Run:
             self._system.stop()
         sender = self._sender
         sender.close(status, self._settings.finish_timeout if timeout is None else timeout)
-        started = time.monotonic()
-        last_report = started
-        while sender.is_alive():
-            sender.join(0.1)
-            now = time.monotonic()
-            if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
-                last_report = now
-                _progress(f"wavedb: sending {sender.points_waiting():,} points ...")
+        try:
+            _wait_for(sender)
+        except KeyboardInterrupt:
+            # Ctrl-C: stop waiting; what is left goes to disk for `wavedb sync`.
+            sender.give_up()
+            sender.join()
         if self.mode == "offline":
             _progress(
                 f"wavedb: offline run {self.name!r} saved in {self.dir};"
@@ -316,7 +299,7 @@ class Run:
             logger.warning(
                 "wavedb: %s points (and the final status) could not be sent; they are kept in"
                 " %s: run `wavedb sync %s` when the API is reachable",
-                f"{sender.points_waiting() + sender.spooled_points:,}",
+                f"{sender.points_waiting() + sender.points_in_outbox():,}",
                 self.dir,
                 self.dir,
             )
@@ -356,6 +339,23 @@ def _step(step: Any) -> int | None:
     if number != step or isinstance(step, bool) or not 0 <= number <= MAX_STEP:
         return None
     return number
+
+
+def _wait_for(sender: Sender) -> None:
+    """Wait for the sender to send everything (or reach its deadline), with a progress
+    line every few seconds."""
+    last_report = time.monotonic()
+    while sender.is_alive():
+        sender.join(0.1)
+        now = time.monotonic()
+        if sender.is_alive() and now - last_report >= PROGRESS_INTERVAL_SECONDS:
+            last_report = now
+            waiting = sender.points_waiting() + sender.points_in_outbox()
+            why = " (the API is unreachable; retrying)" if sender.unreachable else ""
+            _progress(
+                f"wavedb: sending {waiting:,} points{why} ... Ctrl-C leaves the rest on disk"
+                " for `wavedb sync`"
+            )
 
 
 def _progress(message: str) -> None:

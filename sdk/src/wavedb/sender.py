@@ -27,6 +27,10 @@ logger = logging.getLogger("wavedb")
 MAX_OPERATIONS_IN_MEMORY = 16
 MAX_MEDIA_BYTES_IN_MEMORY = 256 << 20
 WARNING_INTERVAL_SECONDS = 30.0
+# While finish() waits, an unreachable API is asked again at least this often (unless it
+# said when with Retry-After), so that a short outage at the end of training costs seconds,
+# not the backoff's 30.
+FINISH_RETRY_MAX_SECONDS = 1.0
 
 Entry = tuple[int, float, dict[str, float | int]]
 
@@ -72,6 +76,7 @@ class Sender(threading.Thread):
         self._last_warning: dict[str, float] = {}
         self.sent_points = 0
         self.spooled_points = 0
+        self._outbox_points = 0
         self.dropped_points = 0
 
     # ------------------------------------------------------------------ training thread
@@ -118,9 +123,23 @@ class Sender(threading.Thread):
         self._next_attempt = 0.0  # one more attempt now, whatever the backoff said
         self.wake.set()
 
+    def give_up(self) -> None:
+        """Stop sending now (Ctrl-C during finish): what is left goes to the outbox."""
+        self._deadline = time.monotonic()
+        self.wake.set()
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether the last attempt found the API unreachable (or failing)."""
+        return self._unreachable
+
     @property
     def outbox(self) -> Outbox:
         return self._outbox
+
+    def points_in_outbox(self) -> int:
+        """Points this sender wrote to the outbox and has not sent from it yet."""
+        return self._outbox_points
 
     def points_waiting(self) -> int:
         waiting = sum(len(values) for _, _, values in list(self.entries))
@@ -157,8 +176,9 @@ class Sender(threading.Thread):
             if not self._operations and not self.entries and (offline or self._outbox.is_empty()):
                 return
             assert self._deadline is not None
-            if time.monotonic() >= self._deadline or self._unreachable or self._blocked:
-                # Don't sit out an outage at exit: what is left is on disk for `wavedb sync`.
+            if time.monotonic() >= self._deadline or self._blocked:
+                # An outage is ridden out until the deadline; a refusal (a key or run the API
+                # refuses) is not waited for. What is left is on disk for `wavedb sync`.
                 self._collect()
                 self._spill()
                 return
@@ -215,11 +235,13 @@ class Sender(threading.Thread):
                 self._spill()
             return
         for path in self._outbox.files():
-            outcome = self._attempt(self._outbox.load(path))
+            spooled = self._outbox.load(path)
+            outcome = self._attempt(spooled)
             if outcome is Outcome.RETRY:
                 self._spill()  # keep the order: newer operations queue behind the spooled
                 return
             self._outbox.remove(path)
+            self._outbox_points = max(0, self._outbox_points - spooled.point_count)
         while self._operations:
             outcome = self._attempt(self._operations[0])
             if outcome is Outcome.RETRY:
@@ -282,6 +304,8 @@ class Sender(threading.Thread):
     ) -> None:
         self._failures += 1
         delay = backoff_seconds(self._failures, self._settings.retry_max_interval, retry_after)
+        if self._deadline is not None and retry_after is None:
+            delay = min(delay, FINISH_RETRY_MAX_SECONDS)  # the API's Retry-After still holds
         self._next_attempt = time.monotonic() + delay
         if unreachable and not self._unreachable:
             self._unreachable = True
@@ -323,6 +347,7 @@ class Sender(threading.Thread):
             self._release(operation)
             if self._outbox.append(operation):
                 self.spooled_points += operation.point_count
+                self._outbox_points += operation.point_count
             else:
                 self.dropped_points += operation.point_count
                 self._warn(

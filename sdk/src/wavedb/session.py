@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import sys
 import threading
 import uuid
@@ -15,11 +14,12 @@ from typing import Any
 
 from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.jsonable import json_safe
 from wavedb.operations import Operation
 from wavedb.outbox import Outbox, write_run_file
-from wavedb.runs import Run, json_safe, status_for
+from wavedb.runs import Run, status_for
 from wavedb.sender import Sender
-from wavedb.settings import Settings, load_settings
+from wavedb.settings import Settings, load_run_defaults, load_settings
 
 logger = logging.getLogger("wavedb")
 
@@ -35,11 +35,11 @@ _exit_status: str | None = None
 
 def init(
     project: str | None = None,
+    *,
     name: str | None = None,
     config: dict[str, Any] | None = None,
     tags: list[str] | None = None,
     workspace: str | None = None,
-    *,
     id: str | None = None,
     resume: str | bool | None = None,
     notes: str | None = None,
@@ -52,17 +52,26 @@ def init(
     """Start a run (or resume one) and make it the current run.
 
     `resume`: a run id to continue that run; "allow" (continue `id` if it exists, else
-    create it), "must" (`id` must exist) or "never" (`id` must be new). Raises ConfigError
+    create it), "must" (`id` must exist) or "never" (`id` must be new). What is not given
+    comes from WAVEDB_PROJECT, WAVEDB_WORKSPACE, WAVEDB_RUN_ID, WAVEDB_RESUME, WAVEDB_NAME,
+    WAVEDB_TAGS (comma-separated) and WAVEDB_NOTES. Raises ConfigError
     when the setup is wrong (no URL or key, a key the API refuses, a bad argument);
     nothing afterwards raises for a server or network problem."""
     global current
     settings = load_settings(
         api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
     )
-    project = project or os.environ.get("WAVEDB_PROJECT")
+    defaults = load_run_defaults()
+    project = project or defaults.project
     if not project or not project.strip():
         raise ConfigError("init() needs a project: wavedb.init(project='my-project')")
-    run_id, resume_mode = _run_id(id, resume)
+    workspace = workspace or defaults.workspace
+    name = name or defaults.name
+    tags = defaults.tags if tags is None else tags
+    notes = notes or defaults.notes
+    run_id, resume_mode = _run_id(
+        id or defaults.run_id, defaults.resume if resume is None else resume
+    )
     checked_config = json_safe(dict(config or {}))
     if not isinstance(checked_config, dict):
         raise ConfigError("config must be a dict")
@@ -97,7 +106,9 @@ def _run_id(given: str | None, resume: str | bool | None) -> tuple[str, str | No
             raise ConfigError("give the run to resume either as id= or as resume=, not both")
         given, resume = resume, "must"
     if resume in ("allow", "must") and not given:
-        raise ConfigError(f"resume={resume!r} needs the run's id: wavedb.init(id=..., ...)")
+        raise ConfigError(
+            f"resume={resume!r} needs the run's id: wavedb.init(id=...) or WAVEDB_RUN_ID"
+        )
     if not given:
         return str(uuid.uuid4()), None
     try:
@@ -131,6 +142,7 @@ def _start(
     name = str(run_fields.get("name") or "")
     project_id: str | None = None
     start_step = 0
+    summary: dict[str, float] = {}
     client: ApiClient | None = None
     run_exists = False
     if settings.mode == "online":
@@ -152,6 +164,7 @@ def _start(
             name = str(existing["name"])
             if resume is not None:
                 start_step = _next_step(client, run_id)
+                summary = _results(client, run_id)
         except ApiUnreachable as error:
             logger.warning(
                 "wavedb: the API at %s is unreachable (%s); logging to %s and sending when it"
@@ -195,6 +208,7 @@ def _start(
         sender=sender,
         start_step=start_step,
         mode=settings.mode,
+        summary=summary,
     )
 
 
@@ -230,6 +244,15 @@ def _next_step(client: ApiClient, run_id: str) -> int:
         if summary.get("last_step") is not None and not str(summary["name"]).startswith("system/")
     ]
     return max(steps) + 1 if steps else 0
+
+
+def _results(client: ApiClient, run_id: str) -> dict[str, float]:
+    """The run's results on the server: a resumed run's summary starts with them."""
+    return {
+        str(item["name"]): float(item["value"])
+        for item in client.results(run_id)
+        if isinstance(item.get("value"), int | float) and not isinstance(item["value"], bool)
+    }
 
 
 def _explain(error: ApiError, settings: Settings) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -165,3 +166,60 @@ def load_settings(**overrides: Any) -> Settings:
     if "api_url" in values:
         values["api_url"] = str(values["api_url"]).rstrip("/")
     return Settings(**values)
+
+
+@dataclass(frozen=True)
+class RunDefaults:
+    """What a run is when `init()` does not say: WAVEDB_* variables a launcher (a cluster
+    scheduler, a sweep agent) sets for the job it starts."""
+
+    project: str | None = None
+    workspace: str | None = None
+    run_id: str | None = None
+    resume: str | bool | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+
+
+def _resume(value: str) -> str | bool:
+    """WAVEDB_RESUME: allow, must, never, a run id, or true/false (true means allow)."""
+    lowered = value.strip().lower()
+    if lowered in ("allow", "must", "never"):
+        return lowered
+    try:
+        return _flag(lowered)
+    except ConfigError:
+        pass
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise ConfigError(
+            "WAVEDB_RESUME must be allow, must, never, true, false or a run id (a UUID),"
+            f" got {value!r}"
+        ) from None
+
+
+def _tags(value: str) -> list[str]:
+    """WAVEDB_TAGS: comma-separated."""
+    return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+def load_run_defaults() -> RunDefaults:
+    """The run fields set in the environment (empty variables count as unset)."""
+
+    def variable(name: str) -> str | None:
+        value = os.environ.get(name, "").strip()
+        return value or None
+
+    resume = variable("WAVEDB_RESUME")
+    tags = variable("WAVEDB_TAGS")
+    return RunDefaults(
+        project=variable("WAVEDB_PROJECT"),
+        workspace=variable("WAVEDB_WORKSPACE"),
+        run_id=variable("WAVEDB_RUN_ID"),
+        resume=None if resume is None else _resume(resume),
+        name=variable("WAVEDB_NAME"),
+        tags=None if tags is None else _tags(tags),
+        notes=variable("WAVEDB_NOTES"),
+    )

@@ -15,49 +15,15 @@ This package imports no framework; it holds what the integrations share.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import math
-from argparse import Namespace
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from wavedb.jsonable import json_safe
 
 if TYPE_CHECKING:
     from wavedb import Run
 
 __all__ = ["IntegrationRun", "RepeatFilter", "json_safe", "numeric_metrics"]
-
-
-def json_safe(value: object) -> Any:
-    """`value` as JSON a run's config accepts: objects, lists, strings, finite numbers, null.
-
-    Namespaces and dataclasses become objects, enums their values, tuples and sets lists,
-    scalar tensors and arrays their number, NaN and infinities their names ("nan", "inf"),
-    functions and classes their qualified names, and anything else its `str()`.
-    """
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, enum.Enum):
-        return json_safe(value.value)
-    if isinstance(value, Namespace):
-        value = vars(value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(item) for item in value]
-    number = _scalar(value)
-    if number is not None:
-        return json_safe(number)
-    if isinstance(value, type) or callable(value):
-        module = getattr(value, "__module__", None)
-        name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-        if name is not None:
-            return f"{module}.{name}" if module else str(name)
-    return str(value)
 
 
 def numeric_metrics(values: Mapping[str, object]) -> dict[str, float]:
