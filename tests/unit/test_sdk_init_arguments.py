@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import wavedb
-from wavedb.session import RUN_ID_NAMESPACE
+from wavedb.run_ids import RUN_ID_NAMESPACE
 
 RUN_VARIABLES = (
     "WAVEDB_RUN_ID",

@@ -17,6 +17,7 @@ from wavedb.errors import ApiError, ApiUnreachable, ConfigError
 from wavedb.jsonable import json_safe
 from wavedb.operations import Operation
 from wavedb.outbox import Outbox, write_run_file
+from wavedb.run_ids import run_uuid
 from wavedb.runs import Run, status_for
 from wavedb.sender import Sender
 from wavedb.settings import Settings, load_run_defaults, load_settings
@@ -25,7 +26,6 @@ logger = logging.getLogger("wavedb")
 
 RESUME_CHOICES = ("allow", "must", "never")
 # Client-chosen ids that are not UUIDs map to this namespace, so `id="exp-42"` is stable.
-RUN_ID_NAMESPACE = uuid.UUID("6f2a4a52-31a8-4d6e-9d38-8a0e7f1c2b5e")
 
 current: Run | None = None
 _lock = threading.Lock()
@@ -111,10 +111,7 @@ def _run_id(given: str | None, resume: str | bool | None) -> tuple[str, str | No
         )
     if not given:
         return str(uuid.uuid4()), None
-    try:
-        return str(uuid.UUID(given)), resume
-    except ValueError:
-        return str(uuid.uuid5(RUN_ID_NAMESPACE, given)), resume
+    return run_uuid(given), resume
 
 
 def _start(

@@ -3,7 +3,6 @@
 import json
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -58,16 +57,6 @@ def _checked_run_id(value: str) -> str:
     if not value.strip():
         raise typer.BadParameter(f"{value!r} is not a run id (a UUID, or the id given to init)")
     return value.strip()
-
-
-def run_uuid(given: str) -> str:
-    """The run's UUID: the id itself, or the UUID `wavedb.init(id=...)` made of a custom id."""
-    try:
-        return str(uuid.UUID(given))
-    except ValueError:
-        from wavedb.session import RUN_ID_NAMESPACE  # only custom ids need it
-
-        return str(uuid.uuid5(RUN_ID_NAMESPACE, given))
 
 
 RunIdArgument = Annotated[

@@ -17,8 +17,8 @@ from wavedb.cli.common import (
     connect,
     messages,
     reported_errors,
-    run_uuid,
 )
+from wavedb.run_ids import run_uuid
 
 
 def _encoded(value: Any) -> bytes:

@@ -24,9 +24,9 @@ from wavedb.cli.common import (
     format_value,
     print_json,
     reported_errors,
-    run_uuid,
 )
 from wavedb.errors import ApiError
+from wavedb.run_ids import run_uuid
 
 app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
 
