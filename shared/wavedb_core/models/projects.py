@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import StringConstraints
+from wavedb_core.models.base import RequestModel, ResponseModel
+from wavedb_core.models.workspaces import Description, WorkspaceName
 
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
-
-ProjectName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
-    at_most_as_sent(100),
-]
-Description = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=2000),
-    at_most_as_sent(2000),
-]
+# A project's name follows the rule of a workspace's.
+ProjectName = WorkspaceName
 
 
 class ProjectCreateRequest(RequestModel):

@@ -21,9 +21,9 @@ from wavedb_core.models.accounts import EmailAddress, new_password_schema
 from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 from wavedb_core.models.metrics import MetricName, Step
 from wavedb_core.models.numbers import MetricValue
-from wavedb_core.models.projects import Description as ProjectDescription
 from wavedb_core.models.projects import ProjectName
 from wavedb_core.models.runs import RunName, check_config
+from wavedb_core.models.workspaces import Description as ProjectDescription
 
 DataT = TypeVar("DataT")
 
