@@ -6,14 +6,26 @@ import json
 from functools import lru_cache
 from urllib.parse import quote
 
+from wavedb_core.errors import ServiceUnavailable
 from wavedb_core.settings import Settings, get_settings
+
+SECRET_RETRY_AFTER_SECONDS = 5
 
 
 def _secret_string(arn: str) -> str:
+    """The secret's value; a secret that cannot be read now is a 503 the caller may retry
+    (nothing the request would have written is written)."""
     # Imported here: Parameters pulls in boto3, which only the AWS path needs.
     from aws_lambda_powertools.utilities.parameters import get_secret
 
-    value = get_secret(arn, max_age=300)
+    try:
+        value = get_secret(arn, max_age=300)
+    except Exception as error:
+        raise ServiceUnavailable(
+            "a secret the service needs cannot be read now; try again",
+            code="secret_unavailable",
+            retry_after_seconds=SECRET_RETRY_AFTER_SECONDS,
+        ) from error
     return value if isinstance(value, str) else value.decode()
 
 

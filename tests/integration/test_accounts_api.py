@@ -258,17 +258,17 @@ def test_signup_jwt_secret_unreadable_saves_no_account_and_a_retry_succeeds(
     )
     reset_cached_settings()
     try:
-        failed_status = api.post(
+        failed = api.post(
             "/v1/auth/signup",
             json={"email": "atomic@example.com", "password": PASSWORD, "name": "Ada"},
-        ).status_code
-    except Exception:  # unhandled in the function: API Gateway answers 500
-        failed_status = 500
+        )
     finally:
         monkeypatch.undo()
         reset_cached_settings()
 
-    assert failed_status >= 500
+    assert failed.status_code == 503, failed.text  # retryable, with its reason
+    assert failed.json()["code"] == "secret_unavailable"
+    assert int(failed.headers["retry-after"]) >= 1
     with psycopg.connect(clean_database) as connection:
         row = connection.execute(
             "SELECT count(*) FROM users WHERE lower(email) = 'atomic@example.com'"
