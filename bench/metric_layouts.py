@@ -580,10 +580,9 @@ class ChunkLayout(Layout):
                     f" SET COMPRESSION {self.compression}"
                 )
 
-    def write(self, connection: psycopg.Connection[Any], series: Series) -> None:
-        steps_all = np.asarray(series.steps, np.int64)
-        values_all = np.asarray(series.values, np.float64)
-        times_all = np.asarray(series.logged_us, np.int64)
+    @contextlib.contextmanager
+    def _chunk_copy(self, connection: psycopg.Connection[Any]) -> Iterator[psycopg.Copy]:
+        """A binary COPY into metric_chunks, typed for this layout's codec."""
         codec = self.codec
         with (
             connection.cursor() as cursor,
@@ -595,6 +594,14 @@ class ChunkLayout(Layout):
             copy.set_types(
                 [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type, "bytea"]
             )
+            yield copy
+
+    def write(self, connection: psycopg.Connection[Any], series: Series) -> None:
+        steps_all = np.asarray(series.steps, np.int64)
+        values_all = np.asarray(series.values, np.float64)
+        times_all = np.asarray(series.logged_us, np.int64)
+        codec = self.codec
+        with self._chunk_copy(connection) as copy:
             for start in range(0, len(steps_all), self.chunk_size):
                 steps = steps_all[start : start + self.chunk_size]
                 values = values_all[start : start + self.chunk_size]
@@ -749,17 +756,7 @@ class StdlibChunkLayout(ChunkLayout):
     numpy in the worker): builtins for the aggregates, `array` + zlib for the payload."""
 
     def write(self, connection: psycopg.Connection[Any], series: Series) -> None:
-        codec = self.codec
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(
-                f"COPY metric_chunks ({AGGREGATE_COLUMNS}, steps, logged, vals, blocks)"
-                " FROM STDIN (FORMAT BINARY)"
-            ) as copy,
-        ):
-            copy.set_types(
-                [*AGGREGATE_TYPES, codec.steps_type, codec.times_type, codec.values_type, "bytea"]
-            )
+        with self._chunk_copy(connection) as copy:
             for start in range(0, len(series.steps), self.chunk_size):
                 steps = series.steps[start : start + self.chunk_size]
                 values = series.values[start : start + self.chunk_size]

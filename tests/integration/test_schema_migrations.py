@@ -9,21 +9,15 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.support.postgres import with_database
+from tests.support.postgres import scratch_database
 from wavedb_core.db.migrations import apply_migrations, bundled_migrations
 
 
 @pytest.fixture
 def scratch_url(database_url: str) -> Iterator[str]:
     """An empty database of its own on the tests' PostgreSQL server."""
-    name = f"wavedb_migrations_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield with_database(database_url, name)
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(database_url, prefix="wavedb_migrations") as url:
+        yield url
 
 
 def _apply_before(connection: psycopg.Connection[dict[str, object]], version: str) -> None:

