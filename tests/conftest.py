@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,8 +144,23 @@ def clean_database(server_environment: dict[str, str]) -> str:
             ).fetchall()
         ]
         if tables:
-            connection.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " CASCADE")
+            _truncate(connection, tables)
     return url
+
+
+def _truncate(connection: psycopg.Connection[tuple[object, ...]], tables: list[str]) -> None:
+    """TRUNCATE locks every table in turn; work a previous test left in flight (the local
+    queue worker finishing a batch) may hold one of them and want another, and PostgreSQL
+    then aborts one side as a deadlock. The emptying is retried until that work is done."""
+    statement = "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " CASCADE"
+    for attempt in range(10):
+        try:
+            connection.execute(statement)
+            return
+        except psycopg.errors.DeadlockDetected:
+            if attempt == 9:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 @contextmanager
