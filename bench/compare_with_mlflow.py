@@ -210,6 +210,19 @@ class IngestFigures:
     mlflow: MlflowIngest
     wavedb_cpu: CpuMeter
     mlflow_cpu: CpuMeter
+    wavedb_growth: int  # bytes the database grew by, at rest
+    mlflow_growth: int
+
+
+def database_bytes_at_rest(database_url: str) -> int:
+    """The database's size once what was written is settled: VACUUM (dead rows and the
+    free space map), then CHECKPOINT (so every page written is counted)."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM")
+        connection.execute("CHECKPOINT")
+        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert size is not None
+    return int(size[0])
 
 
 def measure_ingest(servers: Servers, account: Account, workload: Workload) -> IngestFigures:
@@ -220,22 +233,28 @@ def measure_ingest(servers: Servers, account: Account, workload: Workload) -> In
         servers.stack.database_url, ceiling_run, COPY_CEILING_POINTS
     )
     print(f"COPY ceiling: {ceiling:,.0f} points/s", flush=True)
+    our_size_before = database_bytes_at_rest(servers.stack.database_url)
     with CpuMeter(servers.stack.pid, servers.postgres_data_dir) as our_cpu:
         ours = wavedb_side.measure_ingest(api_url, account, workload)
+    our_growth = database_bytes_at_rest(servers.stack.database_url) - our_size_before
     print(
         f"WaveDB: {ours.points:,} points written in {ours.seconds:.1f} s"
         f" ({ours.rate:,.0f} points/s; accepted in {ours.accepted_seconds:.1f} s);"
         f" {ours.points_readable:,} readable",
         flush=True,
     )
+    their_size_before = database_bytes_at_rest(servers.mlflow_database_url)
     with CpuMeter(servers.mlflow_pid, servers.postgres_data_dir) as their_cpu:
         theirs = mlflow_ingest(servers, workload)
+    their_growth = database_bytes_at_rest(servers.mlflow_database_url) - their_size_before
     print(
         f"MLflow: {theirs.points:,} points in {theirs.seconds:.1f} s"
         f" ({theirs.rate:,.0f} points/s); {theirs.points_readable:,} in its metrics table",
         flush=True,
     )
-    figures = IngestFigures(workload, ceiling, ours, theirs, our_cpu, their_cpu)
+    figures = IngestFigures(
+        workload, ceiling, ours, theirs, our_cpu, their_cpu, our_growth, their_growth
+    )
     print(ingest_table(figures), flush=True)
     return figures
 
@@ -254,26 +273,28 @@ def ingest_table(figures: IngestFigures) -> str:
     header = (
         "| ingest | client, request size | requests | seconds | points/s | request p50 ms"
         " | request p99 ms | points readable | vs MLflow | % of COPY ceiling"
-        " | server + PostgreSQL CPU s per 1M points |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        " | server + PostgreSQL CPU s per 1M points | database growth, bytes per point |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [
         f"| COPY into metric_points (1 connection) | - | 1 | - | {ceiling:,.0f} | - | - | - | -"
-        " | 100% | - |",
+        " | 100% | - | - |",
         f"| **WaveDB** (API -> SQS -> worker -> PostgreSQL) | SDK `ApiClient.send_series`,"
         f" {ours.points / len(ours.latencies_ms):,.0f} points a request"
         f" | {len(ours.latencies_ms):,} | {ours.seconds:.1f} | **{ours.rate:,.0f}**"
         f" | {percentile(ours.latencies_ms, 0.5):.1f} | {percentile(ours.latencies_ms, 0.99):.1f}"
         f" | {ours.points_readable:,} / {expected:,}"
         f" | **{ours.rate / theirs.rate:.1f}x** | {ours.rate / ceiling:.0%}"
-        f" | {_cpu(figures.wavedb_cpu, ours.points)} |",
+        f" | {_cpu(figures.wavedb_cpu, ours.points)}"
+        f" | **{figures.wavedb_growth / ours.points:.1f}** |",
         f"| MLflow (server -> PostgreSQL) | `MlflowClient.log_batch`,"
         f" {theirs.points / len(theirs.latencies_ms):,.0f} metrics a request"
         f" | {len(theirs.latencies_ms):,} | {theirs.seconds:.1f} | {theirs.rate:,.0f}"
         f" | {percentile(theirs.latencies_ms, 0.5):.1f}"
         f" | {percentile(theirs.latencies_ms, 0.99):.1f}"
         f" | {theirs.points_readable:,} / {expected:,} | 1x | {theirs.rate / ceiling:.0%}"
-        f" | {_cpu(figures.mlflow_cpu, theirs.points)} |",
+        f" | {_cpu(figures.mlflow_cpu, theirs.points)}"
+        f" | {figures.mlflow_growth / theirs.points:.1f} |",
     ]
     return "\n".join([header, *rows])
 
