@@ -70,15 +70,10 @@ class Aggregates:
 
 
 @dataclass(frozen=True, slots=True)
-class BlockSummary:
+class BlockSummary(Aggregates):
+    """The aggregates of up to BLOCK_POINTS consecutive points of a chunk."""
+
     first_step: int
-    count: int
-    finite_count: int
-    sum: float | None
-    large_sum_scaled: float | None
-    min: float | None
-    max: float | None
-    last_value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +190,14 @@ def _or_none(value: float) -> float | None:
 def decode_blocks(blocks: bytes) -> list[BlockSummary]:
     return [
         BlockSummary(
-            first_step,
-            count,
-            finite_count,
-            _or_none(total),
-            _or_none(large),
-            _or_none(low),
-            _or_none(high),
-            last,
+            first_step=first_step,
+            count=count,
+            finite_count=finite_count,
+            sum=_or_none(total),
+            large_sum_scaled=_or_none(large),
+            min=_or_none(low),
+            max=_or_none(high),
+            last_value=last,
         )
         for first_step, count, finite_count, total, large, low, high, last in (
             BLOCK_FORMAT.iter_unpack(blocks)
