@@ -106,6 +106,9 @@ class Settings(BaseModel):
     export_download_url_seconds: int = Field(default=900, ge=30, le=3_600)
     export_retention_days: int = Field(default=1, ge=1, le=30)
     export_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, le=512 * 1024**2)
+    # A route that must answer a file (Tora's CSV) waits this long for its export job before
+    # answering 503 with Retry-After (keep it under the function's timeout).
+    export_wait_seconds: float = Field(default=20, ge=0, le=25)
 
     # Runs: a running run silent for this long (no heartbeat) is marked crashed.
     run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 import struct
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -28,7 +30,7 @@ from tests.support.exports import (
     incomplete_export_uploads,
     purge_export_queue,
 )
-from tests.support.ingest import SeededRun, load_points
+from tests.support.ingest import LOGGED_US, SeededRun, load_points
 from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.services import metric_reads
 from wavedb_local.stack import LocalStack
@@ -226,3 +228,54 @@ def test_export_with_a_bad_body_is_refused_with_a_4xx(
 
     assert answer.status_code == 422
     assert answer.json()["code"] == "validation_error"
+
+
+def test_tora_csv_of_a_large_experiment_redirects_to_the_csv_the_worker_wrote(
+    api: TestClient,
+    user: SignedUpUser,
+    run: SeededRun,
+    clean_database: str,
+    local_stack: LocalStack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXPORT_WAIT_SECONDS", "0")
+    reset_cached_settings()
+    loss = [(step, 1 / (step + 1)) for step in range(30_000)]
+    load_points(clean_database, run.id, "loss", loss)
+    load_points(clean_database, run.id, "acc", [(step, math.nan) for step in range(12_000)])
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO run_results (run_id, name, value, logged_at)"
+            " VALUES (%s, 'f1', 0.5, to_timestamp(%s / 1e6))",
+            (run.id, LOGGED_US + 20_000),
+        )
+    path = f"/experiments/{run.id}/logs/csv"
+
+    try:
+        preparing = api.get(path, headers=user.bearer, follow_redirects=False)
+        drain_export_queue(local_stack)
+        ready = api.get(path, headers=user.bearer, follow_redirects=False)
+    finally:
+        monkeypatch.undo()
+        reset_cached_settings()
+
+    assert preparing.status_code == 503
+    assert preparing.json()["error"] == "SERVICE_UNAVAILABLE"
+    assert int(preparing.headers["retry-after"]) > 0
+    assert ready.status_code == 303
+    with psycopg.connect(clean_database) as connection:
+        (jobs,) = connection.execute("SELECT count(*) FROM export_jobs").fetchone()  # type: ignore[misc]
+    assert jobs == 1  # the second request was served by the first one's job
+    exported = download(ready.headers["location"])
+    assert exported.headers["content-disposition"] == (
+        f'attachment; filename="metrics_{run.id}.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    assert rows[0] == ["id", "experiment_id", "name", "value", "step", "metadata", "created_at"]
+    assert len(rows) == 1 + 30_000 + 12_000 + 1
+    times = [datetime.fromisoformat(row[6]) for row in rows[1:]]
+    assert times == sorted(times)  # oldest first
+    assert [float(row[3]) for row in rows[1:] if row[2] == "loss"] == [v for _, v in loss]
+    assert {row[3] for row in rows[1:] if row[2] == "acc"} == {"NaN"}
+    (result,) = [row for row in rows[1:] if row[2] == "f1"]
+    assert (result[3], result[4], json.loads(result[5])) == ("0.5", "", {"type": "result"})

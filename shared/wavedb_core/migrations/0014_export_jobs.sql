@@ -4,7 +4,8 @@
 CREATE TABLE export_jobs (
     id          uuid PRIMARY KEY,
     kind        text NOT NULL
-                CHECK (kind IN ('run_metrics_long', 'run_metrics_wide', 'project_runs')),
+                CHECK (kind IN ('run_metrics_long', 'run_metrics_wide', 'project_runs',
+                                'tora_logs_csv')),
     format      text NOT NULL DEFAULT 'csv' CHECK (format IN ('csv')),
     project_id  uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     run_id      uuid REFERENCES runs (id) ON DELETE CASCADE,
@@ -26,5 +27,7 @@ CREATE TABLE export_jobs (
     CHECK (status <> 'done' OR (object_key IS NOT NULL AND size_bytes IS NOT NULL))
 );
 CREATE INDEX export_jobs_created_by_idx ON export_jobs (created_by, created_at DESC);
-CREATE INDEX export_jobs_run_idx ON export_jobs (run_id) WHERE run_id IS NOT NULL;
+-- A large Tora CSV export asked for again reuses the caller's recent job of the run.
+CREATE INDEX export_jobs_run_idx ON export_jobs (run_id, created_by, kind, created_at DESC)
+    WHERE run_id IS NOT NULL;
 CREATE INDEX export_jobs_project_idx ON export_jobs (project_id);

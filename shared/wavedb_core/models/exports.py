@@ -12,11 +12,11 @@ from wavedb_core.models.base import RequestModel, ResponseModel
 
 RunExportKind = Literal["run_metrics_long", "run_metrics_wide"]
 ProjectExportKind = Literal["project_runs"]
-ExportKind = Literal["run_metrics_long", "run_metrics_wide", "project_runs"]
+# tora_logs_csv: Tora's GET /experiments/{id}/logs/csv of a large experiment.
+ExportKind = Literal["run_metrics_long", "run_metrics_wide", "project_runs", "tora_logs_csv"]
 ExportFormat = Literal["csv"]
 ExportStatus = Literal["queued", "running", "done", "failed"]
 
-EXPORT_KINDS: tuple[ExportKind, ...] = ("run_metrics_long", "run_metrics_wide", "project_runs")
 # How long a client waits between two looks at a job that is not finished.
 POLL_AFTER_SECONDS = 2
 

@@ -65,6 +65,22 @@ def get(connection: Connection, job_id: UUID) -> ExportJobRow | None:
         return cursor.fetchone()
 
 
+def recent(
+    connection: Connection, *, run_id: UUID, created_by: UUID, kind: str, within_seconds: int
+) -> ExportJobRow | None:
+    """The caller's latest job of this kind for the run, created within the time given,
+    that has not failed."""
+    with connection.cursor(row_factory=class_row(ExportJobRow)) as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM export_jobs"
+            " WHERE run_id = %s AND created_by = %s AND kind = %s AND status <> 'failed'"
+            "  AND created_at > now() - make_interval(secs => %s)"
+            " ORDER BY created_at DESC LIMIT 1",
+            (run_id, created_by, kind, within_seconds),
+        )
+        return cursor.fetchone()
+
+
 def start(connection: Connection, job_id: UUID, object_key: str) -> ExportJobRow | None:
     """Mark a queued job running (or a running one again: its message came back after a
     worker died); None when the job is gone or already finished."""

@@ -10,6 +10,7 @@ microseconds (left out when zero).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Generator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -187,3 +188,56 @@ def run_table_row(
             *(result_values.get(name, "") for name in results),
         ]
     )
+
+
+# ---------------------------------------------------------------- Tora's logs
+
+
+TORA_COLUMNS = ("id", "experiment_id", "name", "value", "step", "metadata", "created_at")
+
+
+def tora_header() -> bytes:
+    return (",".join(TORA_COLUMNS) + "\r\n").encode()
+
+
+def tora_point_id(experiment_id: uuid.UUID, name: str, step: int | None) -> uuid.UUID:
+    """The id of a log stored without a msg_id: stable for its experiment, name and step."""
+    return uuid.uuid5(experiment_id, f"{name}\x00{'' if step is None else step}")
+
+
+def tora_row(
+    log_id: uuid.UUID,
+    experiment_id: str,
+    name: str,
+    value: float,
+    step: int | None,
+    metadata: dict[str, Any] | None,
+    created_at: str,
+) -> str:
+    """One log as Tora's CSV writes it (quoted as needed, CRLF line ends)."""
+    return (
+        f"{log_id},{experiment_id},{cell(name)},{value_text(value)},"
+        f"{'' if step is None else step},"
+        f"{'' if metadata is None else cell(json.dumps(metadata, separators=(',', ':')))},"
+        f"{created_at}\r\n"
+    )
+
+
+def tora_point_rows(
+    experiment_id: uuid.UUID, blocks: Iterable[StoredColumns]
+) -> list[tuple[int, int, str]]:
+    """The points as (time µs, step, row), to be sorted oldest first."""
+    experiment = str(experiment_id)
+    time_text = _TimeText()
+    rows: list[tuple[int, int, str]] = []
+    for block in blocks:
+        for step, value, time_us in zip(block.steps, block.values, block.times_us, strict=True):
+            log_id = tora_point_id(experiment_id, block.name, step)
+            rows.append(
+                (
+                    time_us,
+                    step,
+                    tora_row(log_id, experiment, block.name, value, step, None, time_text(time_us)),
+                )
+            )
+    return rows

@@ -11,6 +11,7 @@ created it, and only while they may still read what it exports; anyone else gets
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Generator
 from contextlib import closing
@@ -31,8 +32,9 @@ from wavedb_core.models.exports import (
     ProjectExportKind,
     RunExportKind,
 )
+from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.principal import Principal
-from wavedb_core.repositories import export_jobs, run_metrics, run_table_exports
+from wavedb_core.repositories import export_jobs, run_metrics, run_results, run_table_exports
 from wavedb_core.repositories.export_jobs import ExportJobRow
 from wavedb_core.services import csv_exports, metric_reads
 from wavedb_core.services.access import READ, require_project, require_run
@@ -44,6 +46,9 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # A wide export reads the run a window of steps at a time, about this many points each.
 _WIDE_WINDOW_POINTS = 200_000
 _QUEUE_RETRY_AFTER_SECONDS = 5
+_WAIT_POLL_SECONDS = 0.5
+# A Tora CSV export asked for again within this time is served by the same job.
+TORA_JOB_REUSE_SECONDS = 600
 
 
 def _not_found() -> NotFound:
@@ -55,6 +60,8 @@ def _filename(kind: str, run_id: UUID | None, project_id: UUID) -> str:
         return f"run-{run_id}-metrics.csv"
     if kind == "run_metrics_wide":
         return f"run-{run_id}-metrics-wide.csv"
+    if kind == "tora_logs_csv":
+        return f"metrics_{run_id}.csv"  # the name Tora's route gives its CSV
     return f"project-{project_id}-runs.csv"
 
 
@@ -113,6 +120,33 @@ def _create(
             retry_after_seconds=_QUEUE_RETRY_AFTER_SECONDS,
         ) from error
     return _view(job)
+
+
+def tora_logs_job(principal: Principal, run_id: UUID) -> ExportJobView:
+    """The caller's recent Tora CSV export of the run (one asked for again while it is
+    written, or shortly after, is the same job), or a new one."""
+    connection = get_connection()
+    access = require_run(connection, principal, run_id, READ)
+    job = export_jobs.recent(
+        connection,
+        run_id=run_id,
+        created_by=principal.user_id,
+        kind="tora_logs_csv",
+        within_seconds=TORA_JOB_REUSE_SECONDS,
+    )
+    if job is None:
+        return _create(connection, principal, "tora_logs_csv", access.project_id, run_id)
+    return _view(job)
+
+
+def wait_for_job(principal: Principal, job_id: UUID, seconds: float) -> ExportJobView:
+    """The job once it is done or failed, or as it stands after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        view = export_status(principal, job_id)
+        if view.status in ("done", "failed") or time.monotonic() >= deadline:
+            return view
+        time.sleep(min(_WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 def export_status(principal: Principal, job_id: UUID) -> ExportJobView:
@@ -235,33 +269,92 @@ def _chunks(connection: Connection, job: ExportJobRow) -> Generator[bytes, None,
     if job.kind == "run_metrics_wide":
         assert job.run_id is not None
         return _wide_csv(connection, job.run_id)
+    if job.kind == "tora_logs_csv":
+        assert job.run_id is not None
+        return _tora_csv(connection, job.run_id)
     return _run_table_csv(connection, job.project_id)
 
 
-def _wide_csv(connection: Connection, run_id: UUID) -> Generator[bytes, None, None]:
-    """Windows of steps, each read whole (about _WIDE_WINDOW_POINTS points), so that a
-    row holds every metric's value at its step; empty stretches of steps are skipped."""
-    metrics = run_metrics.metrics_of_runs(connection, [run_id])
-    names = [metric.name for metric in metrics]
-    yield csv_exports.wide_header(names)
-    firsts = [m.first_step for m in metrics if m.first_step is not None]
-    lasts = [m.last_step for m in metrics if m.last_step is not None]
-    if not firsts or not lasts:
+def _step_windows(
+    connection: Connection, run_id: UUID, names: list[str], firsts: list[int], lasts: list[int]
+) -> Generator[list[StoredColumns], None, None]:
+    """The run's points a window of steps at a time (about _WIDE_WINDOW_POINTS points
+    each, read whole), by step; empty stretches of steps are skipped."""
+    if not names or not firsts or not lasts:
         return
     width = max(1, _WIDE_WINDOW_POINTS // len(names))
     low: int | None = min(firsts)
     end = max(lasts)
     while low is not None and low <= end:
         high = min(low + width - 1, end)
-        blocks = metric_reads.stream_stored_columns(
-            connection, run_id, names=names, step_min=low, step_max=high
+        blocks = list(
+            metric_reads.stream_stored_columns(
+                connection, run_id, names=names, step_min=low, step_max=high
+            )
         )
-        rows = csv_exports.wide_rows(names, blocks)
-        if rows:
-            yield rows
+        if blocks:
+            yield blocks
             low = high + 1
         else:
             low = metric_reads.first_step_from(connection, run_id, high + 1)
+
+
+def _windows_of_run(
+    connection: Connection, run_id: UUID
+) -> tuple[list[str], Generator[list[StoredColumns], None, None]]:
+    metrics = run_metrics.metrics_of_runs(connection, [run_id])
+    names = [metric.name for metric in metrics]
+    firsts = [m.first_step for m in metrics if m.first_step is not None]
+    lasts = [m.last_step for m in metrics if m.last_step is not None]
+    return names, _step_windows(connection, run_id, names, firsts, lasts)
+
+
+def _wide_csv(connection: Connection, run_id: UUID) -> Generator[bytes, None, None]:
+    """A row per step with every metric's value at it, a window of steps at a time."""
+    names, windows = _windows_of_run(connection, run_id)
+    yield csv_exports.wide_header(names)
+    with closing(windows):
+        for blocks in windows:
+            yield csv_exports.wide_rows(names, blocks)
+
+
+def _tora_csv(connection: Connection, run_id: UUID) -> Generator[bytes, None, None]:
+    """Tora's CSV of the experiment's logs, oldest first: each window of steps sorted by
+    time, with the results (few) put among the points by their time."""
+    yield csv_exports.tora_header()
+    experiment = str(run_id)
+    time_text = csv_exports.moment_text
+    results = sorted(
+        run_results.results_of_runs(connection, [run_id]), key=lambda result: result.logged_at
+    )
+    pending = [
+        (
+            int(result.logged_at.timestamp() * 1_000_000),
+            csv_exports.tora_row(
+                result.msg_id or csv_exports.tora_point_id(run_id, result.name, None),
+                experiment,
+                result.name,
+                result.value,
+                None,
+                result.metadata if result.metadata is not None else {"type": "result"},
+                time_text(result.logged_at),
+            ),
+        )
+        for result in results
+    ]
+    _, windows = _windows_of_run(connection, run_id)
+    with closing(windows):
+        for blocks in windows:
+            rows = csv_exports.tora_point_rows(run_id, blocks)
+            rows.sort(key=lambda row: (row[0], row[1]))
+            text: list[str] = []
+            for time_us, _, row in rows:
+                while pending and pending[0][0] <= time_us:
+                    text.append(pending.pop(0)[1])
+                text.append(row)
+            yield "".join(text).encode()
+    if pending:
+        yield "".join(row for _, row in pending).encode()
 
 
 def _run_table_csv(connection: Connection, project_id: UUID) -> Generator[bytes, None, None]:
