@@ -279,3 +279,20 @@ def test_tora_csv_of_a_large_experiment_redirects_to_the_csv_the_worker_wrote(
     assert {row[3] for row in rows[1:] if row[2] == "acc"} == {"NaN"}
     (result,) = [row for row in rows[1:] if row[2] == "f1"]
     assert (result[3], result[4], json.loads(result[5])) == ("0.5", "", {"type": "result"})
+
+
+def test_export_left_unfinished_past_the_queues_retries_reads_as_failed(
+    api: TestClient, user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    created = api.post(f"/v1/runs/{run.id}/exports", headers=user.bearer).json()
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE export_jobs SET status = 'running', created_at = now() - interval '6 hours'"
+            " WHERE id = %s",
+            (created["id"],),
+        )
+
+    job = api.get(f"/v1/exports/{created['id']}", headers=user.bearer).json()
+
+    assert (job["status"], job["poll_after_seconds"]) == ("failed", None)
+    assert "did not finish" in job["error"]

@@ -47,6 +47,9 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 _WIDE_WINDOW_POINTS = 200_000
 _QUEUE_RETRY_AFTER_SECONDS = 5
 _WAIT_POLL_SECONDS = 0.5
+# A job still unfinished this long after it was created never will be: past the export
+# queue's receives (3, each given 5,400 s by its visibility timeout).
+UNFINISHED_GIVE_UP_SECONDS = 5 * 3600
 # A Tora CSV export asked for again within this time is served by the same job.
 TORA_JOB_REUSE_SECONDS = 600
 
@@ -168,6 +171,12 @@ def export_status(principal: Principal, job_id: UUID) -> ExportJobView:
 def _view(job: ExportJobRow) -> ExportJobView:
     view = ExportJobView.model_validate(job)
     if job.status in ("queued", "running"):
+        if job.created_at < datetime.now(UTC) - timedelta(seconds=UNFINISHED_GIVE_UP_SECONDS):
+            # The worker died on every receive (out of time or memory) and the message went
+            # to the dead-letter queue, or the message was lost: nothing will finish it.
+            view.status = "failed"
+            view.error = "the export did not finish; ask for a new one"
+            return view
         view.poll_after_seconds = POLL_AFTER_SECONDS
     if job.status == "done" and job.object_key is not None:
         seconds = get_settings().export_download_url_seconds
