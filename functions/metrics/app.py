@@ -16,6 +16,7 @@ from wavedb_core.http import (
     http_handler,
     model_response,
 )
+from wavedb_core.models.base import ErrorBody
 from wavedb_core.models.metric_columns import MetricBatchRequest
 from wavedb_core.models.metrics import (
     DEFAULT_RAW_PAGE,
@@ -38,7 +39,7 @@ from wavedb_core.models.metrics import (
     SeriesLayout,
 )
 from wavedb_core.pagination import CURSOR_DESCRIPTION, MAX_CURSOR_LENGTH
-from wavedb_core.services import ingest, metric_reads
+from wavedb_core.services import exports, ingest, metric_reads
 
 router = APIRouter(tags=["metrics"])
 
@@ -200,10 +201,18 @@ def compare_series(
     "/v1/runs/{run_id}/metrics.csv",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "run_id,name,step,value,timestamp"}
+        200: {"content": {"text/csv": {}}, "description": "run_id,name,step,value,timestamp"},
+        413: {
+            "description": "Larger than a response may be: create an export job"
+            " (POST /v1/runs/{run_id}/exports) and download it from its download_url",
+            "model": ErrorBody,
+        },
     },
 )
 def export_csv(principal: AuthenticatedPrincipal, run_id: UUID) -> StreamingResponse:
+    """The run's points as CSV, when they fit in one response (6 MB); a larger run answers
+    413 `export_required`, naming the export route."""
+    exports.require_small_csv(principal, run_id)
     chunks = metric_reads.iter_points_csv(principal, run_id)
     return StreamingResponse(
         chunks,

@@ -97,6 +97,19 @@ class Settings(BaseModel):
     # larger one is a decompression bomb for whoever views it. 64 Mpx is 8192 x 8192.
     media_max_image_pixels: int = Field(default=8_192 * 8_192, ge=1_000_000, le=200_000_000)
 
+    # Exports: the queue of export jobs; the largest CSV a route answers itself (JSON-encoded,
+    # as the Lambda answer carries it; larger ones go through an export job), how long a
+    # finished export's download URL works, how long its object is kept (the bucket's
+    # lifecycle rule on exports/ expires it), and the size of each multipart upload part.
+    export_queue_url: str | None = None
+    export_sync_max_bytes: int = Field(default=5_000_000, ge=1_024, le=6_000_000)
+    export_download_url_seconds: int = Field(default=900, ge=30, le=3_600)
+    export_retention_days: int = Field(default=1, ge=1, le=30)
+    export_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, le=512 * 1024**2)
+    # A route that must answer a file (Tora's CSV) waits this long for its export job before
+    # answering 503 with Retry-After (keep it under the function's timeout).
+    export_wait_seconds: float = Field(default=20, ge=0, le=25)
+
     # Runs: a running run silent for this long (no heartbeat) is marked crashed.
     run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)
     # Metric ingest: on this receive of a queue message (the queue's maxReceiveCount) a

@@ -4,7 +4,8 @@ second upload with the same grant can be undone)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -204,3 +205,79 @@ def delete_objects(keys: Sequence[str]) -> list[str]:
             failed.update(str(error["Key"]) for error in answer.get("Errors", []))
         gone.extend(key for key in chunk if key not in failed)
     return gone
+
+
+class MultipartUpload:
+    """An object written part by part (bounded memory: one part at a time). Nothing is
+    readable under the key until `complete()`; `abort()` throws the parts away. Use it
+    through `multipart_upload()`, which aborts on any error."""
+
+    def __init__(self, key: str, *, content_type: str, filename: str, part_bytes: int) -> None:
+        self.key = key
+        self.size = 0
+        self._part_bytes = part_bytes
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        escaped = filename.replace("\\", "_").replace('"', "_")
+        answer = _s3().create_multipart_upload(
+            Bucket=_bucket(),
+            Key=key,
+            ContentType=content_type,
+            ContentDisposition=f'attachment; filename="{escaped}"',
+        )
+        self._upload_id = str(answer["UploadId"])
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        self.size += len(data)
+        if len(self._buffer) >= self._part_bytes:
+            self._send_part()
+
+    def _send_part(self) -> None:
+        number = len(self._parts) + 1
+        answer = _s3().upload_part(
+            Bucket=_bucket(),
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
+        )
+        self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        self._buffer.clear()
+
+    def complete(self) -> str | None:
+        """Upload what is left and make the object readable; answers its version id."""
+        if self._buffer or not self._parts:  # an empty object is one empty part
+            self._send_part()
+        answer = _s3().complete_multipart_upload(
+            Bucket=_bucket(),
+            Key=self.key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+        version = answer.get("VersionId")
+        return str(version) if version else None
+
+    def abort(self) -> None:
+        self._buffer.clear()
+        _s3().abort_multipart_upload(Bucket=_bucket(), Key=self.key, UploadId=self._upload_id)
+
+
+@contextmanager
+def multipart_upload(
+    key: str, *, content_type: str, filename: str, part_bytes: int
+) -> Iterator[MultipartUpload]:
+    """A multipart upload that is aborted when the block raises (the caller completes it).
+    Should the process die instead, the incomplete upload stays invisible and the bucket's
+    lifecycle rule removes it."""
+    upload = MultipartUpload(
+        key, content_type=content_type, filename=filename, part_bytes=part_bytes
+    )
+    try:
+        yield upload
+    except BaseException:
+        # The original error matters more; should the abort fail too, the lifecycle rule
+        # removes the parts.
+        with suppress(Exception):
+            upload.abort()
+        raise

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPOSITORY
 from tests.support import (
+    event_rows_exports,
     event_rows_media,
     event_rows_metrics,
     event_rows_runs,
@@ -187,6 +188,24 @@ EXPECTED: dict[str, Expected] = {
         "IngestWorkerFunction",
         check=event_rows_metrics.no_failures,
         setup=event_rows_metrics.queued_batch,
+    ),
+    "exports_create_run.json": Expected(
+        "ExportsFunction",
+        202,
+        check=event_rows_exports.is_queued_job,
+        setup=event_rows_metrics.run_with_points,
+    ),
+    "exports_get.json": Expected(
+        "ExportsFunction",
+        200,
+        check=event_rows_exports.is_queued_job,
+        setup=event_rows_exports.queued_job,
+    ),
+    "export_worker_job.json": Expected(
+        "ExportWorkerFunction",
+        check=event_rows_metrics.no_failures,
+        setup=event_rows_exports.queued_job,
+        effect=event_rows_exports.job_is_done,
     ),
     "media_create.json": Expected(
         "MediaFunction",

@@ -156,7 +156,7 @@ def test_metrics_csv_of_a_long_run_arrives_in_several_chunks(
     chunks = list(metric_reads.iter_points_csv(_principal(user), uuid.UUID(run.id)))
 
     assert len(chunks) >= 3
-    lines = "".join(chunks).splitlines()
+    lines = b"".join(chunks).decode().splitlines()
     assert len(lines) == 12_001
     assert lines[-1].startswith(f"{run.id},x,11999,5999.5,")
 

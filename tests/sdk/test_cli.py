@@ -401,6 +401,23 @@ def test_export_without_a_format_writes_csv(sdk_env: SdkEnvironment) -> None:
     ]
 
 
+def test_export_wide_writes_a_row_per_step_and_a_column_per_metric(
+    sdk_env: SdkEnvironment, tmp_path: Path
+) -> None:
+    run = wavedb.init(project="export")
+    run.log({"loss": 0.5, "acc": 0.25}, step=1)
+    run.log({"loss": math.inf}, step=2)
+    run.finish()
+    sdk_env.wait_for_points(run.id, "loss", 2)
+    sdk_env.wait_for_points(run.id, "acc", 1)
+    target = tmp_path / "wide.csv"
+
+    exported = wavedb_cli("export", run.id, "--wide", "-o", str(target))
+
+    assert exported.exit_code == 0, exported.output
+    assert target.read_text().splitlines() == ["step,acc,loss", "1,0.25,0.5", "2,,Infinity"]
+
+
 def test_export_needs_at_most_one_format_and_an_existing_run(
     sdk_env: SdkEnvironment, tmp_path: Path
 ) -> None:

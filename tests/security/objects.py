@@ -16,8 +16,9 @@ _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 @dataclass(frozen=True)
 class OwnedObjects:
-    """A workspace of `owner` with a project, a run, a media item, a metric batch and a
-    pending invitation (to a third address), and an API key of the owner."""
+    """A workspace of `owner` with a project, a run, a media item, a metric batch, an
+    export of the run and a pending invitation (to a third address), and an API key of
+    the owner."""
 
     owner: SignedUpUser
     workspace_id: str
@@ -27,6 +28,7 @@ class OwnedObjects:
     batch_id: str
     invitation_id: str
     key_id: str
+    export_id: str
 
     def path_values(self) -> dict[str, str]:
         """The value of each path parameter the API's routes take (Tora's experiment and
@@ -43,6 +45,7 @@ class OwnedObjects:
             "invitation_id": self.invitation_id,
             "key_id": self.key_id,
             "user_id": self.owner.id,
+            "export_id": self.export_id,
         }
 
 
@@ -101,6 +104,7 @@ def make_objects(api: HttpClient, owner: SignedUpUser) -> OwnedObjects:
         {"email": f"invitee-{suffix}@example.com", "role": "member"},
     )
     key = _created(api, owner, "/v1/api-keys", {"name": f"ci-{suffix}"})
+    export = _created(api, owner, f"/v1/runs/{run_id}/exports", {})
     return OwnedObjects(
         owner=owner,
         workspace_id=workspace_id,
@@ -110,4 +114,5 @@ def make_objects(api: HttpClient, owner: SignedUpUser) -> OwnedObjects:
         batch_id=_id(batch, "batch_id"),
         invitation_id=_id(invitation, "id"),
         key_id=_id(key, "id"),
+        export_id=_id(export, "id"),
     )

@@ -39,9 +39,11 @@ def _json_bodies() -> dict[str, Any]:
         "POST /v1/invitations/{invitation_id}/accept": {},
         "POST /v1/invitations/{invitation_id}/decline": {},
         "PATCH /v1/projects/{project_id}": {"name": "taken over"},
+        "POST /v1/projects/{project_id}/exports": {"kind": "project_runs"},
         "POST /v1/projects/{project_id}/runs": {"name": "intruder"},
         "PATCH /v1/runs/{run_id}": {"name": "taken over"},
         "POST /v1/runs/{run_id}/media": {"name": "notes", "kind": "text", "text": "mine now"},
+        "POST /v1/runs/{run_id}/exports": {"kind": "run_metrics_long"},
         "POST /v1/runs/{run_id}/metrics": {"batch_id": uuid.uuid4().hex, "points": [point]},
         "POST /v1/runs/{run_id}/results": {"results": {"accuracy": 0.9}},
         "PATCH /v1/workspaces/{workspace_id}": {"name": "taken over"},
@@ -59,6 +61,11 @@ _QUERY_VALUES = {"name": "loss"}
 _VIEWER_LEAVES = {
     "POST /v1/workspaces/{workspace_id}/leave",
     "POST /workspaces/{workspace_id}/leave",
+}
+# Routes that POST but only read: a viewer may export what it may read.
+_VIEWER_READS = {
+    "POST /v1/projects/{project_id}/exports",
+    "POST /v1/runs/{run_id}/exports",
 }
 _VIEWER_NOT_FOUND = {
     "DELETE /v1/api-keys/{key_id}",
@@ -181,7 +188,11 @@ def test_another_user_gets_404_for_every_object_of_the_owner(
 def test_a_viewer_gets_403_on_every_writing_route(
     http: httpx.Client, routes: list[Route], cast: Cast
 ) -> None:
-    writing = [route for route in routes if route.writes and route.table_key not in _VIEWER_LEAVES]
+    writing = [
+        route
+        for route in routes
+        if route.writes and route.table_key not in _VIEWER_LEAVES | _VIEWER_READS
+    ]
     answers = {route.key: _send(http, route, cast.viewer, cast.objects) for route in writing}
 
     expected = {
@@ -193,6 +204,18 @@ def test_a_viewer_gets_403_on_every_writing_route(
     }
     assert wrong == {}
     _owner_still_has_everything(http, cast)
+
+
+def test_a_viewer_may_export_what_it_may_read(
+    http: httpx.Client, routes: list[Route], cast: Cast
+) -> None:
+    reading = [route for route in routes if route.table_key in _VIEWER_READS]
+    answers = {route.key: _send(http, route, cast.viewer, cast.objects) for route in reading}
+
+    assert sorted(answers) == sorted(_VIEWER_READS)
+    assert {key: answer.status_code for key, answer in answers.items()} == dict.fromkeys(
+        answers, 202
+    )
 
 
 def _owner_still_has_everything(http: httpx.Client, cast: Cast) -> None:

@@ -380,6 +380,7 @@ def test_function_environment_local_variables_declared_only_when_their_parameter
 WORKER_QUEUES = [
     ("IngestQueue", "IngestDeadLetterQueue"),
     ("MediaNotificationQueue", "MediaNotificationDeadLetterQueue"),
+    ("ExportQueue", "ExportDeadLetterQueue"),
 ]
 
 
@@ -444,6 +445,40 @@ def test_media_bucket_keeps_versions_and_expires_abandoned_uploads(
     assert 1 <= pending["ExpirationInDays"] <= 7
     assert rules["expire-replaced-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
     assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
+
+
+def test_media_bucket_expires_export_objects_after_the_retention_the_settings_state(
+    source: dict[str, Any],
+) -> None:
+    from wavedb_core.settings import Settings
+
+    properties = source["Resources"]["MediaBucket"]["Properties"]
+    rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    exports = rules["expire-exports"]
+    assert exports["Status"] == "Enabled"
+    assert exports["Prefix"] == "exports/"
+    assert exports["ExpirationInDays"] == Settings.model_fields["export_retention_days"].default
+    # An export abandoned mid-upload (the worker died) is removed too.
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
+
+
+@pytest.mark.parametrize("function", ["ExportsFunction", "ExportWorkerFunction"])
+def test_export_functions_reach_only_export_objects_of_the_media_bucket(
+    source: dict[str, Any], function: str
+) -> None:
+    policies = source["Resources"][function]["Properties"]["Policies"]
+    s3_statements = [
+        statement
+        for policy in policies
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+        if isinstance(statement, dict)
+        and "Action" in statement
+        and any(action.startswith("s3:") for action in _actions(statement))
+    ]
+    assert s3_statements, f"{function} has no S3 permission"
+    for statement in s3_statements:
+        assert statement["Resource"] == {"Fn::Sub": "${MediaBucket.Arn}/exports/*"}
 
 
 @pytest.mark.parametrize(
@@ -511,6 +546,8 @@ def test_outputs_name_api_url_bucket_and_queues(source: dict[str, Any]) -> None:
         "IngestDeadLetterQueueUrl": "IngestDeadLetterQueue",
         "MediaNotificationQueueUrl": "MediaNotificationQueue",
         "MediaNotificationDeadLetterQueueUrl": "MediaNotificationDeadLetterQueue",
+        "ExportQueueUrl": "ExportQueue",
+        "ExportDeadLetterQueueUrl": "ExportDeadLetterQueue",
         "MigrateFunctionName": "MigrateFunction",
         "DashboardUrl": "DashboardDistribution",
         "DashboardBucketName": "DashboardBucket",

@@ -152,6 +152,49 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** An export job (see POST /v1/runs/{run_id}/exports and GET /v1/exports/{export_id}). */
+export interface ExportJob {
+  id: string;
+  status: "queued" | "running" | "done" | "failed";
+  error: string | null;
+  filename: string;
+  size_bytes: number | null;
+  download_url: string | null;
+  poll_after_seconds: number | null;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Have the server write an export (POST `path` with `body`), wait until it is done, then
+ * let the browser download the file from its presigned URL: the file never passes through
+ * the page's memory, whatever its size. `onStatus` hears the job's status while it waits. */
+export async function exportAndDownload(
+  path: string,
+  body: unknown,
+  onStatus?: (status: ExportJob["status"]) => void,
+): Promise<ExportJob> {
+  let job = await api<ExportJob>(path, { method: "POST", body });
+  let wait = 250;
+  while (job.status === "queued" || job.status === "running") {
+    onStatus?.(job.status);
+    await sleep(wait);
+    wait = Math.min(wait * 2, (job.poll_after_seconds ?? 2) * 1000);
+    job = await api<ExportJob>(`/v1/exports/${job.id}`);
+  }
+  if (job.status !== "done" || !job.download_url) {
+    throw new ApiError(500, "export_failed", job.error ?? "The export failed.");
+  }
+  onStatus?.(job.status);
+  // A navigation, not a fetch: the object answers as an attachment, so the page stays.
+  const link = document.createElement("a");
+  link.href = job.download_url;
+  link.rel = "noopener";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  return job;
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message; // ApiError included
   return String(error);

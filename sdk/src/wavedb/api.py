@@ -313,6 +313,40 @@ class ApiClient:
     def metrics_csv(self, run_id: str) -> Iterator[bytes]:
         return self.stream(f"/v1/runs/{run_id}/metrics.csv")
 
+    # ------------------------------------------------------------------ exports
+    def create_run_export(self, run_id: str, kind: str = "run_metrics_long") -> dict[str, Any]:
+        """Ask the server to write the run's metrics to a file (an export job)."""
+        answer: dict[str, Any] = self.post(f"/v1/runs/{run_id}/exports", {"kind": kind})
+        return answer
+
+    def export_job(self, export_id: str) -> dict[str, Any]:
+        """Where an export job stands; once done, with a short-lived `download_url`."""
+        answer: dict[str, Any] = self.get(f"/v1/exports/{export_id}")
+        return answer
+
+    def download(self, url: str) -> tuple[int | None, Iterator[bytes]]:
+        """A presigned URL's body (without the API key): its size if known, and its chunks."""
+        request = self._uploads.build_request("GET", url)
+        try:
+            response = self._uploads.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise ApiUnreachable(f"download: {error}") from error
+        if response.status_code >= 300:
+            response.read()
+            response.close()
+            raise ApiError(response.status_code, "download_failed", response.text[:500])
+        length = response.headers.get("content-length")
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response.iter_bytes(1024 * 1024)
+            except httpx.TransportError as error:
+                raise ApiUnreachable(f"download: {error}") from error
+            finally:
+                response.close()
+
+        return (int(length) if length and length.isdigit() else None), chunks()
+
     # ------------------------------------------------------------------ media
     def create_media(self, run_id: str, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = self.post(f"/v1/runs/{run_id}/media", body)

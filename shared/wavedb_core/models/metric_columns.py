@@ -338,3 +338,18 @@ class MetricBatchRequest(RequestModel):
         if (self.points is None) == (self.series is None):
             raise ValueError("send either points or series")
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class StoredColumns:
+    """Stored points of one metric as they are read back: consecutive points by step (then
+    time), entry i of each array being point i, times in µs since the epoch. A metric's
+    points may come in several consecutive blocks."""
+
+    name: str
+    steps: list[int]
+    values: list[float]
+    times_us: list[int]
+
+    def __len__(self) -> int:
+        return len(self.steps)

@@ -241,27 +241,57 @@ def points_at_step(connection: Connection, metric_id: int, step: int) -> list[St
         return cursor.fetchall()
 
 
-CsvRow = tuple[str, int, float, datetime]
+# (name, step, value, µs since the epoch)
+StreamedRow = tuple[str, int, float, int]
 
 
-def stream_run_points(
-    connection: Connection, run_id: UUID, *, chunk_rows: int = 5_000
-) -> Iterator[list[CsvRow]]:
-    """Every point of the run as (name, step, value, logged_at), by name, step and time, in
-    chunks read from a server-side cursor (memory stays flat whatever the run's size)."""
+def stream_run_rows(
+    connection: Connection,
+    run_id: UUID,
+    *,
+    names: Sequence[str] | None = None,
+    step_min: int | None = None,
+    step_max: int | None = None,
+    chunk_rows: int = 10_000,
+) -> Iterator[list[StreamedRow]]:
+    """The run's points (all metrics, or those named; within the step range) as (name,
+    step, value, µs) by name, step and time, in chunks read from a server-side cursor
+    (memory stays flat whatever the run's size)."""
+    name_list = None if names is None else list(names)
     with (
         connection.transaction(),
-        connection.cursor(name="run_points_export", row_factory=tuple_row) as cursor,
+        connection.cursor(name="run_points_stream", row_factory=tuple_row) as cursor,
     ):
         cursor.itersize = chunk_rows
         cursor.execute(
-            "SELECT m.name, p.step, p.value, p.logged_at"
+            "SELECT m.name, p.step, p.value,"
+            "  (extract(epoch FROM p.logged_at) * 1000000)::bigint"
             " FROM run_metrics m JOIN metric_points p ON p.metric_id = m.id"
-            " WHERE m.run_id = %s ORDER BY m.name, p.step, p.logged_at",
-            (run_id,),
+            " WHERE m.run_id = %s AND (%s::text[] IS NULL OR m.name = ANY(%s::text[]))"
+            "  AND p.step >= %s AND p.step <= %s"
+            " ORDER BY m.name, p.step, p.logged_at",
+            (
+                run_id,
+                name_list,
+                name_list,
+                step_min if step_min is not None else 0,
+                step_max if step_max is not None else LAST_STEP,
+            ),
         )
         while True:
             rows = cursor.fetchmany(chunk_rows)
             if not rows:
                 return
             yield rows
+
+
+def first_step_from(connection: Connection, run_id: UUID, step: int) -> int | None:
+    """The lowest step at or after `step` that any metric of the run holds a point at."""
+    row = connection.execute(
+        "SELECT min(f.step) AS step FROM run_metrics m,"
+        " LATERAL (SELECT p.step FROM metric_points p WHERE p.metric_id = m.id AND p.step >= %s"
+        "  ORDER BY p.step LIMIT 1) f"
+        " WHERE m.run_id = %s",
+        (step, run_id),
+    ).fetchone()
+    return None if row is None or row["step"] is None else int(str(row["step"]))

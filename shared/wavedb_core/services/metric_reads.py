@@ -3,15 +3,13 @@ and CSV export. Viewers and above may read; invisible runs answer 404."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
 from wavedb_core.db.connection import Connection, get_connection
 from wavedb_core.errors import ValidationFailed
+from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.models.metrics import (
     MAX_COMPARED_RUNS,
     BucketColumns,
@@ -29,18 +27,16 @@ from wavedb_core.models.metrics import (
     SeriesLayout,
     SeriesPoint,
 )
-from wavedb_core.models.numbers import format_metric_value
 from wavedb_core.pagination import decode_cursor, encode_cursor, malformed_cursor
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import metric_points, rollups, run_metrics, run_results
 from wavedb_core.repositories.rollups import BucketRow
 from wavedb_core.repositories.run_metrics import MetricRow
+from wavedb_core.services import csv_exports
 from wavedb_core.services.access import READ, require_run
 from wavedb_core.services.downsampling import BucketPlan, plan_buckets
 
 PointOrder = Literal["step_asc", "step_desc", "time_asc", "time_desc"]
-
-_CSV_COLUMNS = ("run_id", "name", "step", "value", "timestamp")
 
 
 def metric_summaries(principal: Principal, run_id: UUID) -> list[MetricSummaryView]:
@@ -335,32 +331,68 @@ def compared_series(
     )
 
 
+# ---------------------------------------------------------------- whole runs
+
+
+def stream_stored_columns(
+    connection: Connection,
+    run_id: UUID,
+    *,
+    names: Sequence[str] | None = None,
+    step_min: int | None = None,
+    step_max: int | None = None,
+) -> Iterator[StoredColumns]:
+    """Every stored point of the run (all metrics, or those named; within the step range)
+    as columns, by name, then step, then time, in blocks of bounded size: the one read
+    that CSV answers and export jobs take points from, so that it alone follows the layout
+    points are stored in. The caller has checked access."""
+    current: StoredColumns | None = None
+    for rows in metric_points.stream_run_rows(
+        connection, run_id, names=names, step_min=step_min, step_max=step_max
+    ):
+        for name, step, value, time_us in rows:
+            if current is None or current.name != name:
+                if current is not None:
+                    yield current
+                current = StoredColumns(name, [], [], [])
+            current.steps.append(step)
+            current.values.append(value)
+            current.times_us.append(time_us)
+        if current is not None and len(current) >= _BLOCK_POINTS:
+            yield current
+            current = None
+    if current is not None:
+        yield current
+
+
+def first_step_from(connection: Connection, run_id: UUID, step: int) -> int | None:
+    """The lowest step at or after `step` holding a point of any metric of the run."""
+    return metric_points.first_step_from(connection, run_id, step)
+
+
+_BLOCK_POINTS = 10_000
+
+
+def csv_answer_bytes(principal: Principal, run_id: UUID) -> int:
+    """An upper bound of the size of the run's CSV as a Lambda answer carries it (JSON
+    text: quotes and line ends escaped), from the metric summaries alone."""
+    connection = get_connection()
+    require_run(connection, principal, run_id, READ)
+    return csv_exports.long_csv_answer_bound(
+        str(run_id),
+        [
+            (metric.name, metric.count)
+            for metric in run_metrics.metrics_of_runs(connection, [run_id])
+        ],
+    )
+
+
 # ---------------------------------------------------------------- CSV
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def iter_points_csv(principal: Principal, run_id: UUID) -> Iterator[str]:
-    """The run's points as CSV text in chunks (header first). Access is checked now, before
-    the first chunk is asked for; rows are then read from a server-side cursor."""
+def iter_points_csv(principal: Principal, run_id: UUID) -> Iterator[bytes]:
+    """The run's points as CSV (header first) in chunks of bytes. Access is checked now,
+    before the first chunk is asked for; points are then streamed."""
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    return _csv_chunks(connection, run_id)
-
-
-def _csv_chunks(connection: Connection, run_id: UUID) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    yield buffer.getvalue()
-    run = str(run_id)
-    for rows in metric_points.stream_run_points(connection, run_id):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(
-            (run, name, step, format_metric_value(value), _timestamp(logged_at))
-            for name, step, value, logged_at in rows
-        )
-        yield buffer.getvalue()
+    return csv_exports.long_csv(str(run_id), stream_stored_columns(connection, run_id))

@@ -14,7 +14,9 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import RedirectResponse
 
+from wavedb_core.errors import ServiceUnavailable
 from wavedb_core.models.metrics import (
     MAX_RESULTS_PER_REQUEST,
     PointIn,
@@ -25,7 +27,8 @@ from wavedb_core.models.metrics import (
 )
 from wavedb_core.models.numbers import format_metric_value
 from wavedb_core.principal import Principal
-from wavedb_core.services import ingest, metric_reads
+from wavedb_core.services import exports, ingest, metric_reads
+from wavedb_core.settings import get_settings
 from wavedb_core.tora_compat.models import Envelope, LogBatchIn, LogIn, LogOut, StatusOnly
 from wavedb_core.tora_compat.security import ToraPrincipal
 
@@ -35,6 +38,7 @@ router = APIRouter(tags=["tora: logs"])
 # well inside a Lambda response (the CSV export, more compact, holds more).
 MAX_LISTED_LOGS = 10_000
 MAX_EXPORTED_LOGS = 40_000
+EXPORT_RETRY_AFTER_SECONDS = 10
 _READ_PAGE = 5_000
 CSV_COLUMNS = ("id", "experiment_id", "name", "value", "step", "metadata", "created_at")
 
@@ -191,9 +195,23 @@ def _csv_value(value: float) -> str:
 @router.get(
     "/experiments/{experiment_id}/logs/csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "The logs, oldest first."}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The logs, oldest first."},
+        303: {
+            "description": f"More than {MAX_EXPORTED_LOGS:,} logs: the same CSV, written to"
+            " storage, at the presigned URL in Location"
+        },
+        503: {
+            "description": f"More than {MAX_EXPORTED_LOGS:,} logs and the CSV is still being"
+            " written: ask again after Retry-After seconds"
+        },
+    },
 )
 def export_logs_csv(principal: ToraPrincipal, experiment_id: UUID) -> Response:
+    """Up to MAX_EXPORTED_LOGS logs: the CSV itself. More: written by the export worker and
+    answered with a 303 to it (a presigned GET of the same CSV), once ready."""
+    if _log_count(principal, experiment_id) > MAX_EXPORTED_LOGS:
+        return _exported_through_storage(principal, experiment_id)
     logs = _all_logs(principal, experiment_id, maximum=MAX_EXPORTED_LOGS)
     logs.reverse()
     buffer = io.StringIO()
@@ -205,6 +223,34 @@ def export_logs_csv(principal: ToraPrincipal, experiment_id: UUID) -> Response:
         content=buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="metrics_{experiment_id}.csv"'},
+    )
+
+
+def _log_count(principal: Principal, experiment_id: UUID) -> int:
+    points = sum(
+        summary.count for summary in metric_reads.metric_summaries(principal, experiment_id)
+    )
+    return points + len(metric_reads.read_results(principal, experiment_id))
+
+
+def _exported_through_storage(principal: Principal, experiment_id: UUID) -> Response:
+    """A 303 to the finished export; while it is being written (or after it failed), a 503
+    with Retry-After: the same request asked again is served by the same job."""
+    job = exports.tora_logs_job(principal, experiment_id)
+    job = exports.wait_for_job(principal, job.id, get_settings().export_wait_seconds)
+    if job.status == "done" and job.download_url is not None:
+        return RedirectResponse(job.download_url, status_code=status.HTTP_303_SEE_OTHER)
+    if job.status == "failed":
+        raise ServiceUnavailable(
+            f"the CSV export failed ({job.error}); ask again to retry",
+            code="export_failed",
+            retry_after_seconds=EXPORT_RETRY_AFTER_SECONDS,
+        )
+    raise ServiceUnavailable(
+        "the CSV is too large to answer at once and is being prepared; ask again after"
+        " Retry-After seconds and you will be redirected to it",
+        code="export_in_progress",
+        retry_after_seconds=EXPORT_RETRY_AFTER_SECONDS,
     )
 
 

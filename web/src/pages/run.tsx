@@ -2,7 +2,7 @@
 // its media and its config & summary.
 import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
-import { ApiError, api, describeError, download } from "../api";
+import { ApiError, api, describeError, exportAndDownload } from "../api";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
 import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { MediaGallery } from "../components/media";
@@ -318,8 +318,12 @@ function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run
   const byName = useMemo(() => new Map((metrics ?? []).map((metric) => [metric.name, metric])), [metrics]);
   const sections = useMemo(() => groupMetrics(filterMetrics([...byName.keys()], search)), [byName, search]);
 
+  const [exportStatus, setExportStatus] = useState<string>("queued");
   const { run: csv, busy: downloading, error: downloadError } = useAction(
-    () => download(`/v1/runs/${run.id}/metrics.csv`, `${run.name.replace(/[\\/:*?"<>|]+/g, "_") || run.id}.csv`),
+    // Through an export job: a run of any size, written by the server, then downloaded.
+    async () => {
+      await exportAndDownload(`/v1/runs/${run.id}/exports`, { kind: "run_metrics_long" }, setExportStatus);
+    },
     { clearError: "on-success" },
   );
 
@@ -330,7 +334,7 @@ function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run
         <ChartControls settings={settings} />
         <span class="spacer" />
         <button type="button" data-testid="download-csv" onClick={() => void csv()} disabled={downloading}>
-          {downloading ? "Preparing CSV…" : "Download CSV"}
+          {downloading ? (exportStatus === "running" ? "Writing CSV…" : "Preparing CSV…") : "Download CSV"}
         </button>
       </div>
       <ErrorMessage error={downloadError} />
