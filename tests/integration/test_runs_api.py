@@ -744,7 +744,9 @@ def test_malformed_uuid_in_path_is_422(path: str, api: Any, owner: SignedUpUser)
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"sort": "colour"}, 422, "validation_error"),
+        ({"sort": "colour"}, 400, "unknown_field"),
+        ({"sort": "name;drop"}, 400, "invalid_sort"),
+        ({"filter": "lr >"}, 400, "invalid_filter"),
         ({"status": "running,sleeping"}, 422, "validation_error"),
         ({"limit": 0}, 422, "validation_error"),
         ({"limit": 501}, 422, "validation_error"),
