@@ -282,32 +282,141 @@ def _simple_filters(params: _Params, filters: RunFilters) -> list[sql.Composable
     return conditions
 
 
-def _keyset(
-    params: _Params, sort: Sort, key: sql.Composable, after: tuple[object, UUID]
-) -> sql.Composable:
-    """Runs after the position (sort value, id) in the order `sort` gives (missing last)."""
-    value, run_id = after
-    comparison = sql.SQL("<" if sort.descending else ">")
-    last_id = params(run_id)
-    if sort.field.kind == "builtin" and sort.field.builtin in _NOT_NULL_COLUMNS:
-        return sql.SQL("({key}, r.id) {comparison} ({value}, {id})").format(
-            key=key, comparison=comparison, value=params(value), id=last_id
-        )
-    if value is None:
-        return sql.SQL("({key} IS NULL AND r.id {comparison} {id})").format(
-            key=key, comparison=comparison, id=last_id
-        )
-    bound = params(Jsonb(value) if sort.field.kind == "config" else value)
-    return sql.SQL(
-        "({key} {comparison} {value} OR ({key} = {value} AND r.id {comparison} {id})"
-        " OR {key} IS NULL)"
-    ).format(key=key, comparison=comparison, value=bound, id=last_id)
-
-
 @dataclass(frozen=True)
 class FoundRun:
     row: RunRow
     sort_value: object
+
+
+# A page is read in up to two parts when runs may lack the sort value: those that have it,
+# in order (from an index where there is one), then those that do not, by id.
+_ALL, _VALUED, _MISSING = "all", "valued", "missing"
+
+
+def _sorted_table(sort: Sort) -> tuple[sql.Composable, sql.Identifier] | None:
+    """For a sort by a metric or a result: the summary table to join and its column."""
+    field = sort.field
+    if field.kind == "metric":
+        column = _METRIC_COLUMNS[field.aggregate or "last"]
+        return sql.SQL("run_metrics"), sql.Identifier("s", column)
+    if field.kind == "result":
+        return sql.SQL("run_results"), sql.Identifier("s", "value")
+    return None
+
+
+def _statement(
+    *,
+    scope: Scope,
+    filters: RunFilters,
+    query: Node | None,
+    sort: Sort,
+    part: str,
+    after: tuple[object, UUID] | None,
+    limit: int,
+) -> tuple[sql.Composed, dict[str, object]]:
+    params = _Params()
+    conditions = _scope(params, scope) + _simple_filters(params, filters)
+    if query is not None:
+        conditions.append(condition(params, query))
+    source: sql.Composable = sql.SQL("runs r")
+    run_id: sql.Composable = sql.SQL("r.id")
+    table = _sorted_table(sort)
+    if part == _ALL:
+        key = sort_expression(params, sort.field)
+    elif table is not None:
+        name, column = table
+        has_value = sql.SQL(
+            "s.run_id = r.id AND s.name = {name} AND {column} IS NOT NULL"
+            " AND {column} <> 'NaN'::float8"
+        ).format(name=params(sort.field.path[0]), column=column)
+        if part == _VALUED:
+            source = sql.SQL("runs r JOIN {table} s ON {has_value}").format(
+                table=name, has_value=has_value
+            )
+            key, run_id = column, sql.SQL("s.run_id")
+        else:
+            key = sql.SQL("NULL")
+            conditions.append(
+                sql.SQL("NOT EXISTS (SELECT 1 FROM {table} s WHERE {has_value})").format(
+                    table=name, has_value=has_value
+                )
+            )
+    else:
+        expression = sort_expression(params, sort.field)
+        test = "IS NOT NULL" if part == _VALUED else "IS NULL"
+        conditions.append(sql.SQL("{e} {test}").format(e=expression, test=sql.SQL(test)))
+        key = expression if part == _VALUED else sql.SQL("NULL")
+    comparison = sql.SQL("<" if sort.descending else ">")
+    if after is not None:
+        if part == _MISSING:
+            conditions.append(
+                sql.SQL("{id} {comparison} {after}").format(
+                    id=run_id, comparison=comparison, after=params(after[1])
+                )
+            )
+        else:
+            value = Jsonb(after[0]) if sort.field.kind == "config" else after[0]
+            conditions.append(
+                sql.SQL("({key}, {id}) {comparison} ({value}, {after})").format(
+                    key=key,
+                    id=run_id,
+                    comparison=comparison,
+                    value=params(value),
+                    after=params(after[1]),
+                )
+            )
+    direction = sql.SQL("DESC" if sort.descending else "ASC")
+    order = sql.SQL("{id} {direction}").format(id=run_id, direction=direction)
+    if part != _MISSING:
+        order = sql.SQL("{key} {direction}, {order}").format(
+            key=key, direction=direction, order=order
+        )
+    columns = sql.SQL(", ").join(sql.Identifier("r", name) for name in RUN_COLUMN_NAMES)
+    statement = sql.SQL(
+        "SELECT {columns}, {key} AS {sort_value} FROM {source} WHERE {where}"
+        " ORDER BY {order} LIMIT {limit}"
+    ).format(
+        columns=columns,
+        key=key,
+        sort_value=sql.Identifier(_SORT_VALUE),
+        source=source,
+        where=sql.SQL(" AND ").join(conditions),
+        order=order,
+        limit=sql.Placeholder("row_limit"),
+    )
+    return statement, {**params.values, "row_limit": limit}
+
+
+def search_statements(
+    *,
+    scope: Scope,
+    filters: RunFilters,
+    query: Node | None,
+    sort: Sort,
+    after: tuple[object, UUID] | None,
+    limit: int,
+) -> list[tuple[str, sql.Composed, dict[str, object]]]:
+    """The queries of a page, in the order they are read: (part, statement, parameters)."""
+    if sort.field.kind == "builtin" and sort.field.builtin in _NOT_NULL_COLUMNS:
+        parts = [_ALL]
+    elif after is not None and after[0] is None:
+        parts = [_MISSING]
+    else:
+        parts = [_VALUED, _MISSING]
+    statements = []
+    for part in parts:
+        keyset = None if after is None or (part == _MISSING and after[0] is not None) else after
+        statement, values = _statement(
+            scope=scope,
+            filters=filters,
+            query=query,
+            sort=sort,
+            part=part,
+            after=keyset,
+            limit=limit,
+        )
+        statements.append((part, statement, values))
+    return statements
 
 
 def search_runs(
@@ -321,41 +430,20 @@ def search_runs(
     limit: int,
 ) -> list[FoundRun]:
     """Up to `limit` runs in `scope` matching the filters and `query`, in `sort` order (then
-    by id, in the same direction; runs without the sort value last), after `after`."""
-    params = _Params()
-    key = sort_expression(params, sort.field)
-    conditions = _scope(params, scope) + _simple_filters(params, filters)
-    if query is not None:
-        conditions.append(condition(params, query))
-    if after is not None:
-        conditions.append(_keyset(params, sort, key, after))
-    direction = "DESC" if sort.descending else "ASC"
-    nulls = (
-        ""
-        if sort.field.kind == "builtin" and sort.field.builtin in _NOT_NULL_COLUMNS
-        else (" NULLS LAST")
-    )
-    columns = sql.SQL(", ").join(sql.Identifier("r", name) for name in RUN_COLUMN_NAMES)
-    statement = sql.SQL(
-        "SELECT {columns}, {key} AS {sort_value} FROM runs r WHERE {where}"
-        " ORDER BY {sort_value} {direction}{nulls}, r.id {direction} LIMIT {limit}"
-    ).format(
-        columns=columns,
-        key=key,
-        sort_value=sql.Identifier(_SORT_VALUE),
-        where=sql.SQL(" AND ").join(conditions),
-        direction=sql.SQL(direction),
-        nulls=sql.SQL(nulls),
-        limit=params(limit),
+    by id, in the same direction; runs without the sort value last, by id), after `after`."""
+    found: list[FoundRun] = []
+    statements = search_statements(
+        scope=scope, filters=filters, query=query, sort=sort, after=after, limit=limit
     )
     with connection.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(statement, params.values)
-        rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        sort_value = row.pop(_SORT_VALUE)
-        found.append(FoundRun(RunRow(**row), sort_value))
-    return found
+        for _, statement, values in statements:
+            if len(found) >= limit:
+                break
+            cursor.execute(statement, {**values, "row_limit": limit - len(found)})
+            for row in cursor.fetchall():
+                sort_value = row.pop(_SORT_VALUE)
+                found.append(FoundRun(RunRow(**row), sort_value))
+    return found[:limit]
 
 
 # ---------------------------------------------------------------- field catalogue
@@ -380,17 +468,25 @@ def name_uses(connection: Connection, scope: Scope, name: str) -> NameUse:
     or a metric."""
     params = _Params()
     where = sql.SQL(" AND ").join(_scope(params, scope))
-    path = params(_jsonpath(tuple(name.split("."))))
+    keys = tuple(name.split("."))
+    # The top-level key first: the config index answers `?`, not a path's existence.
+    first_key, path = params(keys[0]), params(_jsonpath(keys))
     result_name = params(name)
     metric_name = params(name)
     statement = sql.SQL(
-        "SELECT EXISTS (SELECT 1 FROM runs r WHERE {where} AND r.config @? {path}::jsonpath)"
-        " AS config,"
+        "SELECT EXISTS (SELECT 1 FROM runs r WHERE {where} AND r.config ? {first_key}"
+        "  AND r.config @? {path}::jsonpath) AS config,"
         " EXISTS (SELECT 1 FROM run_results x JOIN runs r ON r.id = x.run_id"
         "  WHERE {where} AND x.name = {result_name}) AS result,"
         " EXISTS (SELECT 1 FROM run_metrics m JOIN runs r ON r.id = m.run_id"
         "  WHERE {where} AND m.name = {metric_name}) AS metric"
-    ).format(where=where, path=path, result_name=result_name, metric_name=metric_name)
+    ).format(
+        where=where,
+        first_key=first_key,
+        path=path,
+        result_name=result_name,
+        metric_name=metric_name,
+    )
     with connection.cursor(row_factory=dict_row) as cursor:
         cursor.execute(statement, params.values)
         row = cursor.fetchone()
