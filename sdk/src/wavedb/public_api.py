@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_ORDER = "-created_at"
 RUNS_PAGE = 500
 HISTORY_PAGE = 10_000
-MEDIA_PAGE = 200
+MEDIA_PAGE = 100
 HistoryAxis = Literal["step", "time"]
 
 
