@@ -14,7 +14,7 @@ from wavedb_core.http import (
     create_app,
     http_handler,
 )
-from wavedb_core.models.base import Rfc3339Time
+from wavedb_core.models.base import NOT_BLANK, Rfc3339Time
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_NAME_LENGTH,
@@ -56,7 +56,7 @@ StatusFilter = Annotated[
     ),
 ]
 TagFilter = Annotated[
-    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH, json_schema_extra={"pattern": r"\S"})]]
+    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH, json_schema_extra={"pattern": NOT_BLANK})]]
     | None,
     Query(
         alias="tag",

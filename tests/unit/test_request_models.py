@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import pytest
 from pydantic import Field, StringConstraints, ValidationError
 
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
-from wavedb_core.models.base import RequestModel
+from wavedb_core.models.base import NOT_BLANK, RequestModel
 
 
 class _Numbers(RequestModel):
@@ -52,3 +53,11 @@ def test_request_model_text_within_its_length_as_sent_is_stripped() -> None:
     taken = _Texts.model_validate({"name": " abc ", "note": "de   "})
 
     assert (taken.name, taken.note) == ("abc", "de")
+
+
+def test_not_blank_pattern_refuses_every_character_text_fields_are_stripped_of() -> None:
+    stripped = [chr(code) for code in range(0x110000) if chr(code).isspace()]
+
+    matched = [char for char in stripped if re.search(NOT_BLANK, char)]
+
+    assert matched == []
