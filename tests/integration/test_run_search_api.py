@@ -1,37 +1,18 @@
 """Run search through the run listings: the filter language's semantics on config, metric
 summaries, results, tags, status, names and times; sorting by any field with keyset
-pagination that stays exact while runs are added; 400s that name the token; injection."""
+pagination that stays exact while runs are added; 400s that name the token (attacks:
+tests/security/test_run_search.py)."""
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.support.accounts import SignedUpUser, sign_up
-from tests.support.projects import (
-    add_metric_summary,
-    add_result,
-    make_project,
-    set_run_ended,
-    set_run_times,
-)
-
-_BASE = datetime(2027, 1, 1, tzinfo=UTC)
-
-
-def _create(api: Any, user: SignedUpUser, project_id: str, **fields: Any) -> str:
-    response = api.post(f"/v1/projects/{project_id}/runs", json=fields, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    run_id: str = response.json()["id"]
-    return run_id
-
-
-def _search(api: Any, user: SignedUpUser, project_id: str, **params: Any) -> Any:
-    return api.get(f"/v1/projects/{project_id}/runs", params=params, headers=user.bearer)
+from tests.support.projects import add_metric_summary, add_result, make_project, set_run_times
+from tests.support.run_search import BASE_TIME, create_run, search, seed_searchable_runs
 
 
 def _names(response: Any) -> list[str]:
@@ -51,50 +32,7 @@ def project(owner: SignedUpUser, clean_database: str) -> str:
 
 @pytest.fixture
 def runs(api: Any, owner: SignedUpUser, project: str, clean_database: str) -> dict[str, str]:
-    """Four runs with different configs, summaries, results, tags, statuses and times."""
-    ids = {
-        "baseline": _create(
-            api,
-            owner,
-            project,
-            name="baseline",
-            config={"lr": 0.001, "optimizer": {"name": "adam", "lr": 0.001}, "batch": 32},
-            tags=["keep"],
-        ),
-        "wide-net": _create(
-            api,
-            owner,
-            project,
-            name="wide-net",
-            config={"lr": 0.01, "optimizer": {"name": "sgd", "lr": 0.01}, "batch": 64},
-            tags=["keep", "wide"],
-        ),
-        "smoke-test": _create(
-            api,
-            owner,
-            project,
-            name="smoke-test",
-            config={"lr": 0.1, "optimizer": {"name": "adam"}},
-        ),
-        "nan-run": _create(api, owner, project, name="nan-run", config={"lr": "auto"}),
-    }
-    for offset, run_id in enumerate(ids.values()):
-        set_run_times(clean_database, run_id, created_at=_BASE + timedelta(hours=offset))
-    add_metric_summary(
-        clean_database, ids["baseline"], "loss", last=0.4, minimum=0.3, maximum=2.0, count=10
-    )
-    add_metric_summary(
-        clean_database, ids["wide-net"], "loss", last=0.8, minimum=0.6, maximum=3.0, count=5
-    )
-    add_metric_summary(
-        clean_database, ids["nan-run"], "loss", last=math.nan, minimum=0.2, maximum=0.2, count=3
-    )
-    add_metric_summary(clean_database, ids["baseline"], "val/acc", last=0.7)
-    add_result(clean_database, ids["baseline"], "acc", 0.91)
-    add_result(clean_database, ids["wide-net"], "acc", 0.85)
-    set_run_ended(clean_database, ids["baseline"], _BASE + timedelta(days=1))
-    set_run_ended(clean_database, ids["smoke-test"], _BASE + timedelta(days=2), "failed")
-    return ids
+    return seed_searchable_runs(api, owner, project, clean_database)
 
 
 @pytest.mark.usefixtures("runs")
@@ -152,7 +90,7 @@ def runs(api: Any, owner: SignedUpUser, project: str, clean_database: str) -> di
 def test_search_runs_filter_matches_these_runs(
     api: Any, owner: SignedUpUser, project: str, query: str, expected: list[str]
 ) -> None:
-    response = _search(api, owner, project, filter=query, sort="name")
+    response = search(api, owner, project, filter=query, sort="name")
 
     assert _names(response) == expected
 
@@ -177,14 +115,14 @@ def test_search_runs_filter_matches_these_runs(
 def test_search_runs_sort_orders_runs_missing_values_last(
     api: Any, owner: SignedUpUser, project: str, sort: str, ordered: list[str], missing: set[str]
 ) -> None:
-    whole = _names(_search(api, owner, project, sort=sort))
+    whole = _names(search(api, owner, project, sort=sort))
     paged: list[str] = []
     cursor = None
     while True:
         params: dict[str, Any] = {"sort": sort, "limit": 1}
         if cursor:
             params["cursor"] = cursor
-        response = _search(api, owner, project, **params)
+        response = search(api, owner, project, **params)
         paged += _names(response)
         cursor = response.json()["next_cursor"]
         if not cursor:
@@ -203,7 +141,7 @@ def _all_pages(
     page = 0
     while True:
         paging = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        response = _search(api, owner, project, **paging, **params)
+        response = search(api, owner, project, **paging, **params)
         names += _names(response)
         cursor = response.json()["next_cursor"]
         if not cursor:
@@ -218,15 +156,15 @@ def test_search_runs_pagination_with_runs_added_between_pages_skips_and_repeats_
 ) -> None:
     before: list[str] = []
     for index in range(7):
-        run_id = _create(api, owner, project, name=f"old-{index}", tags=["old"])
-        set_run_times(clean_database, run_id, created_at=_BASE + timedelta(minutes=index))
+        run_id = create_run(api, owner, project, name=f"old-{index}", tags=["old"])
+        set_run_times(clean_database, run_id, created_at=BASE_TIME + timedelta(minutes=index))
         add_metric_summary(clean_database, run_id, "loss", last=index / 10)
         add_result(clean_database, run_id, "acc", 1 - index / 10)
         before.append(f"old-{index}")
 
     def add_runs(page: int) -> None:
         for extra in range(2):
-            run_id = _create(api, owner, project, name=f"new-{page}-{extra}", tags=["new"])
+            run_id = create_run(api, owner, project, name=f"new-{page}-{extra}", tags=["new"])
             add_metric_summary(clean_database, run_id, "loss", last=(page + extra) / 20)
             add_result(clean_database, run_id, "acc", 0.5 + extra / 10)
 
@@ -235,7 +173,7 @@ def test_search_runs_pagination_with_runs_added_between_pages_skips_and_repeats_
     assert len(seen) == len(set(seen))
     assert set(before) <= set(seen)
     old = [name for name in seen if name.startswith("old-")]
-    expected = _names(_search(api, owner, project, sort=sort, filter="tags = old", limit=50))
+    expected = _names(search(api, owner, project, sort=sort, filter="tags = old", limit=50))
     assert old == expected
 
 
@@ -243,7 +181,7 @@ def test_search_runs_pagination_with_runs_added_between_pages_skips_and_repeats_
 def test_search_runs_unknown_field_is_400_listing_known_fields(
     api: Any, owner: SignedUpUser, project: str
 ) -> None:
-    response = _search(api, owner, project, filter="tags = keep and colour = red")
+    response = search(api, owner, project, filter="tags = keep and colour = red")
 
     assert response.status_code == 400
     body = response.json()
@@ -261,7 +199,7 @@ def test_search_runs_unknown_field_is_400_listing_known_fields(
 
 @pytest.mark.usefixtures("runs")
 def test_search_runs_unknown_sort_field_is_400(api: Any, owner: SignedUpUser, project: str) -> None:
-    response = _search(api, owner, project, sort="-colour")
+    response = search(api, owner, project, sort="-colour")
 
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_field"
@@ -282,7 +220,7 @@ def test_search_runs_unknown_sort_field_is_400(api: Any, owner: SignedUpUser, pr
 def test_search_runs_malformed_filter_is_400_naming_token(
     api: Any, owner: SignedUpUser, project: str, query: str, token: str, position: int
 ) -> None:
-    response = _search(api, owner, project, filter=query)
+    response = search(api, owner, project, filter=query)
 
     assert response.status_code == 400, response.text
     body = response.json()
@@ -295,111 +233,9 @@ def test_search_runs_malformed_filter_is_400_naming_token(
 def test_search_runs_cursor_of_another_sort_is_400(
     api: Any, owner: SignedUpUser, project: str, runs: dict[str, str]
 ) -> None:
-    first = _search(api, owner, project, sort="loss", limit=1).json()
+    first = search(api, owner, project, sort="loss", limit=1).json()
 
-    response = _search(api, owner, project, sort="name", cursor=first["next_cursor"])
+    response = search(api, owner, project, sort="name", cursor=first["next_cursor"])
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
-
-
-_INJECTIONS = [
-    "x' OR '1'='1",
-    "'; DELETE FROM runs; --",
-    '"; DROP TABLE runs; --',
-    "\\' OR 1=1 --",
-    ") OR TRUE --",
-    "$$ OR TRUE $$",
-]
-
-
-@pytest.mark.usefixtures("runs")
-@pytest.mark.parametrize("payload", _INJECTIONS)
-@pytest.mark.parametrize(
-    "template", ['name = "{}"', 'config.optimizer.name = "{}"', 'config.lr ~ "{}"', 'tags = "{}"']
-)
-def test_search_runs_injected_values_match_nothing_and_change_nothing(
-    api: Any, owner: SignedUpUser, project: str, clean_database: str, template: str, payload: str
-) -> None:
-    escaped = payload.replace("\\", "\\\\").replace('"', '\\"')
-
-    response = _search(api, owner, project, filter=template.format(escaped))
-
-    assert _names(response) == []
-    with psycopg.connect(clean_database) as connection:
-        count = connection.execute("SELECT count(*) FROM runs").fetchone()
-    assert count == (4,)
-
-
-@pytest.mark.usefixtures("runs")
-@pytest.mark.parametrize(
-    "field",
-    [
-        "config.lr'--",
-        "metrics.loss');DROP",
-        "config.a;b",
-        'results."acc"',
-        "name)or(1",
-    ],
-)
-def test_search_runs_injected_field_names_are_400(
-    api: Any, owner: SignedUpUser, project: str, field: str
-) -> None:
-    filtered = _search(api, owner, project, filter=f"{field} = 1")
-    sorted_ = _search(api, owner, project, sort=field)
-
-    assert filtered.status_code == 400, filtered.text
-    assert sorted_.status_code == 400, sorted_.text
-
-
-@pytest.mark.usefixtures("runs")
-def test_search_runs_quoted_names_in_fields_are_data(
-    api: Any, owner: SignedUpUser, project: str, clean_database: str
-) -> None:
-    run_id = _create(api, owner, project, name="odd", config={"a'b": {'c"d': 1}})
-    add_metric_summary(clean_database, run_id, "x'y", last=1.0)
-
-    by_metric = _search(api, owner, project, filter="metrics.x'y = 1")
-    by_bare_name = _search(api, owner, project, filter="x'y >= 1")
-
-    assert by_metric.status_code == 400  # a quote is not part of a field name
-    assert by_bare_name.status_code == 400
-
-
-def test_search_runs_of_another_users_project_is_404(
-    api: Any, owner: SignedUpUser, project: str, runs: dict[str, str]
-) -> None:
-    stranger = sign_up(api, name="Stranger")
-
-    response = _search(api, stranger, project, filter="name ~ a or not name ~ a")
-
-    assert response.status_code == 404
-
-
-def test_search_all_visible_runs_with_always_true_filter_shows_only_own_runs(
-    api: Any, owner: SignedUpUser, project: str, runs: dict[str, str], clean_database: str
-) -> None:
-    stranger = sign_up(api, name="Stranger")
-    stranger_project = make_project(clean_database, stranger.id)[1]
-    _create(api, stranger, stranger_project, name="mine", config={"lr": 0.5})
-
-    response = api.get(
-        "/v1/runs",
-        params={"filter": "name ~ a or not name ~ a or lr > 0", "sort": "name"},
-        headers=stranger.bearer,
-    )
-
-    assert _names(response) == ["mine"]
-
-
-def test_search_runs_bare_names_resolve_only_within_the_callers_scope(
-    api: Any, owner: SignedUpUser, project: str, runs: dict[str, str], clean_database: str
-) -> None:
-    stranger = sign_up(api, name="Stranger")
-    stranger_project = make_project(clean_database, stranger.id)[1]
-    _create(api, stranger, stranger_project, name="mine")
-
-    response = _search(api, stranger, stranger_project, filter="batch = 32")
-
-    assert response.status_code == 400
-    assert response.json()["details"]["known"] == {"config": [], "metrics": [], "results": []}

@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_validator
 
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NOT_BLANK,
+    WHITE_SPACE_CHARACTERS,
+    RequestModel,
+    ResponseModel,
+    at_most_as_sent,
+)
 
 RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
 StartingStatus = Literal["pending", "running"]
@@ -85,7 +91,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def check_tags(tags: list[str]) -> list[str]:
     """A run's tags without surrounding white space or repeats, in their first order."""
-    cleaned = list(dict.fromkeys(tag.strip() for tag in tags))
+    cleaned = list(dict.fromkeys(tag.strip(WHITE_SPACE_CHARACTERS) for tag in tags))
     if len(cleaned) > MAX_TAGS:
         raise ValueError(f"a run may carry at most {MAX_TAGS} tags")
     for tag in cleaned:

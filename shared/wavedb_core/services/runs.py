@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from wavedb_core.db.connection import Connection, transaction
 from wavedb_core.db.retries import retried_on_deadlock
 from wavedb_core.errors import Conflict, NotFound, ValidationFailed
-from wavedb_core.models.base import NUL_REFUSED, contains_nul
+from wavedb_core.models.base import NUL_REFUSED, WHITE_SPACE_CHARACTERS, contains_nul
 from wavedb_core.models.metrics import RunSummary
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
@@ -93,7 +93,10 @@ def _text(field: str, value: str | None, *, maximum: int, minimum: int = 0) -> s
 
 def _name(value: str | None) -> str | None:
     return _text(
-        "name", None if value is None else value.strip(), maximum=MAX_NAME_LENGTH, minimum=1
+        "name",
+        None if value is None else value.strip(WHITE_SPACE_CHARACTERS),
+        maximum=MAX_NAME_LENGTH,
+        minimum=1,
     )
 
 
