@@ -19,16 +19,13 @@ from wavedb_core.models.base import (
 
 RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
 StartingStatus = Literal["pending", "running"]
-RunSort = Literal[
-    "created_at", "-created_at", "name", "-name", "updated_at", "-updated_at", "status", "-status"
-]
 
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 STARTING_STATUSES: frozenset[str] = frozenset(get_args(StartingStatus))
 # A run in one of these has stopped; `ended_at` says when.
 ENDED_STATUSES: frozenset[str] = frozenset({"finished", "failed", "crashed", "canceled"})
-RUN_SORTS: frozenset[str] = frozenset(get_args(RunSort))
-DEFAULT_RUN_SORT: RunSort = "-created_at"
+# Any field of the run filter language (wavedb_core.run_query), "-" first for descending.
+DEFAULT_RUN_SORT = "-created_at"
 
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 5_000
