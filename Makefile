@@ -29,7 +29,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml sdk/pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e "./sdk[media,tensorboard]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e "./sdk[media,tensorboard,pandas]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -14,7 +14,7 @@ from wavedb_core.http import (
     create_app,
     http_handler,
 )
-from wavedb_core.models.base import Rfc3339Time
+from wavedb_core.models.base import NOT_BLANK, Rfc3339Time
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_NAME_LENGTH,
@@ -27,7 +27,6 @@ from wavedb_core.models.runs import (
     RunHeartbeatOut,
     RunOut,
     RunPageOut,
-    RunSort,
     RunUpdateRequest,
 )
 from wavedb_core.pagination import (
@@ -37,6 +36,7 @@ from wavedb_core.pagination import (
     MAX_PAGE_SIZE,
 )
 from wavedb_core.principal import Principal
+from wavedb_core.run_query import MAX_FILTER_LENGTH, MAX_SORT_LENGTH
 from wavedb_core.services import runs
 from wavedb_core.services.runs import RunPage, RunView
 
@@ -56,7 +56,7 @@ StatusFilter = Annotated[
     ),
 ]
 TagFilter = Annotated[
-    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH, json_schema_extra={"pattern": r"\S"})]]
+    list[Annotated[str, Query(max_length=MAX_TAG_LENGTH, json_schema_extra={"pattern": NOT_BLANK})]]
     | None,
     Query(
         alias="tag",
@@ -70,7 +70,26 @@ NameContains = Annotated[
 ]
 CreatedAfter = Annotated[Rfc3339Time | None, Query(description="RFC 3339, exclusive.")]
 CreatedBefore = Annotated[Rfc3339Time | None, Query(description="RFC 3339, exclusive.")]
-Sort = Annotated[RunSort, Query()]
+RunFilterText = Annotated[
+    str | None,
+    Query(
+        alias="filter",
+        max_length=MAX_FILTER_LENGTH,
+        description="Runs matching this filter, e.g. `config.lr < 1e-3 and loss.min < 0.5`"
+        " (see the README's run search section). A malformed filter or an unknown field is a"
+        " 400 naming the token and its position.",
+    ),
+]
+Sort = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_SORT_LENGTH,
+        description="A field of the filter language (`created_at`, `name`, `config.lr`,"
+        " `metrics.loss.min`, `results.acc`...), `-` in front for descending; runs without"
+        " the value come last.",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)]
 
@@ -131,6 +150,7 @@ class RunFilters:
     name_contains: NameContains = None
     created_after: CreatedAfter = None
     created_before: CreatedBefore = None
+    filter: RunFilterText = None
     sort: Sort = DEFAULT_RUN_SORT
     limit: Limit = DEFAULT_PAGE_SIZE
     cursor: Cursor = None

@@ -744,7 +744,9 @@ def test_malformed_uuid_in_path_is_422(path: str, api: Any, owner: SignedUpUser)
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"sort": "colour"}, 422, "validation_error"),
+        ({"sort": "colour"}, 400, "unknown_field"),
+        ({"sort": "name;drop"}, 400, "invalid_sort"),
+        ({"filter": "lr >"}, 400, "invalid_filter"),
         ({"status": "running,sleeping"}, 422, "validation_error"),
         ({"limit": 0}, 422, "validation_error"),
         ({"limit": 501}, 422, "validation_error"),
@@ -837,3 +839,17 @@ def test_create_run_with_an_id_used_in_another_project_is_a_conflict(
     )
     assert hidden.status_code == 409
     assert api.get(f"/v1/runs/{run_id}", headers=stranger.bearer).status_code == 404
+
+
+def test_create_run_name_and_tags_of_characters_the_document_does_not_strip_are_kept(
+    api: Any, owner: SignedUpUser, project: tuple[str, str]
+) -> None:
+    response = api.post(
+        f"/v1/projects/{project[1]}/runs",
+        json={"name": " \x1frun\x1c ", "tags": ["\x1d", " a "]},
+        headers=owner.bearer,
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "\x1frun\x1c"
+    assert response.json()["tags"] == ["\x1d", "a"]

@@ -235,6 +235,33 @@ def test_runs_ls_lists_the_runs_logged_with_the_sdk(sdk_env: SdkEnvironment) -> 
     assert [run["id"] for run in limited] == [second]
 
 
+def test_runs_ls_filter_and_sort_are_searched_by_the_server(sdk_env: SdkEnvironment) -> None:
+    first = log_run("vision", "resnet-a", [0.5, 0.25], tags=["baseline"])
+    second = log_run("vision", "resnet-b", [0.75, 0.5], tags=["sweep"], status="failed")
+    sdk_env.wait_for_points(first, "train/loss", 2)
+    sdk_env.wait_for_points(second, "train/loss", 2)
+
+    def listed(*options: str) -> list[str]:
+        result = wavedb_cli("runs", "ls", "-p", "vision", "--json", *options)
+        assert result.exit_code == 0, result.output
+        return [run["id"] for run in json.loads(result.stdout)]
+
+    assert listed("--filter", "train/loss.min < 0.3") == [first]
+    assert listed("--filter", "lr = 0.01 and (status = failed or tags = nothing)") == [second]
+    assert listed("--sort", "train/loss.min") == [first, second]
+    assert listed("--sort", "-metrics.train/loss.max", "--limit", "1") == [second]
+    assert listed("-f", "net.depth >= 4", "-s", "name") == [first, second]
+
+    malformed = wavedb_cli("runs", "ls", "-p", "vision", "--filter", "lr >")
+    assert malformed.exit_code == 1
+    assert "invalid_filter" in malformed.stderr
+    assert "position 4" in malformed.stderr
+    unknown = wavedb_cli("runs", "ls", "-p", "vision", "--sort", "colour")
+    assert unknown.exit_code == 1
+    assert "unknown field 'colour'" in unknown.stderr
+    assert "train/loss" in unknown.stderr
+
+
 def test_runs_show_prints_config_tags_metrics_and_results(sdk_env: SdkEnvironment) -> None:
     run_id = log_run("vision", "resnet-a", [0.5, 0.25, 0.125], tags=["baseline", "gpu"])
     sdk_env.wait_for_points(run_id, "train/acc", 3)

@@ -85,6 +85,15 @@ def _unknown_id() -> str:
 
 
 _CURSOR = Unschematic("opaque: only the next_cursor of a previous page is one (else 400)")
+_RUN_FILTER = Unschematic(
+    "the run filter language (a grammar, and field names known only to the runs in scope):"
+    " a malformed filter or an unknown field is 400",
+    lambda: "status = running or (config.lr < 0.01 and not name ~ smoke)",
+)
+_RUN_SORT = Unschematic(
+    "a field of the run filter language, maybe after '-': anything else is 400",
+    lambda: "-created_at",
+)
 _PASSWORD = Unschematic("strength (zxcvbn: not common, not the e-mail or name)", lambda: PASSWORD)
 _SOLE_OWNER = Unschematic(
     "the objects' workspace has its owner as sole owner, who cannot leave (Tora: 400)",
@@ -93,8 +102,12 @@ _SOLE_OWNER = Unschematic(
 # Route -> parameter (in the path, the query or the body) -> why; every other parameter
 # of every route is generated from the document and judged by every check.
 _UNSCHEMATIC: dict[str, dict[str, Unschematic]] = {
-    "GET /v1/projects/{project_id}/runs": {"cursor": _CURSOR},
-    "GET /v1/runs": {"cursor": _CURSOR},
+    "GET /v1/projects/{project_id}/runs": {
+        "cursor": _CURSOR,
+        "filter": _RUN_FILTER,
+        "sort": _RUN_SORT,
+    },
+    "GET /v1/runs": {"cursor": _CURSOR, "filter": _RUN_FILTER, "sort": _RUN_SORT},
     "GET /v1/runs/{run_id}/media": {"cursor": _CURSOR},
     "GET /v1/runs/{run_id}/series": {"cursor": _CURSOR},
     "POST /v1/auth/signup": {"password": _PASSWORD},

@@ -75,3 +75,48 @@ def set_run_times(
             " WHERE id = %s",
             (created_at, started_at, heartbeat_at, run_id),
         )
+
+
+def add_metric_summary(
+    database_url: str,
+    run_id: str,
+    name: str,
+    *,
+    last: float,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    count: int = 1,
+) -> None:
+    """A metric's summary row, as the ingest worker keeps it (without its points)."""
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "INSERT INTO run_metrics (run_id, name, count, min, max, last_value, last_step,"
+            " first_step, last_logged_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, now())",
+            (
+                run_id,
+                name,
+                count,
+                last if minimum is None else minimum,
+                last if maximum is None else maximum,
+                last,
+                count - 1,
+            ),
+        )
+
+
+def add_result(database_url: str, run_id: str, name: str, value: float) -> None:
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "INSERT INTO run_results (run_id, name, value) VALUES (%s, %s, %s)",
+            (run_id, name, value),
+        )
+
+
+def set_run_ended(
+    database_url: str, run_id: str, ended_at: datetime, status: str = "finished"
+) -> None:
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "UPDATE runs SET status = %s, ended_at = %s WHERE id = %s",
+            (status, ended_at, run_id),
+        )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import pytest
 from pydantic import Field, StringConstraints, ValidationError
 
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
-from wavedb_core.models.base import RequestModel
+from wavedb_core.models.base import WHITE_SPACE, RequestModel
+from wavedb_core.models.runs import check_tags
 
 
 class _Numbers(RequestModel):
@@ -52,3 +54,13 @@ def test_request_model_text_within_its_length_as_sent_is_stripped() -> None:
     taken = _Texts.model_validate({"name": " abc ", "note": "de   "})
 
     assert (taken.name, taken.note) == ("abc", "de")
+
+
+def test_check_tags_strips_the_white_space_the_document_names_and_nothing_else() -> None:
+    white_space = [chr(code) for code in range(0x110000) if re.fullmatch(WHITE_SPACE, chr(code))]
+
+    stripped = check_tags([f"{char}tag-{index}{char}" for index, char in enumerate(white_space)])
+    kept = check_tags(["\x1ftag\x1c", "\x1d"])
+
+    assert stripped == [f"tag-{index}" for index in range(len(white_space))]
+    assert kept == ["\x1ftag\x1c", "\x1d"]

@@ -22,6 +22,7 @@ from wavedb.runs import Run
 from wavedb.session import init
 
 __all__ = [
+    "Api",
     "ApiError",
     "ApiUnreachable",
     "ConfigError",
@@ -40,6 +41,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Api":  # the read API, imported when first asked for
+        from wavedb.public_api import Api
+
+        return Api
     if name == "run":
         from wavedb import session
 

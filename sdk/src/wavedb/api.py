@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -369,6 +370,26 @@ class ApiClient:
             raise ApiUnreachable(f"upload to {upload['url']}: {error}") from error
         if response.status_code >= 300:
             raise ApiError(response.status_code, "upload_refused", response.text[:500])
+
+    def download(self, url: str, path: Path) -> None:
+        """Save the body of a presigned GET (never sent the API key) to `path`, through a
+        temporary file beside it, so that an interrupted download leaves no partial file."""
+        temporary = path.with_name(path.name + ".part")
+        try:
+            with self._uploads.stream("GET", url) as response:
+                if response.status_code >= 300:
+                    response.read()
+                    raise ApiError(response.status_code, "download_failed", response.text[:500])
+                with temporary.open("wb") as file:
+                    for chunk in response.iter_bytes():
+                        file.write(chunk)
+        except httpx.TransportError as error:
+            temporary.unlink(missing_ok=True)
+            raise ApiUnreachable(f"download from {url.split('?')[0]}: {error}") from error
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        temporary.replace(path)
 
 
 def _is_uuid(value: str) -> bool:

@@ -18,6 +18,12 @@ NUL_REFUSED = "text may not contain NUL (\\u0000) characters"
 # engine reading the document agrees with the one validating.
 WHITE_SPACE = r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 NOT_BLANK = "[^" + WHITE_SPACE.removeprefix("[")
+# The same characters for str.strip, whose own default also strips U+001C to U+001F.
+WHITE_SPACE_CHARACTERS = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 _SYNTAX = frozenset(r"\^$.|?*+()[]{}/")

@@ -9,20 +9,23 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_validator
 
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NOT_BLANK,
+    WHITE_SPACE_CHARACTERS,
+    RequestModel,
+    ResponseModel,
+    at_most_as_sent,
+)
 
 RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
 StartingStatus = Literal["pending", "running"]
-RunSort = Literal[
-    "created_at", "-created_at", "name", "-name", "updated_at", "-updated_at", "status", "-status"
-]
 
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 STARTING_STATUSES: frozenset[str] = frozenset(get_args(StartingStatus))
 # A run in one of these has stopped; `ended_at` says when.
 ENDED_STATUSES: frozenset[str] = frozenset({"finished", "failed", "crashed", "canceled"})
-RUN_SORTS: frozenset[str] = frozenset(get_args(RunSort))
-DEFAULT_RUN_SORT: RunSort = "-created_at"
+# Any field of the run filter language (wavedb_core.run_query), "-" first for descending.
+DEFAULT_RUN_SORT = "-created_at"
 
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 5_000
@@ -85,7 +88,7 @@ def check_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def check_tags(tags: list[str]) -> list[str]:
     """A run's tags without surrounding white space or repeats, in their first order."""
-    cleaned = list(dict.fromkeys(tag.strip() for tag in tags))
+    cleaned = list(dict.fromkeys(tag.strip(WHITE_SPACE_CHARACTERS) for tag in tags))
     if len(cleaned) > MAX_TAGS:
         raise ValueError(f"a run may carry at most {MAX_TAGS} tags")
     for tag in cleaned:

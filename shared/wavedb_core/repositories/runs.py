@@ -46,20 +46,12 @@ class RunFilters:
     created_before: datetime | None = None
 
 
-@dataclass(frozen=True)
-class RunOrder:
-    """A listing's order: one sortable column, then the id, both in one direction."""
-
-    column: str  # one of SORTABLE_COLUMNS
-    descending: bool
-
-
-SORTABLE_COLUMNS = frozenset({"created_at", "updated_at", "name", "status"})
-
 _COLUMNS = (
     "id, project_id, workspace_id, name, description, config, tags, notes, status, created_by,"
     " created_at, updated_at, started_at, ended_at, heartbeat_at"
 )
+# The columns of a RunRow, in its order.
+RUN_COLUMN_NAMES: tuple[str, ...] = tuple(_COLUMNS.split(", "))
 _VISIBLE_COLUMNS = sql.SQL(", ").join(sql.Identifier("r", name) for name in _COLUMNS.split(", "))
 _ENDED = ["finished", "failed", "crashed", "canceled"]
 
@@ -187,64 +179,6 @@ def record_heartbeat(connection: Connection, run_id: UUID) -> RunRow | None:
             (run_id,),
         )
         return cursor.fetchone()
-
-
-def list_visible_runs(
-    connection: Connection,
-    *,
-    user_id: UUID,
-    filters: RunFilters,
-    order: RunOrder,
-    after: tuple[object, UUID] | None,
-    limit: int,
-) -> list[RunRow]:
-    """Up to `limit` runs of the user's workspaces matching `filters`, in `order`, starting
-    after the position `after` = (sort value, id) of the previous page's last run."""
-    if order.column not in SORTABLE_COLUMNS:
-        raise ValueError(f"not a sortable column: {order.column}")
-    conditions: list[sql.Composable] = []
-    params: list[object] = [user_id]
-    if filters.workspace_id is not None:
-        conditions.append(sql.SQL("r.workspace_id = %s"))
-        params.append(filters.workspace_id)
-    if filters.project_id is not None:
-        conditions.append(sql.SQL("r.project_id = %s"))
-        params.append(filters.project_id)
-    if filters.statuses:
-        conditions.append(sql.SQL("r.status = ANY(%s::text[])"))
-        params.append(filters.statuses)
-    if filters.tags:
-        conditions.append(sql.SQL("r.tags @> %s::text[]"))
-        params.append(filters.tags)
-    if filters.name_contains:
-        conditions.append(sql.SQL("strpos(lower(r.name), lower(%s)) > 0"))
-        params.append(filters.name_contains)
-    if filters.created_after is not None:
-        conditions.append(sql.SQL("r.created_at > %s"))
-        params.append(filters.created_after)
-    if filters.created_before is not None:
-        conditions.append(sql.SQL("r.created_at < %s"))
-        params.append(filters.created_before)
-    column = sql.Identifier("r", order.column)
-    direction = sql.SQL("DESC" if order.descending else "ASC")
-    if after is not None:
-        comparison = sql.SQL("<" if order.descending else ">")
-        conditions.append(
-            sql.SQL("({column}, r.id) {comparison} (%s, %s)").format(
-                column=column, comparison=comparison
-            )
-        )
-        params.extend(after)
-    where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
-    query = sql.SQL(
-        "SELECT {columns} FROM runs r"
-        " JOIN workspace_members m ON m.workspace_id = r.workspace_id AND m.user_id = %s"
-        " WHERE {where} ORDER BY {column} {direction}, r.id {direction} LIMIT %s"
-    ).format(columns=_VISIBLE_COLUMNS, where=where, column=column, direction=direction)
-    params.append(limit)
-    with connection.cursor(row_factory=class_row(RunRow)) as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
 
 
 def mark_silent_runs_crashed(connection: Connection, *, silent_for: timedelta) -> int:

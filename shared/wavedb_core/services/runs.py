@@ -17,24 +17,24 @@ from aws_lambda_powertools import Logger
 
 from wavedb_core.db.connection import Connection, transaction
 from wavedb_core.db.retries import retried_on_deadlock
-from wavedb_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from wavedb_core.models.base import NUL_REFUSED, contains_nul
+from wavedb_core.errors import Conflict, NotFound, ValidationFailed
+from wavedb_core.models.base import NUL_REFUSED, WHITE_SPACE_CHARACTERS, contains_nul
 from wavedb_core.models.metrics import RunSummary
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NOTES_LENGTH,
-    RUN_SORTS,
     RUN_STATUSES,
     STARTING_STATUSES,
     check_config,
     check_tags,
 )
-from wavedb_core.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor, malformed_cursor
+from wavedb_core.pagination import MAX_PAGE_SIZE
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import runs as repository
-from wavedb_core.services import summaries
+from wavedb_core.repositories.run_search import Scope
+from wavedb_core.services import run_search, summaries
 from wavedb_core.services.access import (
     READ,
     WRITE,
@@ -93,7 +93,10 @@ def _text(field: str, value: str | None, *, maximum: int, minimum: int = 0) -> s
 
 def _name(value: str | None) -> str | None:
     return _text(
-        "name", None if value is None else value.strip(), maximum=MAX_NAME_LENGTH, minimum=1
+        "name",
+        None if value is None else value.strip(WHITE_SPACE_CHARACTERS),
+        maximum=MAX_NAME_LENGTH,
+        minimum=1,
     )
 
 
@@ -320,37 +323,6 @@ def _aware(field: str, moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _order(sort: str) -> repository.RunOrder:
-    if sort not in RUN_SORTS:
-        raise _invalid("sort", f"must be one of {', '.join(sorted(RUN_SORTS))}")
-    return repository.RunOrder(column=sort.lstrip("-"), descending=sort.startswith("-"))
-
-
-def _cursor_value(row: repository.RunRow, column: str) -> str:
-    value = getattr(row, column)
-    return value.isoformat() if isinstance(value, datetime) else str(value)
-
-
-def _position(cursor: str, sort: str) -> tuple[object, UUID]:
-    """(sort value, id) of the run a cursor ends on; 400 invalid_cursor when unusable."""
-    position = decode_cursor(cursor, required_keys=frozenset({"sort", "value", "id"}))
-    value = position["value"]
-    if position["sort"] != sort:
-        raise BadRequest("the cursor belongs to another sort order", code="invalid_cursor")
-    if not isinstance(value, str) or not isinstance(position["id"], str):
-        raise malformed_cursor()
-    try:
-        run_id = UUID(position["id"])
-        if sort.lstrip("-") in ("created_at", "updated_at"):
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise ValueError(value)
-            return moment, run_id
-    except ValueError as error:
-        raise malformed_cursor() from error
-    return value, run_id
-
-
 def list_runs(
     principal: Principal,
     *,
@@ -361,15 +333,17 @@ def list_runs(
     name_contains: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    filter: str | None = None,
     sort: str = DEFAULT_RUN_SORT,
     limit: int = 50,
     cursor: str | None = None,
 ) -> RunPage:
     """A page of the runs the caller can see, narrowed to a workspace or a project (404 if
-    not visible) and by the filters: every given tag must be present."""
+    not visible), by the simple filters (every given tag must be present) and by `filter`,
+    written in the run filter language (wavedb_core.run_query), in `sort` order."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise _invalid("limit", f"must be 1 to {MAX_PAGE_SIZE}")
-    order = _order(sort)
+    request = run_search.parse_request(filter, sort)
     filters = repository.RunFilters(
         workspace_id=workspace_id,
         project_id=project_id,
@@ -379,28 +353,16 @@ def list_runs(
         created_after=_aware("created_after", created_after),
         created_before=_aware("created_before", created_before),
     )
-    after = None if cursor is None else _position(cursor, sort)
+    scope = Scope(user_id=principal.user_id, workspace_id=workspace_id, project_id=project_id)
     with transaction() as connection:
         if workspace_id is not None:
             require_workspace(connection, principal, workspace_id, READ)
         if project_id is not None:
             require_project(connection, principal, project_id, READ)
-        rows = repository.list_visible_runs(
-            connection,
-            user_id=principal.user_id,
-            filters=filters,
-            order=order,
-            after=after,
-            limit=limit + 1,
+        found, next_cursor = run_search.search_page(
+            connection, scope, filters, request, limit=limit, cursor=cursor
         )
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = None
-    if more:
-        last = page[-1]
-        next_cursor = encode_cursor(
-            {"sort": sort, "value": _cursor_value(last, order.column), "id": str(last.id)}
-        )
-    return RunPage(items=[_view(row) for row in page], next_cursor=next_cursor)
+    return RunPage(items=[_view(item.row) for item in found], next_cursor=next_cursor)
 
 
 # ---------------------------------------------------------------- summaries

@@ -146,15 +146,37 @@ def list_runs(
         list[str] | None,
         typer.Option(help="Only runs carrying this tag (repeat: all of them).", show_default=False),
     ] = None,
+    filter_text: Annotated[
+        str | None,
+        typer.Option(
+            "--filter",
+            "-f",
+            help="Only runs matching this filter, searched by the server, e.g."
+            " 'config.lr < 1e-3 and loss.min < 0.5' (the run filter language: see the README).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            "-s",
+            help="Order by a field of the filter language, '-' in front for descending, e.g."
+            " -results.acc or metrics.loss.min (runs without it last).",
+        ),
+    ] = "-created_at",
     limit: Annotated[int, typer.Option(min=1, help="At most this many runs.")] = 50,
     as_json: JsonOption = False,
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Recent runs, newest first: of a project, of a workspace, or of every workspace."""
+    """Runs of a project, of a workspace, or of every workspace: newest first, or searched
+    with --filter and ordered with --sort."""
     filters: dict[str, Any] = {
         "status": status or None,
         "tag": tag or None,
+        "filter": filter_text or None,
+        "sort": sort,
         "limit": min(limit, _MAX_PAGE),
     }
     project_names: dict[str, str] | None = None
