@@ -86,9 +86,7 @@ def test_create_run_with_client_start_in_the_future_starts_now(
 ) -> None:
     before = datetime.now(UTC)
 
-    response = _create(
-        api, owner, project_id, started_at=(before + timedelta(days=2)).isoformat()
-    )
+    response = _create(api, owner, project_id, started_at=(before + timedelta(days=2)).isoformat())
 
     assert response.status_code == 201, response.text
     started = _moment(response.json()["started_at"])
@@ -98,7 +96,7 @@ def test_create_run_with_client_start_in_the_future_starts_now(
 @pytest.mark.parametrize(
     ("started_at", "problem"),
     [
-        ((datetime.now(UTC) - timedelta(days=400)).isoformat(), "within the last"),
+        ("1970-01-01T00:00:01Z", "must not be before 2000-01-01"),
         ("2026-01-01T00:00:00", "time zone"),
         ("yesterday", "RFC 3339"),
     ],
@@ -163,9 +161,7 @@ def test_run_provenance_given_at_creation_and_extended_later_is_read_back(
     }
 
 
-def test_run_without_provenance_reads_null(
-    api: Any, owner: SignedUpUser, project_id: str
-) -> None:
+def test_run_without_provenance_reads_null(api: Any, owner: SignedUpUser, project_id: str) -> None:
     run = _create(api, owner, project_id).json()
 
     assert api.get(f"/v1/runs/{run['id']}", headers=owner.bearer).json()["provenance"] is None

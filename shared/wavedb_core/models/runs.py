@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
@@ -40,8 +40,9 @@ MAX_CONFIG_DEPTH = 64
 MAX_PROVENANCE_BYTES = 64 * 1024
 MAX_PROVENANCE_DEPTH = 8
 MAX_BATCH_GET_IDS = 100
-# A client's start or end time may lie this far in the past (an offline run synced later).
-CLIENT_TIME_MAX_AGE_DAYS = 366
+# A client's start or end time lies between this and now (an offline run synced later, logs
+# imported years after their training); an earlier one is a clock that was never set.
+EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 RunName = Annotated[
     str,
@@ -172,7 +173,7 @@ class RunCreateRequest(_RunFields):
         default=None,
         description="When the run started on the client (an offline or delayed run syncs"
         " later): its created and started times. A time after the server's clock is taken"
-        f" as now; one more than {CLIENT_TIME_MAX_AGE_DAYS} days old is refused.",
+        " as now; one before 2000 (a clock never set) is refused.",
     )
 
 

@@ -21,8 +21,8 @@ from wavedb_core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from wavedb_core.models.base import NUL_REFUSED, contains_nul
 from wavedb_core.models.metrics import RunSummary
 from wavedb_core.models.runs import (
-    CLIENT_TIME_MAX_AGE_DAYS,
     DEFAULT_RUN_SORT,
+    EARLIEST_CLIENT_TIME,
     ENDED_STATUSES,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
@@ -127,15 +127,15 @@ def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
 def client_time(field: str, moment: datetime | None, *, now: datetime) -> datetime | None:
     """A start or end time the client measured: a run synced later keeps the times of its
     training. A time ahead of the server's clock (a skewed client) is taken as now; one
-    more than CLIENT_TIME_MAX_AGE_DAYS days old is refused."""
+    before EARLIEST_CLIENT_TIME (a clock never set) is refused."""
     if moment is None:
         return None
     if moment.tzinfo is None:
         raise _invalid(field, "must include a time zone (e.g. 2027-01-01T00:00:00Z)")
     if moment > now:
         return now
-    if moment < now - timedelta(days=CLIENT_TIME_MAX_AGE_DAYS):
-        raise _invalid(field, f"must lie within the last {CLIENT_TIME_MAX_AGE_DAYS} days")
+    if moment < EARLIEST_CLIENT_TIME:
+        raise _invalid(field, f"must not be before {EARLIEST_CLIENT_TIME.date().isoformat()}")
     return moment
 
 
