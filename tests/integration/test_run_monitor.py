@@ -139,3 +139,19 @@ def test_run_monitor_runs_every_minute_on_a_schedule(local_stack: LocalStack) ->
 
     assert [schedule.expression for schedule in monitor.schedules] == ["rate(1 minute)"]
     assert monitor.routes == ()
+
+
+def test_run_monitor_defaults_crash_a_killed_run_within_two_minutes(
+    local_stack: LocalStack,
+) -> None:
+    from wavedb.settings import Settings as SdkSettings
+
+    assert local_stack.model is not None
+    monitor = local_stack.model.functions["RunMonitorFunction"]
+    threshold = int(monitor.environment["RUN_HEARTBEAT_TIMEOUT_SECONDS"])
+    every_minute = 60
+
+    # Silent past the threshold, then found by the next scheduled look.
+    assert threshold + every_minute <= 120
+    # A live run beats several times within the threshold (one lost beat is no crash).
+    assert SdkSettings().heartbeat_interval * 3 <= threshold
