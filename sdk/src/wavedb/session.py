@@ -60,9 +60,8 @@ def init(
     comes from WAVEDB_PROJECT, WAVEDB_WORKSPACE, WAVEDB_RUN_ID, WAVEDB_RESUME, WAVEDB_NAME,
     WAVEDB_TAGS (comma-separated) and WAVEDB_NOTES. `provenance`: False records none of
     where the run came from, or {"part": False} leaves parts out (see README). Raises
-    ConfigError
-    when the setup is wrong (no URL or key, a key the API refuses, a bad argument);
-    nothing afterwards raises for a server or network problem."""
+    ConfigError when the setup is wrong (no URL or key, a key the API refuses, a bad
+    argument); nothing afterwards raises for a server or network problem."""
     global current
     settings = load_settings(
         api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
