@@ -177,17 +177,3 @@ def test_init_does_not_wait_for_a_slow_git_and_the_run_goes_on_without_it(
     recorded = sdk_env.client.get_run(run.id)["provenance"]
     assert "git" not in recorded
     assert recorded["host"] == socket.gethostname()
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://ada:s3cret@github.com/team/nn.git", "https://github.com/team/nn.git"),
-        ("https://token@github.com/team/nn.git", "https://github.com/team/nn.git"),
-        ("git@github.com:team/nn.git", "git@github.com:team/nn.git"),
-        ("ssh://git@github.com/team/nn.git", "ssh://github.com/team/nn.git"),
-        ("/srv/git/nn.git", "/srv/git/nn.git"),
-    ],
-)
-def test_remote_url_keeps_no_credentials(url: str, expected: str) -> None:
-    assert provenance.strip_credentials(url) == expected

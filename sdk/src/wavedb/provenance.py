@@ -78,19 +78,29 @@ def immediate(parts: frozenset[str]) -> dict[str, Any]:
 
         found["sdk"] = {"version": __version__}
     if "host" in parts:
-        found["host"] = _quietly(socket.gethostname)
+        found["host"] = _quietly(lambda: _clean(socket.gethostname()))
     if "user" in parts:
-        found["user"] = _quietly(getpass.getuser)
+        found["user"] = _quietly(lambda: _clean(getpass.getuser()))
     if "python" in parts:
         found["python"] = {
             "version": ".".join(str(part) for part in sys.version_info[:3]),
             "implementation": sys.implementation.name,
-            "executable": sys.executable,
+            "executable": _clean(sys.executable),
         }
     if "command" in parts:
         found["command"] = command_line(sys.argv)
-        found["cwd"] = _quietly(os.getcwd)
+        found["cwd"] = _quietly(lambda: _clean(os.getcwd()))
     return {name: value for name, value in found.items() if value is not None}
+
+
+def _clean(text: str) -> str:
+    """Text the API stores: file names that are not UTF-8 (undecodable bytes kept by
+    Python as lone surrogates) with those bytes replaced, no NUL, at most 4,096 characters."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace").replace("\x00", "")[:4_096]
 
 
 def command_line(argv: list[str]) -> dict[str, Any]:
@@ -98,7 +108,7 @@ def command_line(argv: list[str]) -> dict[str, Any]:
     arguments: list[str] = []
     hide_next = False
     size = 0
-    for index, argument in enumerate(argv):
+    for index, argument in enumerate(_clean(argument) for argument in argv):
         if hide_next:
             argument, hide_next = "***", False
         elif "=" in argument and _SECRET_OPTION.match(argument.split("=", 1)[0]):
