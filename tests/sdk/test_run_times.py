@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 import wavedb
 from tests.conftest import REPOSITORY, reset_cached_settings
 from tests.support.sdk import SdkEnvironment
+from wavedb.operations import Operation, perform
 from wavedb.sync import sync_path
 from wavedb_local.stack import LocalStack
 
@@ -148,3 +150,36 @@ def test_killed_run_is_crashed_at_its_last_heartbeat(
     finally:
         monkeypatch.delenv("RUN_HEARTBEAT_TIMEOUT_SECONDS")
         reset_cached_settings()
+
+
+def test_run_from_a_clock_never_set_is_still_created_and_ended_on_the_api_clock(
+    sdk_env: SdkEnvironment, caplog: pytest.LogCaptureFixture
+) -> None:
+    run_id = str(uuid.uuid4())
+    never_set = "1970-01-01T00:00:05+00:00"
+    before = datetime.now().astimezone()
+    create = Operation(
+        "create_run",
+        run_id,
+        {
+            "project": "clockless",
+            "workspace": None,
+            "run": {"config": {}, "tags": [], "started_at": never_set},
+            "resume": False,
+        },
+    )
+
+    with caplog.at_level(logging.WARNING, logger="wavedb"):
+        perform(sdk_env.client, create)
+        perform(sdk_env.client, Operation("update", run_id, {"provenance": {"x": "y" * 70_000}}))
+        perform(
+            sdk_env.client,
+            Operation("finish", run_id, {"status": "finished", "ended_at": never_set}),
+        )
+
+    stored = sdk_env.client.get_run(run_id)
+    assert stored["status"] == "finished"
+    assert _moment(stored["started_at"]) >= before - timedelta(seconds=1)
+    assert _moment(stored["ended_at"]) >= _moment(stored["started_at"])
+    assert stored["provenance"] is None
+    assert "the API refused started_at" in caplog.text

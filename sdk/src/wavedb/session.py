@@ -17,7 +17,7 @@ from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
 from wavedb.heartbeat import Heartbeat
 from wavedb.jsonable import json_safe
-from wavedb.operations import Operation
+from wavedb.operations import Operation, without_refused_fields
 from wavedb.outbox import Outbox, write_run_file
 from wavedb.provenance import enabled_parts, immediate
 from wavedb.run_ids import run_uuid
@@ -169,8 +169,10 @@ def _start(
                 raise ConfigError(f"run {run_id} exists already (resume='never')")
             if existing is None:
                 project_row = client.resolve_project(project, workspace)
-                created = client.create_run(str(project_row["id"]), dict(run_fields, id=run_id))
-                existing = created
+                target = str(project_row["id"])
+                existing = without_refused_fields(
+                    lambda fields: client.create_run(target, fields), dict(run_fields, id=run_id)
+                )
             else:
                 _continue(client, existing, run_fields)
             run_exists = True
