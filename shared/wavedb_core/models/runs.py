@@ -38,10 +38,11 @@ MAX_TAG_LENGTH = 64
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 64
 MAX_PROVENANCE_BYTES = 64 * 1024
-MAX_PROVENANCE_DEPTH = 8
+MAX_PROVENANCE_DEPTH = 64
 MAX_BATCH_GET_IDS = 100
 # A client's start or end time lies between this and now (an offline run synced later, logs
-# imported years after their training); an earlier one is a clock that was never set.
+# imported years after their training); an earlier one is a clock that was never set, and
+# is taken as now.
 EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 RunName = Annotated[
@@ -172,8 +173,8 @@ class RunCreateRequest(_RunFields):
     started_at: Rfc3339Time | None = Field(
         default=None,
         description="When the run started on the client (an offline or delayed run syncs"
-        " later): its created and started times. A time after the server's clock is taken"
-        " as now; one before 2000 (a clock never set) is refused.",
+        " later): its created and started times. A time after the server's clock, or before"
+        " 2000 (a clock never set), is taken as now.",
     )
 
 
@@ -192,8 +193,9 @@ class RunUpdateRequest(_RunFields):
     )
     ended_at: Rfc3339Time | None = Field(
         default=None,
-        description="With a status that ends the run: when it ended on the client (bounded"
-        " like `started_at` of a new run, and never before the run started).",
+        description="With a status that ends the run (ignored otherwise): when it ended on"
+        " the client (taken as now outside the bounds of a new run's `started_at`, and never"
+        " before the run started).",
     )
 
 

@@ -124,18 +124,14 @@ def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
         raise _invalid("provenance", str(error)) from error
 
 
-def client_time(field: str, moment: datetime | None, *, now: datetime) -> datetime | None:
+def client_time(moment: datetime | None, *, now: datetime) -> datetime | None:
     """A start or end time the client measured: a run synced later keeps the times of its
-    training. A time ahead of the server's clock (a skewed client) is taken as now; one
-    before EARLIEST_CLIENT_TIME (a clock never set) is refused."""
+    training. A time after the server's clock (a skewed client) or before
+    EARLIEST_CLIENT_TIME (a clock never set) is taken as now."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        raise _invalid(field, "must include a time zone (e.g. 2027-01-01T00:00:00Z)")
-    if moment > now:
+    if moment > now or moment < EARLIEST_CLIENT_TIME:
         return now
-    if moment < EARLIEST_CLIENT_TIME:
-        raise _invalid(field, f"must not be before {EARLIEST_CLIENT_TIME.date().isoformat()}")
     return moment
 
 
@@ -223,7 +219,7 @@ def create_run_once(
     `started_at`: when the run started on the client (see `client_time`)."""
     checked_name = _name(name) or generated_run_name()
     checked_provenance = _provenance(provenance)
-    checked_start = client_time("started_at", started_at, now=datetime.now(UTC))
+    checked_start = client_time(_aware("started_at", started_at), now=datetime.now(UTC))
     checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
     checked_status = _status(status, STARTING_STATUSES)
@@ -296,9 +292,9 @@ def update_run(
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
     checked_status = _status(status, RUN_STATUSES)
     checked_provenance = _provenance(provenance)
-    if ended_at is not None and checked_status not in ENDED_STATUSES:
-        raise _invalid("ended_at", "only goes with a status that ends the run")
-    checked_end = client_time("ended_at", ended_at, now=datetime.now(UTC))
+    # A client's end time only goes with a status that ends the run.
+    ended = ended_at if checked_status in ENDED_STATUSES else None
+    checked_end = client_time(_aware("ended_at", ended), now=datetime.now(UTC))
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         row = repository.update_run(
