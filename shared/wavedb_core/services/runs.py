@@ -124,7 +124,7 @@ def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
         raise _invalid("provenance", str(error)) from error
 
 
-def client_time(moment: datetime | None, *, now: datetime) -> datetime | None:
+def _client_time(moment: datetime | None, *, now: datetime) -> datetime | None:
     """A start or end time the client measured: a run synced later keeps the times of its
     training. A time after the server's clock (a skewed client) or before
     EARLIEST_CLIENT_TIME (a clock never set) is taken as now."""
@@ -216,10 +216,10 @@ def create_run_once(
 ) -> tuple[RunView, bool]:
     """The run, and whether it is new. With a client-chosen `run_id`, a retry answers the
     run created the first time (unchanged); an id taken outside the project is a Conflict.
-    `started_at`: when the run started on the client (see `client_time`)."""
+    `started_at`: when the run started on the client (see `_client_time`)."""
     checked_name = _name(name) or generated_run_name()
     checked_provenance = _provenance(provenance)
-    checked_start = client_time(_aware("started_at", started_at), now=datetime.now(UTC))
+    checked_start = _client_time(_aware("started_at", started_at), now=datetime.now(UTC))
     checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
     checked_status = _status(status, STARTING_STATUSES)
@@ -294,7 +294,7 @@ def update_run(
     checked_provenance = _provenance(provenance)
     # A client's end time only goes with a status that ends the run.
     ended = ended_at if checked_status in ENDED_STATUSES else None
-    checked_end = client_time(_aware("ended_at", ended), now=datetime.now(UTC))
+    checked_end = _client_time(_aware("ended_at", ended), now=datetime.now(UTC))
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         row = repository.update_run(
