@@ -135,6 +135,8 @@ def create_run(
         tags=body.tags,
         notes=body.notes,
         status=body.status,
+        provenance=body.provenance,
+        started_at=body.started_at,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -211,6 +213,8 @@ def update_run(principal: AuthenticatedPrincipal, run_id: UUID, body: RunUpdateR
             tags=body.tags,
             notes=body.notes,
             status=body.status,
+            provenance=body.provenance,
+            ended_at=body.ended_at,
         )
     )
 

@@ -110,8 +110,10 @@ class Settings(BaseModel):
     # answering 503 with Retry-After (keep it under the function's timeout).
     export_wait_seconds: float = Field(default=20, ge=0, le=25)
 
-    # Runs: a running run silent for this long (no heartbeat) is marked crashed.
-    run_heartbeat_timeout_seconds: int = Field(default=600, ge=10, le=7 * 86_400)
+    # Runs: a running run silent for this long (no heartbeat) is marked crashed. With the
+    # SDK's heartbeat every 15 s and the monitor every minute, a killed run is crashed
+    # within 2 minutes.
+    run_heartbeat_timeout_seconds: int = Field(default=60, ge=10, le=7 * 86_400)
     # Metric ingest: on this receive of a queue message (the queue's maxReceiveCount) a
     # failing message marks its batch failed before it goes to the dead-letter queue.
     ingest_max_receive_count: int = Field(default=5, ge=1, le=1_000)

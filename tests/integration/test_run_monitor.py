@@ -1,4 +1,4 @@
-"""The crash monitor: running runs silent for longer than the heartbeat timeout (600 s in the
+"""The crash monitor: running runs silent for longer than the heartbeat timeout (60 s in the
 template) become `crashed`, ended at their last sign of life; nothing else changes."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_run_monitor_marks_only_silent_running_runs_crashed(
         status="running",
         created_ago=2 * hour,
         started_ago=2 * hour,
-        heartbeat_ago=11 * minute,
+        heartbeat_ago=2 * minute,
     )
     silent_since_start = _run(
         clean_database, project, status="running", created_ago=hour, started_ago=hour
@@ -96,10 +96,10 @@ def test_run_monitor_marks_only_silent_running_runs_crashed(
         status="running",
         created_ago=hour,
         started_ago=hour,
-        heartbeat_ago=9 * minute,
+        heartbeat_ago=minute / 2,
     )
     just_started = _run(
-        clean_database, project, status="running", created_ago=hour, started_ago=minute
+        clean_database, project, status="running", created_ago=hour, started_ago=minute / 2
     )
     untouched = {
         status: _run(clean_database, project, status=status, created_ago=hour)
@@ -139,3 +139,19 @@ def test_run_monitor_runs_every_minute_on_a_schedule(local_stack: LocalStack) ->
 
     assert [schedule.expression for schedule in monitor.schedules] == ["rate(1 minute)"]
     assert monitor.routes == ()
+
+
+def test_run_monitor_defaults_crash_a_killed_run_within_two_minutes(
+    local_stack: LocalStack,
+) -> None:
+    from wavedb.settings import Settings as SdkSettings
+
+    assert local_stack.model is not None
+    monitor = local_stack.model.functions["RunMonitorFunction"]
+    threshold = int(monitor.environment["RUN_HEARTBEAT_TIMEOUT_SECONDS"])
+    every_minute = 60
+
+    # Silent past the threshold, then found by the next scheduled look.
+    assert threshold + every_minute <= 120
+    # A live run beats several times within the threshold (one lost beat is no crash).
+    assert SdkSettings().heartbeat_interval * 3 <= threshold

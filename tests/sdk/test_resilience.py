@@ -169,7 +169,9 @@ def test_heartbeats_and_system_metrics_are_sent_in_the_background(
     monkeypatch.setenv("WAVEDB_HEARTBEAT_INTERVAL", "0.2")
     monkeypatch.setenv("WAVEDB_SYSTEM_METRICS_INTERVAL", "0.2")
     run = wavedb.init(project="system", system_metrics=True)
-    time.sleep(1.5)
+    for step in range(6):  # system samples go at the training step current then
+        run.log({"loss": 1.0}, step=step)
+        time.sleep(0.25)
     assert sdk_env.client.get_run(run.id)["heartbeat_at"] is not None
     run.finish()
     cpu = sdk_env.wait_for_points(run.id, "system/cpu_percent", 3)

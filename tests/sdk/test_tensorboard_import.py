@@ -201,3 +201,48 @@ def test_without_the_tensorboard_package_the_import_says_what_to_install(
 
     assert result.exit_code == 1
     assert "pip install 'wavedb[tensorboard]'" in result.stderr
+
+
+def test_import_brings_histograms_and_hparams_and_keeps_the_training_times(
+    sdk_env: SdkEnvironment, tmp_path: Path
+) -> None:
+    from tensorboard.plugins.histogram.summary_v2 import (  # type: ignore[import-untyped]
+        histogram_pb,
+    )
+
+    directory = tmp_path / "tb" / "with-histograms"
+    weights = np.random.default_rng(7).normal(size=1_000)
+    with SummaryWriter(str(directory)) as writer:
+        for step in range(3):
+            writer.add_scalar("loss", 1.0 / (step + 1), step, walltime=START + 10 * step)
+        # The classic form (PyTorch) and the tensor form (TF2) of a histogram.
+        writer.add_histogram("weights", weights, 1, walltime=START + 10)
+        writer.file_writer.add_summary(
+            histogram_pb("grads", weights * 2, buckets=8), 2, walltime=START + 25
+        )
+        writer.add_hparams({"lr": 0.1, "optimizer": "adam"}, {}, run_name=".")
+
+    result = wavedb_cli("import", "tensorboard", str(directory), "-p", "tb")
+
+    assert result.exit_code == 0, result.output
+    assert "histograms 2" in result.stdout
+    run = runs_by_name(sdk_env, "tb")["with-histograms"]
+    assert {"lr": 0.1, "optimizer": "adam"}.items() <= run["config"].items()
+    assert moment(run["started_at"]) == datetime.fromtimestamp(START, UTC)
+    assert moment(run["created_at"]) == datetime.fromtimestamp(START, UTC)
+    assert moment(run["ended_at"]) >= datetime.fromtimestamp(START + 25, UTC)
+    histograms = {
+        item["name"]: item
+        for item in sdk_env.wait_for_media(run["id"], 2)
+        if item["kind"] == "histogram"
+    }
+    assert set(histograms) == {"weights", "grads"}
+    assert histograms["weights"]["step"] == 1
+    assert histograms["grads"]["step"] == 2
+    for item in histograms.values():
+        counts, bins = item["histogram"]["counts"], item["histogram"]["bins"]
+        assert sum(counts) == pytest.approx(1_000)
+        assert len(bins) == len(counts) + 1
+        assert bins == sorted(bins)
+    assert len(histograms["grads"]["histogram"]["counts"]) == 8
+    assert histograms["grads"]["histogram"]["bins"][0] == pytest.approx(2 * weights.min())

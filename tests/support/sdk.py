@@ -80,6 +80,8 @@ class SdkEnvironment:
             "WAVEDB_DIR": str(self.runs_dir),
             "WAVEDB_CONFIG_DIR": str(self.directory / "config"),
             "WAVEDB_SYSTEM_METRICS": "false",
+            # Provenance adds files to a run's media; its own tests turn it on.
+            "WAVEDB_PROVENANCE": "false",
             "WAVEDB_FLUSH_INTERVAL": "0.2",
             "WAVEDB_RETRY_MAX_INTERVAL": "1",
         }

@@ -6,12 +6,16 @@ is what makes retries, spooling and `wavedb sync` exactly-once."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from wavedb.api import ApiClient
 from wavedb.errors import ApiError
+
+logger = logging.getLogger("wavedb")
 
 OperationKind = Literal["create_run", "batch", "results", "update", "media", "finish"]
 
@@ -68,6 +72,26 @@ class Operation:
         )
 
 
+# Run fields an API may refuse while the rest of the request is good: an API older than
+# this SDK does not know them (a 422 for an unknown field), or a client's clock was never set.
+# Without them the run is still created and ended, on the API's clock.
+OPTIONAL_RUN_FIELDS = ("started_at", "ended_at", "provenance")
+
+
+def without_refused_fields(send: Callable[[dict[str, Any]], Any], body: dict[str, Any]) -> Any:
+    """`send(body)`; when the API refuses it (422) naming one of OPTIONAL_RUN_FIELDS,
+    `send` again without those fields (not at all when nothing else is left)."""
+    try:
+        return send(body)
+    except ApiError as error:
+        named = [name for name in OPTIONAL_RUN_FIELDS if name in body and name in error.message]
+        if error.status != 422 or not named:
+            raise
+        logger.warning("wavedb: the API refused %s (%s); sent without it", named[0], error)
+    rest = {name: value for name, value in body.items() if name not in OPTIONAL_RUN_FIELDS}
+    return send(rest) if rest else None
+
+
 def perform(client: ApiClient, operation: Operation) -> None:
     """Send one operation; ApiError / ApiUnreachable tell what went wrong."""
     run_id = operation.run_id
@@ -82,7 +106,7 @@ def perform(client: ApiClient, operation: Operation) -> None:
     elif operation.kind == "results":
         client.post_results(run_id, body["results"])
     elif operation.kind in ("update", "finish"):
-        client.update_run(run_id, **body)
+        without_refused_fields(lambda fields: client.update_run(run_id, **fields), body)
     elif operation.kind == "media":
         _media(client, operation)
     else:  # pragma: no cover - the kinds are closed
@@ -93,7 +117,8 @@ def _create_run(client: ApiClient, operation: Operation) -> None:
     body = operation.body
     project = client.resolve_project(body["project"], body.get("workspace"))
     request = dict(body["run"], id=operation.run_id)
-    run = client.create_run(str(project["id"]), request)
+    project_id = str(project["id"])
+    run = without_refused_fields(lambda fields: client.create_run(project_id, fields), request)
     if body.get("resume") and run.get("status") != "running":
         client.update_run(operation.run_id, status="running")
 

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from wavedb.errors import ConfigError
+from wavedb.heartbeat import Heartbeat
 from wavedb.jsonable import json_safe, result_number
 from wavedb.media import (
     MediaPayload,
@@ -22,6 +23,7 @@ from wavedb.media import (
 )
 from wavedb.operations import Operation
 from wavedb.points import MAX_STEP, as_number, name_problem
+from wavedb.provenance import Files, ProvenanceThread
 from wavedb.sender import Sender
 from wavedb.settings import Settings
 from wavedb.system_metrics import SystemMetrics
@@ -29,6 +31,8 @@ from wavedb.system_metrics import SystemMetrics
 logger = logging.getLogger("wavedb")
 
 FINAL_STATUSES = ("finished", "failed", "canceled")
+# finish() waits this long at most for the provenance still being gathered.
+PROVENANCE_WAIT_SECONDS = 15.0
 PROGRESS_INTERVAL_SECONDS = 2.0
 
 
@@ -96,6 +100,7 @@ class Run:
         start_step: int,
         mode: str,
         summary: dict[str, float] | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.id = run_id
         self.name = name
@@ -108,14 +113,17 @@ class Run:
         self._settings = settings
         self._sender = sender
         self._step = start_step
-        self._known_names: set[str] = set()
+        # Each metric's highest step logged by this process, and where a resumed run goes on.
+        self._last_steps: dict[str, int] = {}
+        self._resumed_at = start_step
         self._warned: set[str] = set()
         self._queue_limit = settings.max_queued_logs
         self._wake_at = max(1, min(settings.batch_points // 4, self._queue_limit // 2))
         # A disabled run takes every call and keeps nothing.
         self._finished = mode == "disabled"
         self._system: SystemMetrics | None = None
-        self._system_step = 0
+        self._heartbeat = heartbeat
+        self._provenance: ProvenanceThread | None = None
 
     # ------------------------------------------------------------------ identity
     @property
@@ -157,19 +165,26 @@ class Run:
             step = checked
         self._step = step + 1
         values: dict[str, float | int] = {}
-        known = self._known_names
+        last_steps = self._last_steps
         try:
             items = data.items()
         except AttributeError:
             self._warn_once("data", "wavedb: log() takes a dict of name: number")
             return
         for name, value in items:
-            if name not in known:
+            last = last_steps.get(name)
+            if last is None:
                 problem = name_problem(name)
                 if problem is not None:
                     self._warn_once(f"name:{name!r}", f"wavedb: {name!r} is not logged: {problem}")
                     continue
-                known.add(name)
+                if step < self._resumed_at:
+                    self._warn_repeat(name, step)
+                last_steps[name] = step
+            elif step > last:
+                last_steps[name] = step
+            else:
+                self._warn_repeat(name, step)
             kind = type(value)
             if kind is not float and kind is not int:
                 value = as_number(value)
@@ -193,10 +208,19 @@ class Run:
             if queued >= self._queue_limit:
                 self._sender.wait_for_space(self._queue_limit // 2)
 
+    def _warn_repeat(self, name: str, step: int) -> None:
+        self._warn_once(
+            "repeat",
+            f"wavedb: {name!r} is logged at step {step}, which it may have reached already:"
+            " where a metric has two points at one step, the point logged last wins (this"
+            " warning is shown once per run)",
+        )
+
     def _log_system(self, values: dict[str, float]) -> None:
+        """System figures, at the time they were sampled and the training step current
+        then (so they line up with training; the last sample of a step wins)."""
         if not self._finished:
-            self._sender.entries.append((self._system_step, time.time(), dict(values)))
-            self._system_step += 1
+            self._sender.entries.append((max(self._step - 1, 0), time.time(), dict(values)))
 
     # ------------------------------------------------------------------ media
     def log_image(
@@ -257,6 +281,28 @@ class Run:
         if not self._finished:
             self._sender.submit(Operation("update", self.id, fields))
 
+    def record_provenance(self, parts: frozenset[str]) -> None:
+        """Gather where the run came from in the background, then send it (with the diff
+        and the package list as files)."""
+        self._provenance = ProvenanceThread(parts, self._send_provenance)
+        self._provenance.start()
+
+    def _send_provenance(self, provenance: dict[str, Any], files: Files) -> None:
+        if self._finished:
+            return
+        for name, filename, data in files:
+            body = {
+                "media_id": str(uuid.uuid4()),
+                "name": name,
+                "step": 0,
+                "kind": "file",
+                "content_type": "text/plain",
+                "size": len(data),
+                "filename": filename,
+            }
+            self._sender.submit(Operation("media", self.id, body, data=data))
+        self._sender.submit(Operation("update", self.id, {"provenance": provenance}))
+
     def set_tags(self, tags: list[str]) -> None:
         self.tags = list(tags)
         self._send_update(tags=self.tags)
@@ -279,9 +325,13 @@ class Run:
             return
         if self._finished:
             return
+        if self._provenance is not None:
+            self._provenance.join(PROVENANCE_WAIT_SECONDS)
         self._finished = True
         if self._system is not None:
             self._system.stop()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         sender = self._sender
         sender.close(status, self._settings.finish_timeout if timeout is None else timeout)
         try:

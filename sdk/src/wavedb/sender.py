@@ -1,7 +1,7 @@
 """The background thread that sends what training code logs: it batches logged values by
 size and time, sends operations in order with retries (exponential backoff with jitter,
 `Retry-After` honoured), spools to the run's outbox on disk while the API is unreachable
-and sends the spooled operations first once it is back, and keeps the run's heartbeat."""
+and sends the spooled operations first once it is back."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from datetime import UTC, datetime
 from enum import Enum
 
 from wavedb.api import ApiClient
@@ -70,8 +71,8 @@ class Sender(threading.Thread):
         self._next_attempt = 0.0
         self._unreachable = False
         self._blocked: str | None = None
-        self._last_heartbeat = -float("inf")
         self._final_status: str | None = None
+        self._ended_at: str | None = None
         self._deadline: float | None = None
         self._last_warning: dict[str, float] = {}
         self.sent_points = 0
@@ -119,6 +120,8 @@ class Sender(threading.Thread):
         """Send everything and then the final status; what is not sent by the deadline
         stays in the outbox."""
         self._final_status = status
+        # The run ended now, whenever the status reaches the API (`wavedb sync` included).
+        self._ended_at = datetime.now(UTC).isoformat()
         self._deadline = time.monotonic() + timeout
         self._next_attempt = 0.0  # one more attempt now, whatever the backoff said
         self.wake.set()
@@ -132,6 +135,11 @@ class Sender(threading.Thread):
     def unreachable(self) -> bool:
         """Whether the last attempt found the API unreachable (or failing)."""
         return self._unreachable
+
+    @property
+    def run_exists(self) -> bool:
+        """Whether the run exists on the server (created, or found when resuming)."""
+        return self._run_exists
 
     @property
     def outbox(self) -> Outbox:
@@ -170,7 +178,6 @@ class Sender(threading.Thread):
                 self._spill()
             else:
                 self._deliver()
-                self._heartbeat()
             if not closing:
                 continue
             if not self._operations and not self.entries and (offline or self._outbox.is_empty()):
@@ -222,7 +229,8 @@ class Sender(threading.Thread):
             self._operations.append(Operation("results", self.run_id, {"results": results}))
         if self._deadline is not None and self._final_status is not None:
             status, self._final_status = self._final_status, None
-            self._operations.append(Operation("finish", self.run_id, {"status": status}))
+            body = {"status": status, "ended_at": self._ended_at}
+            self._operations.append(Operation("finish", self.run_id, body))
 
     # ------------------------------------------------------------------ delivery
     def _deliver(self) -> None:
@@ -356,22 +364,6 @@ class Sender(threading.Thread):
                     f" ({self._settings.spool_max_bytes} bytes, WAVEDB_SPOOL_MAX_BYTES);"
                     f" {self.dropped_points} points were dropped so far",
                 )
-
-    def _heartbeat(self) -> None:
-        now = time.monotonic()
-        if (
-            not self._run_exists
-            or self._unreachable
-            or self._blocked is not None
-            or now - self._last_heartbeat < self._settings.heartbeat_interval
-        ):
-            return
-        self._last_heartbeat = now
-        assert self._client is not None
-        try:
-            self._client.heartbeat(self.run_id)
-        except (ApiError, ApiUnreachable) as error:
-            logger.debug("wavedb: heartbeat failed: %s", error)
 
     def _warn(self, topic: str, message: str) -> None:
         now = time.monotonic()

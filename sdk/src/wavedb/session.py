@@ -8,15 +8,18 @@ import logging
 import sys
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 from wavedb.api import ApiClient
 from wavedb.errors import ApiError, ApiUnreachable, ConfigError
+from wavedb.heartbeat import Heartbeat
 from wavedb.jsonable import json_safe
-from wavedb.operations import Operation
+from wavedb.operations import Operation, without_refused_fields
 from wavedb.outbox import Outbox, write_run_file
+from wavedb.provenance import enabled_parts, immediate
 from wavedb.run_ids import run_uuid
 from wavedb.runs import Run, status_for
 from wavedb.sender import Sender
@@ -48,15 +51,17 @@ def init(
     api_key: str | None = None,
     system_metrics: bool | None = None,
     dir: str | None = None,
+    provenance: bool | Mapping[str, bool] | None = None,
 ) -> Run:
     """Start a run (or resume one) and make it the current run.
 
     `resume`: a run id to continue that run; "allow" (continue `id` if it exists, else
     create it), "must" (`id` must exist) or "never" (`id` must be new). What is not given
     comes from WAVEDB_PROJECT, WAVEDB_WORKSPACE, WAVEDB_RUN_ID, WAVEDB_RESUME, WAVEDB_NAME,
-    WAVEDB_TAGS (comma-separated) and WAVEDB_NOTES. Raises ConfigError
-    when the setup is wrong (no URL or key, a key the API refuses, a bad argument);
-    nothing afterwards raises for a server or network problem."""
+    WAVEDB_TAGS (comma-separated) and WAVEDB_NOTES. `provenance`: False records none of
+    where the run came from, or {"part": False} leaves parts out (see README). Raises
+    ConfigError when the setup is wrong (no URL or key, a key the API refuses, a bad
+    argument); nothing afterwards raises for a server or network problem."""
     global current
     settings = load_settings(
         api_url=api_url, api_key=api_key, mode=mode, root_dir=dir, system_metrics=system_metrics
@@ -75,11 +80,21 @@ def init(
     checked_config = json_safe(dict(config or {}))
     if not isinstance(checked_config, dict):
         raise ConfigError("config must be a dict")
-    run_fields: dict[str, Any] = {"config": checked_config, "tags": list(tags or [])}
+    run_fields: dict[str, Any] = {
+        "config": checked_config,
+        "tags": list(tags or []),
+        # The run started now, whenever it reaches the API (offline: at `wavedb sync`).
+        "started_at": datetime.now(UTC).isoformat(),
+    }
     if name:
         run_fields["name"] = name
     if notes:
         run_fields["notes"] = notes
+    parts = enabled_parts(settings.provenance, provenance)
+    if settings.mode == "disabled":
+        parts = frozenset()
+    if parts:
+        run_fields["provenance"] = immediate(parts)
     with _lock:
         if current is not None:
             logger.warning(
@@ -87,6 +102,8 @@ def init(
             )
             current.finish()
         run = _start(settings, project.strip(), workspace, run_id, resume_mode, run_fields)
+        if parts:
+            run.record_provenance(parts)
         current = run
         _install_hooks()
     if settings.mode == "online":
@@ -152,8 +169,10 @@ def _start(
                 raise ConfigError(f"run {run_id} exists already (resume='never')")
             if existing is None:
                 project_row = client.resolve_project(project, workspace)
-                created = client.create_run(str(project_row["id"]), dict(run_fields, id=run_id))
-                existing = created
+                target = str(project_row["id"])
+                existing = without_refused_fields(
+                    lambda fields: client.create_run(target, fields), dict(run_fields, id=run_id)
+                )
             else:
                 _continue(client, existing, run_fields)
             run_exists = True
@@ -192,8 +211,14 @@ def _start(
                 "mode": "offline",
             },
         )
+    heartbeat: Heartbeat | None = None
     if settings.mode != "disabled":
         sender.start()
+        if client is not None:
+            heartbeat = Heartbeat(
+                client, run_id, settings.heartbeat_interval, lambda: sender.run_exists
+            )
+            heartbeat.start()
     return Run(
         run_id=run_id,
         name=name or run_id[:8],
@@ -206,6 +231,7 @@ def _start(
         start_step=start_step,
         mode=settings.mode,
         summary=summary,
+        heartbeat=heartbeat,
     )
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from wavedb.errors import ConfigError
+from wavedb.provenance import PROVENANCE_PARTS
+
+PROVENANCE_PARTS_SET = frozenset(PROVENANCE_PARTS)
 
 Mode = Literal["online", "offline", "disabled"]
 MODES: tuple[Mode, ...] = ("online", "offline", "disabled")
@@ -27,7 +30,8 @@ class Settings:
     system_metrics: bool = True
     system_metrics_interval: float = 10.0
     flush_interval: float = 1.0
-    heartbeat_interval: float = 30.0
+    # The API marks a run silent for 60 s `crashed` (RUN_HEARTBEAT_TIMEOUT_SECONDS).
+    heartbeat_interval: float = 15.0
     retry_max_interval: float = 30.0
     batch_points: int = 10_000
     # Logged entries (log calls) waiting for the sender; beyond, log() waits (back-pressure).
@@ -35,6 +39,8 @@ class Settings:
     spool_max_bytes: int = 1 << 30
     finish_timeout: float = 120.0
     request_timeout: float = 30.0
+    # The parts of a run's provenance to record (see wavedb.provenance).
+    provenance: frozenset[str] = PROVENANCE_PARTS_SET
 
     @property
     def dashboard_url(self) -> str:
@@ -144,6 +150,18 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
 }
 
 
+def _provenance_parts() -> frozenset[str]:
+    """WAVEDB_PROVENANCE=false records none; WAVEDB_PROVENANCE_<PART>=false (or true)
+    turns one part off (or on)."""
+    raw = os.environ.get("WAVEDB_PROVENANCE", "")
+    parts = set(PROVENANCE_PARTS) if raw == "" or _flag(raw) else set()
+    for part in PROVENANCE_PARTS:
+        raw = os.environ.get(f"WAVEDB_PROVENANCE_{part.upper()}", "")
+        if raw != "":
+            (parts.add if _flag(raw) else parts.discard)(part)
+    return frozenset(parts)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from `overrides` (None means "not given"), the environment and the stored
     credentials, in that order of precedence."""
@@ -156,6 +174,7 @@ def load_settings(**overrides: Any) -> Settings:
         raw = os.environ.get(variable)
         if raw not in (None, ""):
             values[name] = parse(raw)
+    values["provenance"] = _provenance_parts()
     values.update({name: value for name, value in overrides.items() if value is not None})
     if "root_dir" in values:
         values["root_dir"] = Path(values["root_dir"]).expanduser()

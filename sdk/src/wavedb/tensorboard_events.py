@@ -3,6 +3,7 @@ read with TensorBoard's own event loader (the optional `tensorboard` package).""
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from typing import Any
 
 from wavedb.errors import WaveDBError
 
+# What the API takes in one histogram.
+MAX_HISTOGRAM_BINS = 512
 # TensorBoard writes text summaries of tag "notes" under "notes/text_summary".
 _TEXT_SUFFIX = "/text_summary"
 _HPARAMS_START_TAG = "_hparams_/session_start_info"
@@ -58,6 +61,15 @@ class TextSample:
     text: str
 
 
+@dataclass(frozen=True)
+class HistogramSample:
+    tag: str
+    step: int
+    index: int
+    bins: list[float]  # edges: one more than counts, strictly increasing
+    counts: list[float]
+
+
 @dataclass
 class EventRun:
     """Everything one directory's event files hold that WaveDB can store."""
@@ -66,13 +78,26 @@ class EventRun:
     scalars: dict[str, list[ScalarPoint]] = field(default_factory=dict)
     images: list[ImageSample] = field(default_factory=list)
     texts: list[TextSample] = field(default_factory=list)
+    histograms: list[HistogramSample] = field(default_factory=list)
     hparams: dict[str, Any] = field(default_factory=dict)
-    # What was left out and how much of it, e.g. {"tags of histograms summaries": 3}.
+    # What was left out and how much of it, e.g. {"tags of audio summaries": 3}.
     skipped: Counter[str] = field(default_factory=Counter)
+    # The wall-clock times of the first and last events (seconds since the epoch): when the
+    # training ran.
+    first_time: float | None = None
+    last_time: float | None = None
 
     @property
     def scalar_count(self) -> int:
         return sum(len(points) for points in self.scalars.values())
+
+    def saw(self, wall_time: float) -> None:
+        """An event written at `wall_time` (0 or less: the writer did not say)."""
+        if wall_time > 0 and math.isfinite(wall_time):
+            if self.first_time is None or wall_time < self.first_time:
+                self.first_time = wall_time
+            if self.last_time is None or wall_time > self.last_time:
+                self.last_time = wall_time
 
 
 def _tensorboard() -> tuple[ModuleType, ModuleType, ModuleType]:
@@ -177,6 +202,81 @@ def _add_image(run: EventRun, tag: str, step: int, index: int, data: bytes) -> b
     return True
 
 
+def histogram_bins(
+    buckets: list[tuple[float, float, float]], max_bins: int = MAX_HISTOGRAM_BINS
+) -> tuple[list[float], list[float]] | None:
+    """(edges, counts) from (left, right, count) buckets: infinite or empty-width buckets
+    give their count to a neighbour, gaps between buckets become empty bins, and more than
+    `max_bins` bins are merged in runs. None when no finite bucket is left."""
+    edges: list[float] = []
+    counts: list[float] = []
+    carried = 0.0
+    for left, right, count in buckets:
+        if not (math.isfinite(left) and math.isfinite(right)) or right <= left:
+            if counts:
+                counts[-1] += count
+            else:
+                carried += count
+            continue
+        if not edges:
+            edges.append(left)
+        elif left > edges[-1]:
+            edges.append(left)  # a gap: an empty bin
+            counts.append(0.0)
+        elif right <= edges[-1]:
+            counts[-1] += count
+            continue
+        edges.append(right)
+        counts.append(count + carried)
+        carried = 0.0
+    if not counts:
+        return None
+    if len(counts) > max_bins:
+        group = math.ceil(len(counts) / max_bins)
+        counts = [sum(counts[index : index + group]) for index in range(0, len(counts), group)]
+        edges = edges[::group] if (len(edges) - 1) % group == 0 else [*edges[::group], edges[-1]]
+    return edges, counts
+
+
+def _classic_buckets(histogram: Any) -> list[tuple[float, float, float]]:
+    """A HistogramProto's buckets: bucket i covers (limit[i-1], limit[i]], the first starts
+    at the smallest value, the last ends at the largest."""
+    limits = [float(limit) for limit in histogram.bucket_limit]
+    counts = [float(count) for count in histogram.bucket]
+    if not limits:
+        return []
+    lows = [min(float(histogram.min), limits[0]), *limits[:-1]]
+    highs = [*limits[:-1], min(limits[-1], max(float(histogram.max), lows[-1]))]
+    return list(zip(lows, highs, counts, strict=False))
+
+
+def _add_histogram(
+    run: EventRun, tag: str, step: int, index: int, buckets: list[tuple[float, float, float]]
+) -> bool:
+    binned = histogram_bins(buckets)
+    if binned is None:
+        run.skipped["histograms without a finite bucket"] += 1
+        return False
+    run.histograms.append(HistogramSample(tag, step, index, *binned))
+    return True
+
+
+def _read_tensor_histograms(
+    run: EventRun, tag: str, events: list[Any], tensors: ModuleType
+) -> None:
+    seen: Counter[int] = Counter()
+    for event in events:
+        run.saw(float(event.wall_time))
+        array = tensors.make_ndarray(event.tensor_proto)
+        if array.ndim != 2 or array.shape[-1] != 3:
+            run.skipped["histograms of an unknown shape"] += 1
+            continue
+        step = int(event.step)
+        buckets = [(float(left), float(right), float(count)) for left, right, count in array]
+        if _add_histogram(run, tag, step, seen[step], buckets):
+            seen[step] += 1
+
+
 def _read_tensor_scalars(run: EventRun, tag: str, events: list[Any], tensors: ModuleType) -> None:
     points = run.scalars.setdefault(tag, [])
     for event in events:
@@ -190,6 +290,7 @@ def _read_tensor_scalars(run: EventRun, tag: str, events: list[Any], tensors: Mo
 def _read_tensor_images(run: EventRun, tag: str, events: list[Any], tensors: ModuleType) -> None:
     seen: Counter[int] = Counter()
     for event in events:
+        run.saw(float(event.wall_time))
         # [width, height, encoded image, encoded image, ...]
         step = int(event.step)
         for data in tensors.make_ndarray(event.tensor_proto).reshape(-1)[2:]:
@@ -201,6 +302,7 @@ def _read_tensor_texts(run: EventRun, tag: str, events: list[Any], tensors: Modu
     name = tag.removesuffix(_TEXT_SUFFIX) or tag
     seen: Counter[int] = Counter()
     for event in events:
+        run.saw(float(event.wall_time))
         step = int(event.step)
         text = _text(tensors.make_ndarray(event.tensor_proto))
         run.texts.append(TextSample(name, step, seen[step], text))
@@ -209,6 +311,7 @@ def _read_tensor_texts(run: EventRun, tag: str, events: list[Any], tensors: Modu
 
 _TENSOR_READERS = {
     "scalars": _read_tensor_scalars,
+    "histograms": _read_tensor_histograms,
     "images": _read_tensor_images,
     "text": _read_tensor_texts,
 }
@@ -228,7 +331,7 @@ def read_event_run(path: Path) -> EventRun:
             accumulators.SCALARS: 0,
             accumulators.IMAGES: 0,
             accumulators.TENSORS: 0,
-            accumulators.HISTOGRAMS: 1,
+            accumulators.HISTOGRAMS: 0,
             accumulators.COMPRESSED_HISTOGRAMS: 1,
             accumulators.AUDIO: 1,
         },
@@ -244,8 +347,16 @@ def read_event_run(path: Path) -> EventRun:
     for tag in tags[accumulators.IMAGES]:
         seen: Counter[int] = Counter()
         for event in accumulator.Images(tag):
+            run.saw(float(event.wall_time))
             step = int(event.step)
             if _add_image(run, tag, step, seen[step], event.encoded_image_string):
+                seen[step] += 1
+    for tag in tags[accumulators.HISTOGRAMS]:
+        seen = Counter()
+        for event in accumulator.Histograms(tag):
+            run.saw(float(event.wall_time))
+            step = int(event.step)
+            if _add_histogram(run, tag, step, seen[step], _classic_buckets(event.histogram_value)):
                 seen[step] += 1
     for tag in tags[accumulators.TENSORS]:
         plugin = accumulator.SummaryMetadata(tag).plugin_data.plugin_name
@@ -254,8 +365,10 @@ def read_event_run(path: Path) -> EventRun:
             reader(run, tag, accumulator.Tensors(tag), tensors)
         elif plugin != "hparams":
             run.skipped[f"tags of {plugin or 'unknown'} summaries"] += 1
-    for kind in (accumulators.HISTOGRAMS, accumulators.AUDIO):
-        if tags[kind]:
-            run.skipped[f"tags of {kind} summaries"] += len(tags[kind])
+    if tags[accumulators.AUDIO]:
+        run.skipped[f"tags of {accumulators.AUDIO} summaries"] += len(tags[accumulators.AUDIO])
     run.scalars = {tag: points for tag, points in sorted(run.scalars.items()) if points}
+    for points in run.scalars.values():
+        run.saw(points[0].wall_time)
+        run.saw(points[-1].wall_time)
     return run

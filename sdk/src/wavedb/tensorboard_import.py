@@ -1,5 +1,6 @@
 """Import TensorBoard logs: one run per directory of event files, its scalars as metrics,
-its images and text as media, its hparams as the run's config.
+its images, text and histograms as media, its hparams as the run's config; the run starts
+at its first event and ends at its last.
 
 Importing the same logs again changes nothing, and importing them after training went on
 adds only what is new: the run ids, batch ids and media ids are derived from the project,
@@ -26,6 +27,7 @@ from wavedb.errors import ApiError, ConfigError
 from wavedb.retrying import with_retries
 from wavedb.tensorboard_events import (
     EventRun,
+    HistogramSample,
     ImageSample,
     ScalarPoint,
     TensorBoardMissing,
@@ -70,6 +72,7 @@ class RunImport:
     images: int = 0
     images_uploaded: int = 0
     texts: int = 0
+    histograms: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
@@ -197,6 +200,9 @@ class _RunImporter:
         for text in run.texts:
             self._send_text(text)
             self.progress.advanced(1)
+        for histogram in run.histograms:
+            self._send_histogram(histogram)
+            self.progress.advanced(1)
 
     # ------------------------------------------------------------------ scalars
     def _send_scalars(self, tag: str, points: list[ScalarPoint]) -> None:
@@ -297,6 +303,27 @@ class _RunImporter:
         if not inline:
             self._upload(answer, encoded, _TEXT_CONTENT_TYPE)
 
+    def _send_histogram(self, histogram: HistogramSample) -> None:
+        if not _step_in_range(histogram.step):
+            self.result.skipped["histograms with a step below 0 or above 2^53"] += 1
+            return
+        tag, step, index = histogram.tag, histogram.step, histogram.index
+        answer = self._create_media(
+            {
+                "media_id": _media_id(self.run_id, "histogram", tag, step, index),
+                "name": metric_name(tag),
+                "step": step,
+                "kind": "histogram",
+                "histogram": {"bins": histogram.bins, "counts": histogram.counts},
+            }
+        )
+        if answer is not None:
+            self.result.histograms += 1
+
+
+def _time(wall_time: float | None) -> str | None:
+    return None if wall_time is None else datetime.fromtimestamp(wall_time, UTC).isoformat()
+
 
 def _config(hparams: dict[str, Any]) -> dict[str, Any]:
     """hparams as a run config (JSON, finite numbers only)."""
@@ -305,6 +332,13 @@ def _config(hparams: dict[str, Any]) -> dict[str, Any]:
         for name, value in hparams.items()
         if value is not None
     }
+
+
+def _later(ended: str | None, stored: str | None) -> bool:
+    """Whether logs that grew since an earlier import end after the stored end."""
+    if ended is None or stored is None:
+        return False
+    return datetime.fromisoformat(ended) > datetime.fromisoformat(stored.replace("Z", "+00:00"))
 
 
 def _import_run(
@@ -325,24 +359,26 @@ def _import_run(
         return result
     result.points = events.scalar_count
     result.skipped.update(events.skipped)
-    progress.run_loaded(result.points + len(events.images) + len(events.texts))
+    progress.run_loaded(
+        result.points + len(events.images) + len(events.texts) + len(events.histograms)
+    )
+    started, ended = _time(events.first_time), _time(events.last_time)
+    fields: dict[str, Any] = {
+        "id": run_id,
+        "name": name[-200:],
+        "description": f"Imported from TensorBoard logs ({name})",
+        "config": _config(events.hparams),
+        "tags": ["tensorboard"],
+        "status": "running",
+    }
+    if started is not None:
+        fields["started_at"] = started  # the training's time, not the import's
     try:
-        run = _retried(
-            lambda: client.create_run(
-                str(project["id"]),
-                {
-                    "id": run_id,
-                    "name": name[-200:],
-                    "description": f"Imported from TensorBoard logs ({name})",
-                    "config": _config(events.hparams),
-                    "tags": ["tensorboard"],
-                    "status": "running",
-                },
-            )
-        )
+        run = _retried(lambda: client.create_run(str(project["id"]), fields))
         _RunImporter(client, result, progress).send(events)
-        if run.get("status") != "finished":
-            _retried(lambda: client.update_run(run_id, status="finished"))
+        if run.get("status") != "finished" or _later(ended, run.get("ended_at")):
+            end = {"ended_at": ended} if ended is not None else {}
+            _retried(lambda: client.update_run(run_id, status="finished", **end))
     except ApiError as error:
         if error.status in (401, 403):
             raise  # the same for every run: stop here

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from wavedb_core.models.base import (
     WHITE_SPACE_CHARACTERS,
     RequestModel,
     ResponseModel,
+    Rfc3339Time,
     at_most_as_sent,
 )
 
@@ -34,7 +35,13 @@ MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 64
+MAX_PROVENANCE_BYTES = 64 * 1024
+MAX_PROVENANCE_DEPTH = 64
 MAX_BATCH_GET_IDS = 100
+# A client's start or end time lies between this and now (an offline run synced later, logs
+# imported years after their training); an earlier one is a clock that was never set, and
+# is taken as now.
+EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 RunName = Annotated[
     str,
@@ -71,19 +78,30 @@ def _depth(value: object) -> int:
 
 def check_config(config: dict[str, Any]) -> dict[str, Any]:
     """A run's config: a JSON object of at most MAX_CONFIG_BYTES, finite numbers only."""
-    if _depth(config) > MAX_CONFIG_DEPTH:
-        raise ValueError(f"the config may nest at most {MAX_CONFIG_DEPTH} levels deep")
+    return _check_object(config, "config", MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH)
+
+
+def check_provenance(provenance: dict[str, Any]) -> dict[str, Any]:
+    """Where a run came from: a JSON object of at most MAX_PROVENANCE_BYTES."""
+    return _check_object(provenance, "provenance", MAX_PROVENANCE_BYTES, MAX_PROVENANCE_DEPTH)
+
+
+def _check_object(
+    value: dict[str, Any], what: str, max_bytes: int, max_depth: int
+) -> dict[str, Any]:
+    if _depth(value) > max_depth:
+        raise ValueError(f"the {what} may nest at most {max_depth} levels deep")
     try:
-        encoded = json.dumps(config, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except ValueError as error:
-        raise ValueError("the config may hold only finite numbers (no NaN or Infinity)") from error
+        raise ValueError(f"the {what} may hold only finite numbers (no NaN or Infinity)") from error
     try:
         size = len(encoded.encode())
     except UnicodeEncodeError as error:
-        raise ValueError("the config holds text that is not valid Unicode") from error
-    if size > MAX_CONFIG_BYTES:
-        raise ValueError(f"the config exceeds {MAX_CONFIG_BYTES} bytes once encoded as JSON")
-    return config
+        raise ValueError(f"the {what} holds text that is not valid Unicode") from error
+    if size > max_bytes:
+        raise ValueError(f"the {what} exceeds {max_bytes} bytes once encoded as JSON")
+    return value
 
 
 def check_tags(tags: list[str]) -> list[str]:
@@ -111,6 +129,18 @@ class _RunFields(RequestModel):
     def _config(cls, config: dict[str, Any] | None) -> dict[str, Any] | None:
         return None if config is None else check_config(config)
 
+    @field_validator("provenance", mode="before", check_fields=False)
+    @classmethod
+    def _provenance_depth(cls, provenance: object) -> object:
+        if _depth(provenance) > MAX_PROVENANCE_DEPTH:
+            raise ValueError(f"the provenance may nest at most {MAX_PROVENANCE_DEPTH} levels deep")
+        return provenance
+
+    @field_validator("provenance", check_fields=False)
+    @classmethod
+    def _provenance(cls, provenance: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if provenance is None else check_provenance(provenance)
+
     @field_validator("tags", check_fields=False)
     @classmethod
     def _tags(cls, tags: list[str] | None) -> list[str] | None:
@@ -134,6 +164,16 @@ class RunCreateRequest(_RunFields):
     tags: list[RunTag] = Field(default_factory=list, max_length=MAX_TAGS)
     notes: RunNotes = ""
     status: StartingStatus = "running"
+    provenance: dict[str, Any] | None = Field(
+        default=None,
+        description="Where the run came from (git, host, command line, packages, GPUs...).",
+    )
+    started_at: Rfc3339Time | None = Field(
+        default=None,
+        description="When the run started on the client (an offline or delayed run syncs"
+        " later): its created and started times. A time after the server's clock, or before"
+        " 2000 (a clock never set), is taken as now.",
+    )
 
 
 class RunUpdateRequest(_RunFields):
@@ -146,6 +186,15 @@ class RunUpdateRequest(_RunFields):
     tags: list[RunTag] | None = Field(default=None, max_length=MAX_TAGS)
     notes: RunNotes | None = None
     status: RunStatus | None = None
+    provenance: dict[str, Any] | None = Field(
+        default=None, description="Replaces the provenance's top-level keys given."
+    )
+    ended_at: Rfc3339Time | None = Field(
+        default=None,
+        description="With a status that ends the run (ignored otherwise): when it ended on"
+        " the client (taken as now outside the bounds of a new run's `started_at`, and never"
+        " before the run started).",
+    )
 
 
 class RunBatchGetRequest(RequestModel):
@@ -168,6 +217,9 @@ class RunOut(ResponseModel):
     started_at: datetime | None
     ended_at: datetime | None
     heartbeat_at: datetime | None
+    provenance: dict[str, Any] | None = Field(
+        default=None, description="Where the run came from, as its SDK recorded it."
+    )
     summary: dict[str, Any] | None = Field(
         default=None,
         description="Each metric's latest value, range and count, and the run's results"

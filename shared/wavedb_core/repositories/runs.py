@@ -31,6 +31,7 @@ class RunRow:
     started_at: datetime | None
     ended_at: datetime | None
     heartbeat_at: datetime | None
+    provenance: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class RunFilters:
 
 _COLUMNS = (
     "id, project_id, workspace_id, name, description, config, tags, notes, status, created_by,"
-    " created_at, updated_at, started_at, ended_at, heartbeat_at"
+    " created_at, updated_at, started_at, ended_at, heartbeat_at, provenance"
 )
 # The columns of a RunRow, in its order.
 RUN_COLUMN_NAMES: tuple[str, ...] = tuple(_COLUMNS.split(", "))
@@ -69,14 +70,17 @@ def insert_run(
     status: str,
     created_by: UUID,
     run_id: UUID | None = None,
+    provenance: dict[str, Any] | None = None,
+    started_at: datetime | None = None,
 ) -> RunRow | None:
-    """The new run; None when `run_id` is already taken."""
+    """The new run; None when `run_id` is already taken. `started_at` (the client's start,
+    already checked) is its creation time too, and its start time when it is running."""
     with connection.cursor(row_factory=class_row(RunRow)) as cursor:
         cursor.execute(
             "INSERT INTO runs (id, project_id, workspace_id, name, description, config, tags,"
-            " notes, status, created_by, started_at)"
-            " VALUES (COALESCE(%s, gen_random_uuid()), %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " CASE WHEN %s = 'running' THEN now() END)"
+            " notes, status, created_by, provenance, created_at, started_at)"
+            " VALUES (COALESCE(%s, gen_random_uuid()), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " coalesce(%s, now()), CASE WHEN %s = 'running' THEN coalesce(%s, now()) END)"
             f" ON CONFLICT (id) DO NOTHING RETURNING {_COLUMNS}",
             (
                 run_id,
@@ -89,7 +93,10 @@ def insert_run(
                 notes,
                 status,
                 created_by,
+                None if provenance is None else Jsonb(provenance),
+                started_at,
                 status,
+                started_at,
             ),
         )
         return cursor.fetchone()
@@ -125,9 +132,12 @@ def update_run(
     tags: list[str] | None,
     notes: str | None,
     status: str | None,
+    provenance: dict[str, Any] | None = None,
+    ended_at: datetime | None = None,
 ) -> RunRow | None:
-    """Change the given fields (None: unchanged). Ending sets `ended_at` once; `running`
-    sets `started_at` once and clears `ended_at`."""
+    """Change the given fields (None: unchanged; `provenance` replaces the top-level keys
+    given). Ending sets `ended_at` once, or to the client's `ended_at` when given (never
+    before the start); `running` sets `started_at` once and clears `ended_at`."""
     with connection.cursor(row_factory=class_row(RunRow)) as cursor:
         cursor.execute(
             "UPDATE runs SET"
@@ -137,10 +147,12 @@ def update_run(
             " tags = coalesce(%(tags)s::text[], tags),"
             " notes = coalesce(%(notes)s, notes),"
             " status = coalesce(%(status)s::text, status),"
+            " provenance = CASE WHEN %(provenance)s::jsonb IS NULL THEN provenance"
+            "   ELSE coalesce(provenance, '{}'::jsonb) || %(provenance)s::jsonb END,"
             " started_at = CASE WHEN %(status)s::text = 'running'"
             "   THEN coalesce(started_at, now()) ELSE started_at END,"
             " ended_at = CASE WHEN %(status)s::text = ANY(%(ended)s::text[])"
-            "   THEN coalesce(ended_at, now())"
+            "   THEN greatest(coalesce(%(ended_at)s::timestamptz, ended_at, now()), started_at)"
             "   WHEN %(status)s::text = 'running' THEN NULL ELSE ended_at END,"
             " updated_at = now()"
             f" WHERE id = %(id)s RETURNING {_COLUMNS}",
@@ -152,6 +164,8 @@ def update_run(
                 "tags": tags,
                 "notes": notes,
                 "status": status,
+                "provenance": None if provenance is None else Jsonb(provenance),
+                "ended_at": ended_at,
                 "ended": _ENDED,
             },
         )

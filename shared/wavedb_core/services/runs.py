@@ -22,12 +22,15 @@ from wavedb_core.models.base import NUL_REFUSED, WHITE_SPACE_CHARACTERS, contain
 from wavedb_core.models.metrics import RunSummary
 from wavedb_core.models.runs import (
     DEFAULT_RUN_SORT,
+    EARLIEST_CLIENT_TIME,
+    ENDED_STATUSES,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NOTES_LENGTH,
     RUN_STATUSES,
     STARTING_STATUSES,
     check_config,
+    check_provenance,
     check_tags,
 )
 from wavedb_core.pagination import MAX_PAGE_SIZE
@@ -111,6 +114,30 @@ def _config(value: dict[str, Any] | None) -> dict[str, Any] | None:
         raise _invalid("config", str(error)) from error
 
 
+def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _invalid("provenance", "must be a JSON object")
+    if contains_nul(value):
+        raise _invalid("provenance", NUL_REFUSED)
+    try:
+        return check_provenance(value)
+    except ValueError as error:
+        raise _invalid("provenance", str(error)) from error
+
+
+def _client_time(moment: datetime | None, *, now: datetime) -> datetime | None:
+    """A start or end time the client measured: a run synced later keeps the times of its
+    training. A time after the server's clock (a skewed client) or before
+    EARLIEST_CLIENT_TIME (a clock never set) is taken as now."""
+    if moment is None:
+        return None
+    if moment > now or moment < EARLIEST_CLIENT_TIME:
+        return now
+    return moment
+
+
 def _tags(value: Iterable[str] | None) -> list[str] | None:
     if value is None:
         return None
@@ -187,10 +214,15 @@ def create_run_once(
     tags: Sequence[str] | None = None,
     notes: str = "",
     status: str = "running",
+    provenance: dict[str, Any] | None = None,
+    started_at: datetime | None = None,
 ) -> tuple[RunView, bool]:
     """The run, and whether it is new. With a client-chosen `run_id`, a retry answers the
-    run created the first time (unchanged); an id taken outside the project is a Conflict."""
+    run created the first time (unchanged); an id taken outside the project is a Conflict.
+    `started_at`: when the run started on the client (see `_client_time`)."""
     checked_name = _name(name) or generated_run_name()
+    checked_provenance = _provenance(provenance)
+    checked_start = _client_time(_aware("started_at", started_at), now=datetime.now(UTC))
     checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
     checked_status = _status(status, STARTING_STATUSES)
@@ -208,6 +240,8 @@ def create_run_once(
             notes=checked_notes or "",
             status=checked_status or "running",
             created_by=principal.user_id,
+            provenance=checked_provenance,
+            started_at=checked_start,
         )
         if row is None:
             existing = repository.find_run(connection, run_id) if run_id else None
@@ -248,15 +282,22 @@ def update_run(
     tags: Sequence[str] | None = None,
     notes: str | None = None,
     status: str | None = None,
+    provenance: dict[str, Any] | None = None,
+    ended_at: datetime | None = None,
 ) -> RunView:
     """Change the given fields (None: unchanged; member or above). An ending status sets
-    `ended_at` if unset; `running` sets `started_at` if unset and clears `ended_at`."""
+    `ended_at` if unset, or to the client's `ended_at` when given; `running` sets
+    `started_at` if unset and clears `ended_at`."""
     checked_name = _name(name)
     checked_description = _text("description", description, maximum=MAX_DESCRIPTION_LENGTH)
     checked_config = _config(config)
     checked_tags = _tags(tags)
     checked_notes = _text("notes", notes, maximum=MAX_NOTES_LENGTH)
     checked_status = _status(status, RUN_STATUSES)
+    checked_provenance = _provenance(provenance)
+    # A client's end time only goes with a status that ends the run.
+    ended = ended_at if checked_status in ENDED_STATUSES else None
+    checked_end = _client_time(_aware("ended_at", ended), now=datetime.now(UTC))
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         row = repository.update_run(
@@ -268,6 +309,8 @@ def update_run(
             tags=checked_tags,
             notes=checked_notes,
             status=checked_status,
+            provenance=checked_provenance,
+            ended_at=checked_end,
         )
     if row is None:
         raise NotFound("run not found", code="run_not_found")

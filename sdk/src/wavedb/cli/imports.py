@@ -64,7 +64,7 @@ class _ProgressBars:
 def _counts(run: RunImport) -> str:
     return (
         f"points {run.points} ({run.points_sent} new) · images {run.images}"
-        f" ({run.images_uploaded} new) · texts {run.texts}"
+        f" ({run.images_uploaded} new) · texts {run.texts} · histograms {run.histograms}"
     )
 
 
@@ -106,7 +106,7 @@ def tensorboard(
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Import TensorBoard logs: scalars, images, text and hparams.
+    """Import TensorBoard logs: scalars, images, text, histograms and hparams.
 
     Each directory under LOGDIR that holds event files becomes a run, named by its path
     under LOGDIR. Importing again sends only what is new.

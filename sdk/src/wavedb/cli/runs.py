@@ -2,7 +2,10 @@
 everywhere), one run in full."""
 
 import itertools
+import shlex
 import uuid
+from collections import Counter
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -213,10 +216,31 @@ def _flattened(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]
     return rows
 
 
+def _duration(start: str | None, end: str | None) -> str:
+    """How long the run ran, as 1h 02m 03s ("" while it runs or when unknown)."""
+    if not start or not end:
+        return ""
+    try:
+        seconds = int(
+            (
+                datetime.fromisoformat(end.replace("Z", "+00:00"))
+                - datetime.fromisoformat(start.replace("Z", "+00:00"))
+            ).total_seconds()
+        )
+    except ValueError:
+        return ""
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {seconds:02d}s"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
 def _details(run: dict[str, Any], project_name: str) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
+    ended = run.get("ended_at")
     rows = [
         ("id", str(run["id"])),
         ("project", escape(project_name)),
@@ -224,6 +248,12 @@ def _details(run: dict[str, Any], project_name: str) -> Table:
         ("created", format_time(run.get("created_at"))),
         ("started", format_time(run.get("started_at"))),
         ("ended", format_time(run.get("ended_at"))),
+        ("duration", _duration(run.get("started_at") or run.get("created_at"), ended)),
+        # A sign of life matters while the run runs; an ended run has its end time.
+        (
+            "heartbeat",
+            format_time(run.get("heartbeat_at")) if run.get("status") == "running" else "",
+        ),
         ("tags", escape(", ".join(run.get("tags") or []))),
         ("description", escape(run.get("description") or "")),
         ("notes", escape(run.get("notes") or "")),
@@ -270,6 +300,54 @@ def _results_table(results: dict[str, Any]) -> Table:
     return table
 
 
+def _provenance_rows(provenance: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where the run came from, one line per part (parts not recorded are left out)."""
+    rows: list[tuple[str, str]] = []
+    git = provenance.get("git")
+    if isinstance(git, dict):
+        commit = str(git.get("commit", ""))
+        line = commit + (f" ({git['branch']})" if git.get("branch") else "")
+        if git.get("dirty"):
+            diff = git.get("diff")
+            line += ", dirty" + (f": diff in the file {diff['file']}" if diff else "")
+        rows.append(("git", line))
+        if git.get("remote"):
+            rows.append(("remote", str(git["remote"])))
+    command = provenance.get("command")
+    if isinstance(command, dict) and isinstance(command.get("argv"), list):
+        line = shlex.join(str(argument) for argument in command["argv"])
+        if command.get("truncated"):
+            line += f" ... ({command['truncated']} more)"
+        rows.append(("command", line))
+    for label in ("cwd", "host", "user", "os"):
+        if provenance.get(label):
+            rows.append((label, str(provenance[label])))
+    python = provenance.get("python")
+    if isinstance(python, dict):
+        rows.append(("python", f"{python.get('version', '')} {python.get('executable', '')}"))
+    gpu = provenance.get("gpu")
+    if isinstance(gpu, dict):
+        models = Counter(str(model) for model in gpu.get("models") or [])
+        listed = ", ".join(f"{count} x {model}" for model, count in models.items())
+        rows.append(("gpus", f"{gpu.get('count', 0)}" + (f" ({listed})" if listed else "")))
+    packages = provenance.get("packages")
+    if isinstance(packages, dict):
+        rows.append(("packages", f"{packages.get('count')} (the file {packages.get('file')})"))
+    sdk = provenance.get("sdk")
+    if isinstance(sdk, dict) and sdk.get("version"):
+        rows.append(("sdk", f"wavedb {sdk['version']}"))
+    return rows
+
+
+def _provenance_table(provenance: dict[str, Any]) -> Table:
+    table = Table(title="provenance", title_justify="left", box=None, show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in _provenance_rows(provenance):
+        table.add_row(label, escape(value))
+    return table
+
+
 @app.command("show")
 def show_run(
     run_id: RunIdArgument,
@@ -277,7 +355,8 @@ def show_run(
     api_url: ApiUrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """One run: project, status, times, tags, notes, config, metric summaries and results."""
+    """One run: project, status, times, tags, notes, config, provenance, metric summaries
+    and results."""
     with reported_errors(), connect(api_url, api_key) as client:
         try:
             run = client.get_run(run_uuid(run_id))
@@ -295,6 +374,8 @@ def show_run(
     parts: list[Any] = [f"[bold]{escape(str(run['name']))}[/]", _details(run, project_name)]
     if run.get("config"):
         parts += ["", _config_table(run["config"])]
+    if run.get("provenance"):
+        parts += ["", _provenance_table(run["provenance"])]
     if summary.get("metrics"):
         parts += ["", _metrics_table(summary["metrics"])]
     if summary.get("results"):
