@@ -371,21 +371,15 @@ class ApiClient:
         if response.status_code >= 300:
             raise ApiError(response.status_code, "upload_refused", response.text[:500])
 
-    def download(self, url: str, path: Path) -> None:
+    def download_to(self, url: str, path: Path) -> None:
         """Save the body of a presigned GET (never sent the API key) to `path`, through a
         temporary file beside it, so that an interrupted download leaves no partial file."""
         temporary = path.with_name(path.name + ".part")
         try:
-            with self._uploads.stream("GET", url) as response:
-                if response.status_code >= 300:
-                    response.read()
-                    raise ApiError(response.status_code, "download_failed", response.text[:500])
-                with temporary.open("wb") as file:
-                    for chunk in response.iter_bytes():
-                        file.write(chunk)
-        except httpx.TransportError as error:
-            temporary.unlink(missing_ok=True)
-            raise ApiUnreachable(f"download from {url.split('?')[0]}: {error}") from error
+            _, chunks = self.download(url)
+            with temporary.open("wb") as file:
+                for chunk in chunks:
+                    file.write(chunk)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise

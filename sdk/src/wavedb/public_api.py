@@ -309,7 +309,7 @@ class ApiRun:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             if item.get("url"):
-                self._client.download(str(item["url"]), path)
+                self._client.download_to(str(item["url"]), path)
             elif item.get("histogram") is not None:
                 path.write_text(json.dumps(item["histogram"]))
             else:
