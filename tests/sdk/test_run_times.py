@@ -1,6 +1,7 @@
 """Runs keep the times of their training: an offline run synced later shows its own start
 and duration; a killed run is marked `crashed`, ended at its last heartbeat; a resumed run
-that logs again at a step it had warns; system metrics line up with the training steps."""
+that logs again at a step it had warns; system metrics keep every sample, with its time and
+the training step current then."""
 
 from __future__ import annotations
 
@@ -75,28 +76,31 @@ def test_resumed_run_logging_before_where_it_went_on_warns_once(
     assert len(warnings) == 1
 
 
-def test_system_metrics_are_recorded_at_the_training_step_current_when_sampled(
+def test_system_metrics_keep_every_sample_with_its_time_and_the_training_step_current_then(
     sdk_env: SdkEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WAVEDB_SYSTEM_METRICS_INTERVAL", "0.2")
     run = wavedb.init(project="system-steps", system_metrics=True)
     logged: list[tuple[int, float]] = []
     for index in range(8):
+        logged.append((index * 100, time.time()))  # no sample at this step before this
         run.log({"loss": 1.0}, step=index * 100)
-        logged.append((index * 100, time.time()))
         time.sleep(0.25)
     run.finish()
 
     cpu = sdk_env.wait_for_points(run.id, "system/cpu_percent", 4)
-    training_steps = {step for step, _ in logged}
-    assert len(cpu) >= 4
-    assert {point["step"] for point in cpu} <= training_steps
-    assert max(point["step"] for point in cpu) >= 300
-    for point in cpu:
+    training = sdk_env.wait_for_points(run.id, "system/training_step", len(cpu))
+    # Numbered by sample: several samples during one training step are all kept (the
+    # batches may still be arriving: compare what both series hold so far).
+    assert [point["step"] for point in cpu] == list(range(len(cpu)))
+    assert [point["step"] for point in training] == list(range(len(training)))
+    steps_logged = dict(logged)
+    for sample in training:
+        step = int(sample["value"])
+        assert step in steps_logged
         # Sampled while that step was the current one: after it was logged.
-        sampled = _moment(point["timestamp"]).timestamp()
-        logged_at = dict(logged)[point["step"]]
-        assert sampled >= logged_at - 0.01
+        assert _moment(sample["timestamp"]).timestamp() >= steps_logged[step] - 0.001
+    assert max(int(sample["value"]) for sample in training) >= 300
 
 
 KILLED = """

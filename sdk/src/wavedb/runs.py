@@ -26,7 +26,7 @@ from wavedb.points import MAX_STEP, as_number, name_problem
 from wavedb.provenance import Files, ProvenanceThread
 from wavedb.sender import Sender
 from wavedb.settings import Settings
-from wavedb.system_metrics import SystemMetrics
+from wavedb.system_metrics import SYSTEM_TRAINING_STEP, SystemMetrics
 
 logger = logging.getLogger("wavedb")
 
@@ -98,6 +98,7 @@ class Run:
         settings: Settings,
         sender: Sender,
         start_step: int,
+        next_system_sample: int = 0,
         mode: str,
         summary: dict[str, float] | None = None,
         heartbeat: Heartbeat | None = None,
@@ -122,6 +123,7 @@ class Run:
         # A disabled run takes every call and keeps nothing.
         self._finished = mode == "disabled"
         self._system: SystemMetrics | None = None
+        self._system_samples = next_system_sample
         self._heartbeat = heartbeat
         self._provenance: ProvenanceThread | None = None
 
@@ -217,10 +219,14 @@ class Run:
         )
 
     def _log_system(self, values: dict[str, float]) -> None:
-        """System figures, at the time they were sampled and the training step current
-        then (so they line up with training; the last sample of a step wins)."""
+        """System figures at the time they were sampled (their x axis is wall-clock time,
+        which lines them up with training), numbered by sample so that no sample replaces
+        another, with the training step current then as `system/training_step`."""
         if not self._finished:
-            self._sender.entries.append((max(self._step - 1, 0), time.time(), dict(values)))
+            sample = dict(values)
+            sample[SYSTEM_TRAINING_STEP] = float(max(self._step - 1, 0))
+            self._sender.entries.append((self._system_samples, time.time(), sample))
+            self._system_samples += 1
 
     # ------------------------------------------------------------------ media
     def log_image(

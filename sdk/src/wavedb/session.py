@@ -155,7 +155,7 @@ def _start(
     )
     name = str(run_fields.get("name") or "")
     project_id: str | None = None
-    start_step = 0
+    start_step = next_system_sample = 0
     summary: dict[str, float] = {}
     client: ApiClient | None = None
     run_exists = False
@@ -179,7 +179,7 @@ def _start(
             project_id = str(existing["project_id"])
             name = str(existing["name"])
             if resume is not None:
-                start_step = _next_step(client, run_id)
+                start_step, next_system_sample = _next_steps(client, run_id)
                 summary = _results(client, run_id)
         except ApiUnreachable as error:
             logger.warning(
@@ -229,6 +229,7 @@ def _start(
         settings=settings,
         sender=sender,
         start_step=start_step,
+        next_system_sample=next_system_sample,
         mode=settings.mode,
         summary=summary,
         heartbeat=heartbeat,
@@ -260,13 +261,15 @@ def _existing_run(client: ApiClient, run_id: str) -> dict[str, Any] | None:
         raise
 
 
-def _next_step(client: ApiClient, run_id: str) -> int:
-    steps = [
-        int(summary["last_step"])
-        for summary in client.metric_summaries(run_id)
-        if summary.get("last_step") is not None and not str(summary["name"]).startswith("system/")
-    ]
-    return max(steps) + 1 if steps else 0
+def _next_steps(client: ApiClient, run_id: str) -> tuple[int, int]:
+    """Where a resumed run goes on: the step after its last training step, and the number
+    of its next system sample (system/* series are numbered by sample)."""
+    training, system = [-1], [-1]
+    for summary in client.metric_summaries(run_id):
+        if summary.get("last_step") is not None:
+            mine = system if str(summary["name"]).startswith("system/") else training
+            mine.append(int(summary["last_step"]))
+    return max(training) + 1, max(system) + 1
 
 
 def _results(client: ApiClient, run_id: str) -> dict[str, float]:

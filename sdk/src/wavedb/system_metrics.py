@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger("wavedb")
+# Logged with every sample: the training step current when it was taken.
+SYSTEM_TRAINING_STEP = "system/training_step"
 _GIB = float(1 << 30)
 
 
