@@ -1,0 +1,64 @@
+// The user's chart layout of a project, kept by the API (one per user and project), and the hook
+// that loads it and saves each change shortly after it is made.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api } from "./api";
+import { useAsync } from "./lib/hooks";
+import type { Layout, SavedLayout } from "./lib/layout";
+
+export function fetchLayout(projectId: string): Promise<SavedLayout> {
+  return api<SavedLayout>(`/v1/projects/${projectId}/layout`);
+}
+
+export function saveLayout(projectId: string, layout: Layout): Promise<SavedLayout> {
+  const { panels, group_by, group_band } = layout;
+  return api<SavedLayout>(`/v1/projects/${projectId}/layout`, { method: "PUT", body: { panels, group_by, group_band } });
+}
+
+export type SaveState = "idle" | "saving" | "saved" | "error";
+
+export interface ProjectLayout {
+  /** The saved layout (undefined while loading). */
+  layout: SavedLayout | undefined;
+  error: unknown;
+  saveState: SaveState;
+  saveError: unknown;
+  /** Show `layout` now and save it (changes in quick succession are saved once). */
+  change: (layout: Layout) => void;
+}
+
+const SAVE_DELAY_MS = 400;
+
+export function useProjectLayout(projectId: string | undefined): ProjectLayout {
+  const loaded = useAsync(() => (projectId ? fetchLayout(projectId) : Promise.resolve(undefined)), [projectId]);
+  const [saveState, setSaveState] = useState<SaveState>("idle");
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(0);
+
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, [projectId]);
+
+  const change = (layout: Layout) => {
+    if (!projectId) return;
+    loaded.setData({ ...layout, updated_at: loaded.data?.updated_at ?? null });
+    if (timer.current) clearTimeout(timer.current);
+    setSaveState("saving");
+    timer.current = setTimeout(() => {
+      const mine = ++latest.current;
+      saveLayout(projectId, layout)
+        .then(() => {
+          if (mine !== latest.current) return;
+          setSaveState("saved");
+          setSaveError(null);
+        })
+        .catch((caught: unknown) => {
+          if (mine !== latest.current) return;
+          setSaveState("error");
+          setSaveError(caught);
+        });
+    }, SAVE_DELAY_MS);
+  };
+
+  return { layout: loaded.data, error: loaded.error, saveState, saveError, change };
+}
