@@ -3,10 +3,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api";
 import { useAsync } from "./lib/hooks";
-import type { Layout, SavedLayout } from "./lib/layout";
+import { normalizeLayout, type Layout, type SavedLayout } from "./lib/layout";
 
 export function fetchLayout(projectId: string): Promise<SavedLayout> {
-  return api<SavedLayout>(`/v1/projects/${projectId}/layout`);
+  return api<SavedLayout>(`/v1/projects/${projectId}/layout`).then(normalizeLayout);
 }
 
 export function saveLayout(projectId: string, layout: Layout): Promise<SavedLayout> {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StringConstraints
 
 from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
 from wavedb_core.models.metrics import MetricName
@@ -49,7 +49,9 @@ GroupBand = Literal["minmax", "std", "none"]
 
 class Panel(RequestModel):
     """One chart: the metrics named in `metrics` and those whose names match `pattern` (a
-    regular expression, searched), drawn with the panel's own settings."""
+    regular expression, searched), drawn with the panel's own settings. A panel with neither
+    draws nothing; a y range is applied where `y_min` is below `y_max`. Panel ids name panels
+    for the dashboard, which keeps them unique."""
 
     id: PanelId
     title: PanelTitle = ""
@@ -68,14 +70,6 @@ class Panel(RequestModel):
         description="Chart height in pixels.",
     )
 
-    @model_validator(mode="after")
-    def _something_to_draw_and_a_range(self) -> Panel:
-        if not self.metrics and not self.pattern:
-            raise ValueError("a panel needs metrics or a pattern")
-        if self.y_min is not None and self.y_max is not None and self.y_min >= self.y_max:
-            raise ValueError("y_min must be below y_max")
-        return self
-
 
 class LayoutRequest(RequestModel):
     """The whole layout, replacing the saved one. `group_by` names config keys (dotted, as
@@ -84,13 +78,6 @@ class LayoutRequest(RequestModel):
     panels: list[Panel] = Field(max_length=MAX_PANELS)
     group_by: list[ConfigKey] = Field(default_factory=list, max_length=MAX_GROUP_KEYS)
     group_band: GroupBand = "minmax"
-
-    @model_validator(mode="after")
-    def _unique_panel_ids(self) -> LayoutRequest:
-        ids = [panel.id for panel in self.panels]
-        if len(ids) != len(set(ids)):
-            raise ValueError("panel ids must be unique")
-        return self
 
 
 class LayoutOut(ResponseModel):

@@ -2,7 +2,7 @@
 // as high as the user dragged it, drawing its metrics (chosen, or matched by a pattern) with its own
 // settings. Every change goes to `onChange`, which saves the layout.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, panelMetrics, panelTitle, resized, type Panel } from "../lib/layout";
+import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, panelMetrics, panelTitle, resized, yRange, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
 import type { MetricSummary } from "../types";
 import { Empty } from "./common";
@@ -197,7 +197,7 @@ function PanelCard({
           title={title}
           actions={actions}
           lazy={lazy}
-          settings={{ xAxis: panel.x_axis, logScale: panel.log_scale, smoothing: panel.smoothing, yMin: panel.y_min, yMax: panel.y_max, height: size.height }}
+          settings={{ xAxis: panel.x_axis, logScale: panel.log_scale, smoothing: panel.smoothing, ...yRange(panel), height: size.height }}
         />
       )}
       <div

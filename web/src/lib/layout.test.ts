@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SeriesBucket } from "../types";
-import { compilePattern, defaultLayout, freshPanelId, movePanel, newPanel, panelMetrics, panelTitle, resized } from "./layout";
+import { EMPTY_LAYOUT, compilePattern, defaultLayout, freshPanelId, movePanel, newPanel, normalizeLayout, panelMetrics, panelTitle, resized, yRange } from "./layout";
 import { buildPlot } from "./series";
 
 const NAMES = ["train/loss", "val/loss", "train/acc", "val/acc", "lr", "system/gpu.0.util"];
@@ -42,6 +42,17 @@ describe("panel helpers", () => {
     expect(resized(panel, 400, 100, 350, 4)).toEqual({ span: 2, height: 320 });
     expect(resized(panel, 5000, -500, 350, 3)).toEqual({ span: 3, height: 160 });
     expect(resized(panel, -1000, 5000, 350, 4)).toEqual({ span: 1, height: 800 });
+  });
+
+  it("gives a repeated panel id a fresh one", () => {
+    const panels = ["a", "a", "a~2"].map((id) => newPanel({ id, metrics: ["x"] }));
+    expect(normalizeLayout({ ...EMPTY_LAYOUT, panels }).panels.map((panel) => panel.id)).toEqual(["a", "a~3", "a~2"]);
+  });
+
+  it("fixes the y range only when its minimum is below its maximum", () => {
+    expect(yRange({ y_min: 0, y_max: 1 })).toEqual({ yMin: 0, yMax: 1 });
+    expect(yRange({ y_min: null, y_max: 1 })).toEqual({ yMin: null, yMax: 1 });
+    expect(yRange({ y_min: 2, y_max: 1 })).toEqual({ yMin: null, yMax: null });
   });
 
   it("moves a panel", () => {

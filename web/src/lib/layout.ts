@@ -44,6 +44,30 @@ export function clamp(value: number, low: number, high: number): number {
   return Math.max(low, Math.min(high, value));
 }
 
+/** A saved layout as the grid needs it: panel ids unique (a repeated id gets a fresh one). */
+export function normalizeLayout<T extends Layout>(layout: T): T {
+  const taken = new Set(layout.panels.map((panel) => panel.id));
+  const seen = new Set<string>();
+  const panels = layout.panels.map((panel) => {
+    if (!seen.has(panel.id)) {
+      seen.add(panel.id);
+      return panel;
+    }
+    let id = panel.id;
+    for (let copy = 2; taken.has(id); copy += 1) id = `${panel.id.slice(0, 56)}~${copy}`;
+    taken.add(id);
+    seen.add(id);
+    return { ...panel, id };
+  });
+  return { ...layout, panels };
+}
+
+/** The y range a panel fixes: both ends only when the minimum is below the maximum. */
+export function yRange(panel: Pick<Panel, "y_min" | "y_max">): { yMin: number | null; yMax: number | null } {
+  if (panel.y_min !== null && panel.y_max !== null && panel.y_min >= panel.y_max) return { yMin: null, yMax: null };
+  return { yMin: panel.y_min, yMax: panel.y_max };
+}
+
 /** A panel with the defaults for what is not given. */
 export function newPanel(fields: Partial<Panel> & Pick<Panel, "id">): Panel {
   return {
