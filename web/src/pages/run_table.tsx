@@ -1,8 +1,9 @@
 // A project's runs: filters, sorting and columns in the URL or per project, live refresh, compare.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, fetchAll } from "../api";
+import { api } from "../api";
 import type { PageProps } from "../app";
 import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
+import { ProjectCharts } from "../components/project_charts";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import { useAsync, usePolling } from "../lib/hooks";
 import {
@@ -32,6 +33,7 @@ import {
   type SortSpec,
 } from "../lib/run_table";
 import { href, navigate, updateQuery } from "../router";
+import { fetchProjectRuns } from "../run_search";
 import type { Project, Run, Workspace } from "../types";
 import { useFollowWorkspace } from "../workspace";
 import "../styles/accounts.css";
@@ -338,7 +340,7 @@ export function RunTablePage({ params, query }: PageProps) {
     () => (workspaceId ? api<Workspace>(`/v1/workspaces/${workspaceId}`) : Promise.resolve(undefined)),
     [workspaceId],
   );
-  const loadRuns = () => fetchAll<Run>(`/v1/projects/${projectId}/runs`, { limit: 500 });
+  const loadRuns = () => fetchProjectRuns(projectId);
   const runs = useAsync(loadRuns, [projectId]);
   // The top bar's workspace switcher follows the project's workspace (links shared from another one).
   useFollowWorkspace(workspaceId);
@@ -391,6 +393,8 @@ export function RunTablePage({ params, query }: PageProps) {
     [filtered, sort?.key, sort?.direction, sort?.key === "duration" ? runs.data : null],
   );
   const visibleIds = useMemo(() => sorted.map((row) => row.run.id), [sorted]);
+  const visibleRuns = useMemo(() => sorted.map((row) => row.run), [sorted]);
+  const showCharts = query.get("charts") === "1";
 
   // Forget selected runs that no longer exist (deleted elsewhere); keep the rest across refreshes.
   useEffect(() => {
@@ -519,6 +523,14 @@ export function RunTablePage({ params, query }: PageProps) {
           </button>
         )}
         <span class="spacer" />
+        <button
+          type="button"
+          aria-expanded={showCharts}
+          onClick={() => updateQuery({ charts: showCharts ? undefined : "1" })}
+          data-testid="project-charts-toggle"
+        >
+          Charts {showCharts ? "▴" : "▾"}
+        </button>
         <ColumnChooser discovered={discovered} chosen={columns} onChange={setColumns} onReset={() => setColumns(null)} />
         {selected.size > 0 && (
           <button type="button" class="link" onClick={() => setSelected(new Set())} data-testid="selection-clear">
@@ -555,6 +567,8 @@ export function RunTablePage({ params, query }: PageProps) {
       {refreshError !== null && runs.data && (
         <ErrorMessage error={refreshError} />
       )}
+
+      {showCharts && runs.data && rows.length > 0 && <ProjectCharts projectId={projectId} visibleRuns={visibleRuns} />}
 
       {runs.error && !runs.data ? (
         <ErrorMessage
