@@ -4,6 +4,7 @@
 import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
 import { api } from "../api";
+import { CompareMedia } from "../components/compare_media";
 import { GroupControls } from "../components/group_controls";
 import { RunsChart } from "../components/runs_chart";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
@@ -152,6 +153,11 @@ function CompareView({ ids, runs, settings, search, live, groupBy, band }: { ids
                 );
               })
             )}
+          </section>
+
+          <section class="compare-section">
+            <h2>Media</h2>
+            <CompareMedia runs={runs} colors={colors} />
           </section>
 
           <section class="compare-section">
