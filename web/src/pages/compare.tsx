@@ -15,7 +15,7 @@ import { formatConfigValue } from "../lib/format";
 import { groupingKeys, groupRuns, parseBand, parseGroupKeys } from "../lib/grouping";
 import { useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
-import type { ParallelRun } from "../lib/parallel";
+import { defaultMetricChoice, type ParallelRun } from "../lib/parallel";
 import { isActive } from "../lib/run_table";
 import type { GroupBand } from "../lib/layout";
 import { filterMetrics, groupMetrics, parseChartSettings, plotNumber, type ChartSettings } from "../lib/series";
@@ -190,7 +190,7 @@ function ParallelSection({ runs, names }: { runs: Run[]; names: string[] }) {
       ...[...results].sort().map((name) => ({ value: `result:${name}`, label: `${name} (result)`, read: (run: Run) => plotNumber(run.summary?.results[name]) })),
     ];
   }, [runs, names]);
-  const preferred = choices.find((choice) => /loss/i.test(choice.value)) ?? choices[0];
+  const preferred = useMemo(() => defaultMetricChoice(choices, (choice) => runs.filter((run) => choice.read(run) !== null).length), [choices, runs]);
   const [chosen, setChosen] = useState<string | null>(null);
   const choice = choices.find((item) => item.value === chosen) ?? preferred;
   const parallelRuns = useMemo<ParallelRun[]>(

@@ -413,8 +413,12 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
           </div>
         )}
       </section>
+      <p class="muted vocabulary" data-testid="summary-vocabulary">
+        A run's summary is its metrics' last, min and max values and its results. Where a result and a metric share a
+        name, the run table's summary column shows the result.
+      </p>
       <section>
-        <h2>Summary</h2>
+        <h2>Metrics</h2>
         {summaryRows.length === 0 ? (
           <Empty>No metrics logged yet.</Empty>
         ) : (
@@ -451,7 +455,7 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
       <section>
         <h2>Results</h2>
         {results.length === 0 ? (
-          <Empty>No results. Record final numbers with run.summary / log results from the SDK.</Empty>
+          <Empty>No results. Record final values from the SDK: run.summary["accuracy"] = 0.93.</Empty>
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="results-table">

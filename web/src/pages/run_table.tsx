@@ -193,7 +193,7 @@ function ColumnChooser({
             </button>
           </div>
           <div class="column-groups">
-            {group("Summary (last value or result)", "summary", discovered.summary)}
+            {group("Summary (a result, else the metric's last value)", "summary", discovered.summary)}
             {group("Config", "config", discovered.config)}
           </div>
         </div>
