@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api";
 import { useAsync } from "./lib/hooks";
-import { normalizeLayout, type Layout, type SavedLayout } from "./lib/layout";
+import { normalizeLayout, type Layout, type LayoutBody, type SavedLayout } from "./lib/layout";
 
 export function fetchLayout(projectId: string): Promise<SavedLayout> {
   return api<SavedLayout>(`/v1/projects/${projectId}/layout`).then(normalizeLayout);
@@ -11,7 +11,8 @@ export function fetchLayout(projectId: string): Promise<SavedLayout> {
 
 export function saveLayout(projectId: string, layout: Layout): Promise<SavedLayout> {
   const { panels, group_by, group_band } = layout;
-  return api<SavedLayout>(`/v1/projects/${projectId}/layout`, { method: "PUT", body: { panels, group_by, group_band } });
+  const body: LayoutBody = { panels, group_by, group_band };
+  return api<SavedLayout>(`/v1/projects/${projectId}/layout`, { method: "PUT", body });
 }
 
 export type SaveState = "idle" | "saving" | "saved" | "error";

@@ -1,35 +1,27 @@
 // A project's chart layout: panels with their metrics (named or matched by a pattern) and their own
 // settings, as the API stores it per user (GET/PUT /v1/projects/{id}/layout).
-import { groupMetrics, type XAxisMode } from "./series";
+import type { Schemas } from "../api_types";
+import { groupMetrics } from "./series";
 
-export interface Panel {
-  id: string;
-  title: string;
-  metrics: string[];
-  /** A regular expression searched in metric names ("" for none). */
-  pattern: string;
-  x_axis: XAxisMode;
-  log_scale: boolean;
-  smoothing: number;
-  y_min: number | null;
-  y_max: number | null;
-  /** Grid columns the panel spans (1-4). */
-  span: number;
-  /** Chart height in pixels (160-800). */
-  height: number;
-}
+type LayoutSchemas = Pick<Schemas, "Panel" | "LayoutOut" | "LayoutRequest">;
 
-export type GroupBand = "minmax" | "std" | "none";
+/** A panel as the API answers it, every field present. */
+export type Panel = Required<LayoutSchemas["Panel"]>;
 
+export type GroupBand = LayoutSchemas["LayoutOut"]["group_band"];
+
+/** What is saved: the panels, and how the project view groups runs. */
 export interface Layout {
   panels: Panel[];
   group_by: string[];
   group_band: GroupBand;
 }
 
-export interface SavedLayout extends Layout {
-  updated_at: string | null;
-}
+/** The layout as the API answers it (`updated_at` null until one is saved). */
+export type SavedLayout = Omit<LayoutSchemas["LayoutOut"], "panels"> & Layout;
+
+/** What the API takes; a Layout must fit it (checked where it is sent). */
+export type LayoutBody = LayoutSchemas["LayoutRequest"];
 
 export const MAX_SPAN = 4;
 export const MIN_HEIGHT = 160;
