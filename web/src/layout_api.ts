@@ -1,5 +1,6 @@
 // The user's chart layout of a project, kept by the API (one per user and project), and the hook
 // that loads it and saves each change shortly after it is made.
+import { useMutation } from "@tanstack/preact-query";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api";
 import { useAsync } from "./lib/hooks";
@@ -31,10 +32,10 @@ const SAVE_DELAY_MS = 400;
 
 export function useProjectLayout(projectId: string | undefined): ProjectLayout {
   const loaded = useAsync(() => (projectId ? fetchLayout(projectId) : Promise.resolve(undefined)), [projectId]);
-  const [saveState, setSaveState] = useState<SaveState>("idle");
-  const [saveError, setSaveError] = useState<unknown>(null);
+  // the state of the last save asked for (an older one answering late does not count)
+  const save = useMutation({ mutationFn: ({ id, layout }: { id: string; layout: Layout }) => saveLayout(id, layout) });
+  const [waiting, setWaiting] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const latest = useRef(0);
 
   useEffect(() => () => {
     if (timer.current) clearTimeout(timer.current);
@@ -44,22 +45,13 @@ export function useProjectLayout(projectId: string | undefined): ProjectLayout {
     if (!projectId) return;
     loaded.setData({ ...layout, updated_at: loaded.data?.updated_at ?? null });
     if (timer.current) clearTimeout(timer.current);
-    setSaveState("saving");
+    setWaiting(true);
     timer.current = setTimeout(() => {
-      const mine = ++latest.current;
-      saveLayout(projectId, layout)
-        .then(() => {
-          if (mine !== latest.current) return;
-          setSaveState("saved");
-          setSaveError(null);
-        })
-        .catch((caught: unknown) => {
-          if (mine !== latest.current) return;
-          setSaveState("error");
-          setSaveError(caught);
-        });
+      setWaiting(false);
+      save.mutate({ id: projectId, layout });
     }, SAVE_DELAY_MS);
   };
 
-  return { layout: loaded.data, error: loaded.error, saveState, saveError, change };
+  const saveState: SaveState = waiting || save.isPending ? "saving" : save.isError ? "error" : save.isSuccess ? "saved" : "idle";
+  return { layout: loaded.data, error: loaded.error, saveState, saveError: save.error, change };
 }
