@@ -55,6 +55,10 @@ def test_project_charts_follow_the_table_and_group_runs_with_a_band(
     page.get_by_test_id("filter-query").fill("")
     expect(chart).to_have_attribute("data-series", "4")
 
+    page.get_by_test_id("log-scale-toggle").check()
+    expect(page).to_have_url(re.compile(r"log=1"))
+    expect(chart.locator(".u-legend")).to_be_visible()
+
     page.get_by_test_id("group-by-select").select_option("lr")
     expect(chart).to_have_attribute("data-groups", "2")
     expect(chart.locator(".chart")).to_have_attribute("data-lines", "2")

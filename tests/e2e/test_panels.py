@@ -149,6 +149,14 @@ def test_a_panel_by_pattern_draws_the_matching_metrics_and_reset_brings_back_the
     expect(chart.locator(".chart-title")).to_have_text("/loss$/")
     expect(page.get_by_test_id("panel")).to_have_count(5)
 
+    panels = page.get_by_test_id("panel")
+    new_id = panels.first.get_attribute("data-panel-id")
+    expect(panels.first.get_by_test_id("panel-move-earlier")).to_have_count(0)
+    panels.first.get_by_test_id("panel-move-later").click()
+    expect(panels.nth(1)).to_have_attribute("data-panel-id", str(new_id))
+    panels.nth(1).get_by_test_id("panel-move-earlier").click()
+    expect(panels.first).to_have_attribute("data-panel-id", str(new_id))
+
     first = page.get_by_test_id("panel").first
     first.get_by_test_id("panel-remove").click()
     expect(page.get_by_test_id("panel")).to_have_count(4)

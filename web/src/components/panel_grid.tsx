@@ -2,7 +2,7 @@
 // as high as the user dragged it, drawing its metrics (chosen, or matched by a pattern) with its own
 // settings. Every change goes to `onChange`, which saves the layout.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, panelMetrics, panelTitle, resized, yRange, type Panel } from "../lib/layout";
+import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, movePanel, panelMetrics, panelTitle, resized, yRange, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
 import type { MetricSummary } from "../types";
 import { Empty } from "./common";
@@ -105,6 +105,12 @@ export function PanelGrid({ runId, metrics, panels, onChange, search, adding, on
             lazy={index >= EAGER_PANELS}
             onEdit={() => setEditing(panel.id)}
             onRemove={() => onChange(panels.filter((other) => other.id !== panel.id))}
+            onMove={(offset) => {
+              const from = panels.findIndex((other) => other.id === panel.id);
+              onChange(movePanel(panels, from, from + offset));
+            }}
+            first={panels[0]?.id === panel.id}
+            last={panels[panels.length - 1]?.id === panel.id}
             onResize={(size) => replace({ ...panel, ...size })}
           />
         ),
@@ -124,6 +130,9 @@ function PanelCard({
   onEdit,
   onRemove,
   onResize,
+  onMove,
+  first,
+  last,
 }: {
   runId: string;
   panel: Panel;
@@ -135,6 +144,10 @@ function PanelCard({
   onEdit: () => void;
   onRemove: () => void;
   onResize: (size: Pick<Panel, "span" | "height">) => void;
+  /** Move the panel by `offset` places in the layout (-1: earlier). */
+  onMove: (offset: number) => void;
+  first: boolean;
+  last: boolean;
 }) {
   const [preview, setPreview] = useState<Pick<Panel, "span" | "height"> | null>(null);
   const drag = useRef<{ x: number; y: number } | null>(null);
@@ -162,6 +175,16 @@ function PanelCard({
 
   const actions = (
     <span class="panel-actions">
+      {!first && (
+        <button type="button" class="link" data-testid="panel-move-earlier" aria-label={`Move panel ${title} earlier`} title="Move earlier" onClick={() => onMove(-1)}>
+          ‹
+        </button>
+      )}
+      {!last && (
+        <button type="button" class="link" data-testid="panel-move-later" aria-label={`Move panel ${title} later`} title="Move later" onClick={() => onMove(1)}>
+          ›
+        </button>
+      )}
       <button type="button" class="link" data-testid="panel-edit" aria-label={`Edit panel ${title}`} title="Edit panel" onClick={onEdit}>
         ⚙
       </button>

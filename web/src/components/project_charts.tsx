@@ -5,9 +5,10 @@ import { useMemo, useState } from "preact/hooks";
 import { assignColors } from "../lib/compare";
 import { groupingKeys, groupRuns } from "../lib/grouping";
 import { EMPTY_LAYOUT, type GroupBand } from "../lib/layout";
-import { filterMetrics } from "../lib/series";
+import { filterMetrics, type ChartSettings } from "../lib/series";
 import { useProjectLayout } from "../layout_api";
 import type { Run } from "../types";
+import { ChartControls } from "./chart_controls";
 import { Empty, ErrorMessage } from "./common";
 import { GroupControls } from "./group_controls";
 import { RunsChart } from "./runs_chart";
@@ -26,7 +27,7 @@ export function metricsByPrevalence(runs: readonly Pick<Run, "summary">[]): stri
     .map(([name]) => name);
 }
 
-export function ProjectCharts({ projectId, visibleRuns }: { projectId: string; visibleRuns: readonly Run[] }) {
+export function ProjectCharts({ projectId, visibleRuns, settings }: { projectId: string; visibleRuns: readonly Run[]; settings: ChartSettings }) {
   const [top, setTop] = useState<number>(10);
   const [search, setSearch] = useState("");
   const { layout, saveError, change } = useProjectLayout(projectId);
@@ -38,7 +39,6 @@ export function ProjectCharts({ projectId, visibleRuns }: { projectId: string; v
   const band = layout?.group_band ?? "minmax";
   const grouping = useMemo(() => (groupBy.length ? { groups: groupRuns(runs, groupBy), band } : null), [runs, groupBy.join(","), band]);
   const setGrouping = (next: string[], nextBand: GroupBand) => change({ ...(layout ?? EMPTY_LAYOUT), group_by: next, group_band: nextBand });
-  const settings = { xAxis: "step" as const, logScale: false, smoothing: 0 };
 
   return (
     <section class="project-charts" data-testid="project-charts">
@@ -59,6 +59,7 @@ export function ProjectCharts({ projectId, visibleRuns }: { projectId: string; v
           <input type="search" data-testid="project-charts-metrics" placeholder="Chart metrics matching…" value={search} onInput={(event) => setSearch((event.target as HTMLInputElement).value)} />
         </label>
         <GroupControls keys={keys} groupBy={groupBy} band={band} onChange={setGrouping} />
+        <ChartControls settings={settings} />
       </div>
       <ErrorMessage error={saveError} />
       {runs.length === 0 ? (

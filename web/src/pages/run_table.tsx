@@ -8,6 +8,7 @@ import { ProjectCharts } from "../components/project_charts";
 import { ColumnChooser, HeaderCell, NoRuns, RunRow, SelectAll, inputValue } from "../components/run_table_parts";
 import { formatTime } from "../lib/format";
 import { BUILTIN_COLUMNS, MAX_COMPARE, STATUS_FILTER_OPTIONS } from "../lib/run_table";
+import { parseChartSettings } from "../lib/series";
 import { href, navigate, updateQuery } from "../router";
 import { REFRESH_MS, useRunTableState } from "./run_table_state";
 import "../styles/accounts.css";
@@ -179,7 +180,7 @@ export function RunTablePage({ params, query }: PageProps) {
         <ErrorMessage error={refreshError} />
       )}
 
-      {showCharts && runs.data && rows.length > 0 && <ProjectCharts projectId={projectId} visibleRuns={visibleRuns} />}
+      {showCharts && runs.data && rows.length > 0 && <ProjectCharts projectId={projectId} visibleRuns={visibleRuns} settings={parseChartSettings(query)} />}
 
       {runs.error && !runs.data ? (
         <ErrorMessage
