@@ -28,6 +28,7 @@ def _log_run(user: DashboardUser) -> Run:
                 "val/loss": curve(step) + 0.1,
                 "train/acc": step / STEPS,
                 "lr": 0.01,
+                "system/cpu": 50.0,
             },
             step=step,
         )
@@ -167,3 +168,11 @@ def test_a_panel_by_pattern_draws_the_matching_metrics_and_reset_brings_back_the
     expect(page.get_by_test_id("reset-layout")).to_have_count(0)
     expect(page.get_by_test_id("layout-status")).to_have_attribute("data-state", "saved")
     assert api_get(user, f"/v1/projects/{run.project_id}/layout")["panels"] == []
+
+    # System metrics start outside the panels, one click away.
+    expect(page.get_by_test_id("unplaced-metrics")).to_contain_text(
+        "1 system metric is in no panel"
+    )
+    page.get_by_test_id("place-metrics").click()
+    expect(page.locator('[data-testid="metric-chart"][data-metric="system/cpu"]')).to_have_count(1)
+    expect(page.get_by_test_id("unplaced-metrics")).to_have_count(0)

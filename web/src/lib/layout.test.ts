@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SeriesBucket } from "../types";
-import { EMPTY_LAYOUT, compilePattern, defaultLayout, freshPanelId, movePanel, newPanel, normalizeLayout, panelMetrics, panelTitle, resized, yRange } from "./layout";
+import { EMPTY_LAYOUT, compilePattern, defaultLayout, panelsFor, freshPanelId, movePanel, newPanel, normalizeLayout, panelMetrics, panelTitle, resized, yRange } from "./layout";
 import { buildPlot } from "./series";
 
 const NAMES = ["train/loss", "val/loss", "train/acc", "val/acc", "lr", "system/gpu.0.util"];
@@ -19,10 +19,18 @@ describe("panelMetrics", () => {
 });
 
 describe("defaultLayout", () => {
-  it("is a panel per metric, unprefixed first and system metrics last", () => {
+  it("is a panel per metric, unprefixed first, system metrics left out", () => {
     const panels = defaultLayout(NAMES).panels;
-    expect(panels.map((panel) => panel.metrics[0])).toEqual(["lr", "train/acc", "train/loss", "val/acc", "val/loss", "system/gpu.0.util"]);
+    expect(panels.map((panel) => panel.metrics[0])).toEqual(["lr", "train/acc", "train/loss", "val/acc", "val/loss"]);
     expect(new Set(panels.map((panel) => panel.id)).size).toBe(panels.length);
+  });
+
+  it("charts system metrics when a run has no others", () => {
+    expect(defaultLayout(["system/cpu", "system/gpu.0.util"]).panels.map((panel) => panel.metrics[0])).toEqual(["system/cpu", "system/gpu.0.util"]);
+  });
+
+  it("puts system metrics last when asked for every metric", () => {
+    expect(panelsFor(NAMES).map((panel) => panel.metrics[0]).at(-1)).toBe("system/gpu.0.util");
   });
 });
 

@@ -109,11 +109,22 @@ export function panelMetrics(panel: Panel, available: readonly string[]): string
   return [...new Set(chosen)].slice(0, MAX_PANEL_METRICS);
 }
 
-/** The layout shown before the user saves one: a panel per metric, sections in their usual order
- * (system metrics last). */
-export function defaultLayout(metricNames: readonly string[]): Layout {
+/** A panel per metric, sections in their usual order (system metrics last). */
+export function panelsFor(metricNames: readonly string[]): Panel[] {
   const names = groupMetrics(metricNames).flatMap((section) => section.names);
-  return { ...EMPTY_LAYOUT, panels: names.slice(0, MAX_PANELS).map((name) => newPanel({ id: `metric:${name}`.slice(0, 64), metrics: [name] })) };
+  return names.slice(0, MAX_PANELS).map((name) => newPanel({ id: `metric:${name}`.slice(0, 64), metrics: [name] }));
+}
+
+/** Whether a metric is one the SDK samples from the machine (`system/…`). */
+export function isSystemMetric(name: string): boolean {
+  return name.startsWith("system/");
+}
+
+/** The layout shown before the user saves one: a panel per metric, leaving out system metrics
+ * (which the page offers to add) unless there are no others. */
+export function defaultLayout(metricNames: readonly string[]): Layout {
+  const own = metricNames.filter((name) => !isSystemMetric(name));
+  return { ...EMPTY_LAYOUT, panels: panelsFor(own.length ? own : metricNames) };
 }
 
 /** A panel's title: its own, or the metrics it draws. */

@@ -12,7 +12,7 @@ import { formatConfigValue, formatDuration, formatNumber, formatRelative, format
 import { useAction, useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
 import { isActive } from "../lib/run_table";
-import { EMPTY_LAYOUT, MAX_PANELS, defaultLayout, freshPanelId, newPanel, panelMetrics, type Panel } from "../lib/layout";
+import { EMPTY_LAYOUT, MAX_PANELS, defaultLayout, freshPanelId, newPanel, isSystemMetric, panelMetrics, panelsFor, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
 import { useProjectLayout } from "../layout_api";
 import { href, updateQuery } from "../router";
@@ -317,7 +317,6 @@ function ChartsTab({ run, metrics, error, reload, search }: { run: Run; metrics:
   const custom = (layout?.panels.length ?? 0) > 0;
   const panels = useMemo(() => (custom && layout ? layout.panels : defaultLayout(names).panels), [custom, layout, names]);
   const unplaced = useMemo(() => {
-    if (!custom) return [];
     const drawn = new Set(panels.flatMap((panel) => panelMetrics(panel, names)));
     return names.filter((name) => !drawn.has(name));
   }, [custom, panels, names]);
@@ -358,8 +357,8 @@ function ChartsTab({ run, metrics, error, reload, search }: { run: Run; metrics:
       {layoutError !== undefined && !layout && <ErrorMessage error={layoutError} />}
       {unplaced.length > 0 && (
         <p class="muted" data-testid="unplaced-metrics">
-          {unplaced.length} metric{unplaced.length === 1 ? " is" : "s are"} in no panel.{" "}
-          <button type="button" class="link" data-testid="place-metrics" onClick={() => setPanels([...panels, ...defaultLayout(unplaced).panels.filter((panel) => !panels.some((other) => other.id === panel.id))])}>
+          {unplaced.length} {unplaced.every(isSystemMetric) ? "system " : ""}metric{unplaced.length === 1 ? " is" : "s are"} in no panel.{" "}
+          <button type="button" class="link" data-testid="place-metrics" onClick={() => setPanels([...panels, ...panelsFor(unplaced).filter((panel) => !panels.some((other) => other.id === panel.id))])}>
             Add a panel for each
           </button>
         </p>
