@@ -10,12 +10,13 @@ EVENT ?=
 # from busy ones; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help install run invoke test lint typecheck template-check sam-local web web-test browser clean
+.PHONY: help install run invoke test lint typecheck template-check sam-local web web-test web-types web-types-check browser clean
 
 help:
 	@echo "make run                      start the local stack on http://127.0.0.1:$(PORT)"
 	@echo "make test                     lint, type-check, template checks and the test suites"
 	@echo "make web                      build the dashboard (web/dist), served at / by make run"
+	@echo "make web-types                regenerate the dashboard's API types from the OpenAPI document"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
 	@echo "make template-check           cfn-lint, sam validate --lint and sam build"
 	@echo "make sam-local                the events and start-api in SAM's containers (needs Docker)"
@@ -51,6 +52,13 @@ web: web/dist/index.html
 web-test: $(WEB_STAMP)
 	$(NPM) test
 
+# web/src/api_schema.d.ts: the API's types for the dashboard, from its OpenAPI document.
+web-types: $(STAMP) $(WEB_STAMP)
+	bash infra/web_api_types.sh
+
+web-types-check: $(STAMP) $(WEB_STAMP)
+	bash infra/web_api_types.sh --check
+
 browser:
 	bash infra/install_chromium.sh
 
@@ -76,7 +84,7 @@ template-check: $(STAMP)
 sam-local: $(STAMP)
 	@$(BIN)/python infra/sam_local.py
 
-test: lint typecheck template-check web-test web browser
+test: lint typecheck template-check web-types-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: bench bench-sdk bench-web bench-serverless

@@ -113,6 +113,18 @@ EXPECTED: dict[str, Expected] = {
     "projects_get.json": Expected(
         "ProjectsFunction", 200, setup=event_rows_workspaces.team_workspace_with_project
     ),
+    "projects_layout_get.json": Expected(
+        "ProjectsFunction", 200, setup=event_rows_workspaces.team_workspace_with_project
+    ),
+    "projects_layout_save.json": Expected(
+        "ProjectsFunction",
+        200,
+        check=lambda answer: (
+            [panel["id"] for panel in json.loads(answer["body"])["panels"]]
+            == ["losses", "accuracy"]
+        ),
+        setup=event_rows_workspaces.team_workspace_with_project,
+    ),
     "runs_create.json": Expected("RunsFunction", 201, setup=event_rows_runs.project),
     "runs_list_project.json": Expected(
         "RunsFunction",

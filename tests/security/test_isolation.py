@@ -40,6 +40,7 @@ def _json_bodies() -> dict[str, Any]:
         "POST /v1/invitations/{invitation_id}/decline": {},
         "PATCH /v1/projects/{project_id}": {"name": "taken over"},
         "POST /v1/projects/{project_id}/exports": {"kind": "project_runs"},
+        "PUT /v1/projects/{project_id}/layout": {"panels": [{"id": "p", "metrics": ["loss"]}]},
         "POST /v1/projects/{project_id}/runs": {"name": "intruder"},
         "PATCH /v1/runs/{run_id}": {"name": "taken over"},
         "POST /v1/runs/{run_id}/media": {"name": "notes", "kind": "text", "text": "mine now"},
@@ -67,6 +68,8 @@ _VIEWER_READS = {
     "POST /v1/projects/{project_id}/exports",
     "POST /v1/runs/{run_id}/exports",
 }
+# Writing routes that change only the caller's own view of an object: any reader may.
+_VIEWER_OWN_VIEW = {"PUT /v1/projects/{project_id}/layout"}
 _VIEWER_NOT_FOUND = {
     "DELETE /v1/api-keys/{key_id}",
     "DELETE /api-keys/{key_id}",
@@ -188,11 +191,8 @@ def test_another_user_gets_404_for_every_object_of_the_owner(
 def test_a_viewer_gets_403_on_every_writing_route(
     http: httpx.Client, routes: list[Route], cast: Cast
 ) -> None:
-    writing = [
-        route
-        for route in routes
-        if route.writes and route.table_key not in _VIEWER_LEAVES | _VIEWER_READS
-    ]
+    allowed = _VIEWER_LEAVES | _VIEWER_READS | _VIEWER_OWN_VIEW
+    writing = [route for route in routes if route.writes and route.table_key not in allowed]
     answers = {route.key: _send(http, route, cast.viewer, cast.objects) for route in writing}
 
     expected = {
@@ -218,6 +218,18 @@ def test_a_viewer_may_export_what_it_may_read(
     )
 
 
+def test_a_viewer_saves_their_own_layout_and_not_the_owners(
+    http: httpx.Client, routes: list[Route], cast: Cast
+) -> None:
+    own_view = [route for route in routes if route.table_key in _VIEWER_OWN_VIEW]
+    answers = {route.key: _send(http, route, cast.viewer, cast.objects) for route in own_view}
+
+    assert {key: answer.status_code for key, answer in answers.items()} == dict.fromkeys(
+        _VIEWER_OWN_VIEW, 200
+    )
+    _owner_still_has_everything(http, cast)
+
+
 def _owner_still_has_everything(http: httpx.Client, cast: Cast) -> None:
     """The refused requests changed nothing: names, the run's points and media, the key."""
     objects, owner = cast.objects, cast.owner
@@ -228,6 +240,7 @@ def _owner_still_has_everything(http: httpx.Client, cast: Cast) -> None:
     results = http.get(f"/v1/runs/{objects.run_id}/results", headers=owner.bearer)
     runs = http.get(f"/v1/projects/{objects.project_id}/runs", headers=owner.bearer)
     keys = http.get("/v1/api-keys", headers=owner.bearer)
+    layout = http.get(f"/v1/projects/{objects.project_id}/layout", headers=owner.bearer)
     members = http.get(f"/v1/workspaces/{objects.workspace_id}/members", headers=owner.bearer)
     assert workspace.json()["name"].startswith("lab-")
     assert project.json()["name"].startswith("vision-")
@@ -236,5 +249,6 @@ def _owner_still_has_everything(http: httpx.Client, cast: Cast) -> None:
     assert results.json()["items"] == []
     assert [item["id"] for item in runs.json()["items"]] == [objects.run_id]
     assert [key["id"] for key in keys.json()] == [objects.key_id]
+    assert layout.json()["panels"] == []
     roles = {member["user_id"]: member["role"] for member in members.json()["items"]}
     assert roles[owner.id] == "owner"

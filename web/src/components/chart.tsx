@@ -22,6 +22,17 @@ export interface ChartProps {
   onZoom?: (range: ZoomRange | null) => void;
   /** Show uPlot's own legend with live values (default: when there are few lines). */
   legend?: boolean;
+  /** Fixed ends of the y axis (null: fitted to the data). */
+  yMin?: number | null;
+  yMax?: number | null;
+}
+
+/** Seconds as a short duration for the relative time axis: 45s, 12m, 3.5h. */
+export function durationLabel(seconds: number): string {
+  const magnitude = Math.abs(seconds);
+  if (magnitude < 120) return `${Number(seconds.toPrecision(3))}s`;
+  if (magnitude < 7200) return `${Number((seconds / 60).toPrecision(3))}m`;
+  return `${Number((seconds / 3600).toPrecision(3))}h`;
 }
 
 /** A CSS color with an alpha (hex `#rrggbb` / `hsl()` / anything else unchanged). */
@@ -62,7 +73,7 @@ function axisNumber(value: number): string {
 function makeOptions(
   model: PlotModel,
   lines: readonly PlotLine[],
-  props: { logScale: boolean; height: number; width: number; legend: boolean },
+  props: { logScale: boolean; height: number; width: number; legend: boolean; yMin: number | null; yMax: number | null },
   hooks: uPlot.Hooks.Arrays,
 ): uPlot.Options {
   const muted = cssVar("--muted", "#667085");
@@ -70,7 +81,9 @@ function makeOptions(
   const series: uPlot.Series[] = [
     model.xAxis === "time"
       ? { label: "time" }
-      : { label: "step", value: (_u, value) => (value === null || value === undefined ? "–" : plainNumber(value)) },
+      : model.xAxis === "relative"
+        ? { label: "relative time", value: (_u, value) => (value === null || value === undefined ? "–" : durationLabel(value)) }
+        : { label: "step", value: (_u, value) => (value === null || value === undefined ? "–" : plainNumber(value)) },
   ];
   const bands: uPlot.Band[] = [];
   const indexOf = new Map<string, number>();
@@ -106,6 +119,8 @@ function makeOptions(
     const min = indexOf.get(`${index}:min`);
     if (max && min) bands.push({ series: [max, min], fill: withAlpha(line.color, lines.length > 1 ? 0.08 : 0.15) });
   });
+  const yFixed = props.yMin !== null || props.yMax !== null;
+  const yRange: uPlot.Range.Function = (_u, dataMin, dataMax) => [props.yMin ?? dataMin, props.yMax ?? dataMax];
   const axis = { stroke: muted, grid: { stroke: border, width: 1 }, ticks: { stroke: border, width: 1 } };
   return {
     width: props.width,
@@ -114,10 +129,12 @@ function makeOptions(
     bands,
     scales: {
       x: { time: model.xAxis === "time" },
-      y: props.logScale ? { distr: 3, log: 10 } : {},
+      y: { ...(props.logScale ? { distr: 3 as const, log: 10 as const } : {}), ...(yFixed ? { range: yRange } : {}) },
     },
     axes: [
-      model.xAxis === "time" ? { ...axis } : { ...axis, values: (_u, splits) => splits.map(axisNumber) },
+      model.xAxis === "time"
+        ? { ...axis }
+        : { ...axis, values: (_u, splits) => splits.map(model.xAxis === "relative" ? durationLabel : axisNumber) },
       { ...axis, size: 56, values: (_u, splits) => splits.map((value) => (value === null ? "" : axisNumber(value))) },
     ],
     legend: { show: props.legend, live: true },
@@ -126,7 +143,7 @@ function makeOptions(
   };
 }
 
-export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height = 220, onZoom, legend }: ChartProps) {
+export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height = 220, onZoom, legend, yMin = null, yMax = null }: ChartProps) {
   const model = useMemo(() => buildPlot(lines, { xAxis, logScale, smoothing, bands }), [lines, xAxis, logScale, smoothing, bands]);
   const showLegend = legend ?? lines.length <= 6;
   const box = useRef<HTMLDivElement>(null);
@@ -140,7 +157,7 @@ export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height 
   zoomRef.current = onZoom;
   const zoomed = useRef(false);
 
-  const structure = `${columnsKey(model.columns)}|${model.xAxis}|${logScale}|${height}|${showLegend}|${lines.map((line) => `${line.label}:${line.color}`).join(";")}`;
+  const structure = `${columnsKey(model.columns)}|${model.xAxis}|${logScale}|${height}|${showLegend}|${yMin}|${yMax}|${lines.map((line) => `${line.label}:${line.color}`).join(";")}`;
   const empty = model.data[0].length === 0;
 
   useEffect(() => {
@@ -160,7 +177,8 @@ export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height 
       if (valueOut.current) valueOut.current.textContent = value === undefined ? "" : value === null ? "gap" : plainNumber(value);
       if (timeOut.current) {
         const x = index === null || index === undefined ? undefined : current.data[0][index];
-        timeOut.current.textContent = current.xAxis === "time" && x !== undefined ? new Date(x * 1000).toLocaleString() : "";
+        timeOut.current.textContent =
+          x === undefined ? "" : current.xAxis === "time" ? new Date(x * 1000).toLocaleString() : current.xAxis === "relative" ? `+${durationLabel(x)}` : "";
       }
     };
     const hooks: uPlot.Hooks.Arrays = {
@@ -176,7 +194,7 @@ export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height 
       ],
     };
     const width = Math.max(200, element.clientWidth);
-    const u = new uPlot(makeOptions(modelRef.current, lines, { logScale, height, width, legend: showLegend }, hooks), modelRef.current.data as uPlot.AlignedData, element);
+    const u = new uPlot(makeOptions(modelRef.current, lines, { logScale, height, width, legend: showLegend, yMin, yMax }, hooks), modelRef.current.data as uPlot.AlignedData, element);
     plot.current = u;
     const reset = () => {
       zoomed.current = false;
@@ -206,10 +224,10 @@ export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height 
   const notes: string[] = [];
   if (model.droppedForLog) notes.push(`${model.droppedForLog} point${model.droppedForLog === 1 ? "" : "s"} ≤ 0 left out of the log scale`);
   if (model.nonFinite) notes.push(`${model.nonFinite} NaN/∞ bucket${model.nonFinite === 1 ? "" : "s"} shown as gaps`);
-  if (xAxis === "time" && model.xAxis === "step" && !empty) notes.push("no logging times: plotted by step");
+  if (xAxis !== "step" && model.xAxis === "step" && !empty) notes.push("no logging times: plotted by step");
 
   return (
-    <div class="chart">
+    <div class="chart" data-bands={model.columns.filter((column) => column.role === "max").length} data-lines={lines.length}>
       <div class="chart-readout" aria-live="off">
         <span class="muted">step</span> <span data-testid="hover-step" class="chart-step" ref={stepOut} />
         <span class="muted">value</span> <span data-testid="hover-value" class="chart-value" ref={valueOut} />

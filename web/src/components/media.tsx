@@ -1,15 +1,17 @@
-// The run's media: one group per media name, with a step slider (images, audio, text, histograms)
-// or a list of downloads (files). Presigned links expire: an image that fails to load is re-fetched.
+// The run's media: one group per media name, with a step slider or a grid across steps (images,
+// audio, text, histograms), or a list of downloads (files). Presigned links expire: an image that fails to load is re-fetched.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, fetchAll } from "../api";
 import { formatBytes, formatNumber } from "../lib/format";
-import { histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex } from "../lib/media";
+import { histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex, sampleSteps } from "../lib/media";
 import { useAsync } from "../lib/hooks";
 import type { MediaItem, MediaNameSummary } from "../types";
 import { Empty, ErrorMessage, Loading } from "./common";
 import "../styles/run.css";
 
 const KIND_ORDER: MediaItem["kind"][] = ["image", "histogram", "audio", "text", "file"];
+/** Cells of the grid across steps at most (steps evenly spread between the first and the last). */
+export const GRID_STEPS = 24;
 
 export function MediaGallery({ runId, refreshKey = 0 }: { runId: string; refreshKey?: number }) {
   // refreshKey: the run page's poll count, to read the names again while the run is live
@@ -41,6 +43,7 @@ function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSumma
     [runId, summary.name, version],
   );
   const [chosenStep, setChosenStep] = useState<number | null>(null);
+  const [mode, setMode] = useState<"slider" | "grid">("slider");
   const [fresh, setFresh] = useState<Record<string, MediaItem>>({});
 
   const list = useMemo(() => (items.data ?? []).map((item) => fresh[item.id] ?? item), [items.data, fresh]);
@@ -85,6 +88,23 @@ function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSumma
         </ul>
       ) : (
         <>
+          {steps.length > 1 && (
+            <div class="media-modes" role="group" aria-label={`${summary.name}: view`}>
+              <button type="button" aria-pressed={mode === "slider"} class={mode === "slider" ? "active" : ""} data-testid="media-mode-slider" onClick={() => setMode("slider")}>
+                One step
+              </button>
+              <button type="button" aria-pressed={mode === "grid"} class={mode === "grid" ? "active" : ""} data-testid="media-mode-grid" onClick={() => setMode("grid")}>
+                Grid across steps
+              </button>
+            </div>
+          )}
+          {mode === "grid" && steps.length > 1 ? (
+            <MediaGrid steps={steps} list={list} onExpired={refresh} onPick={(picked) => {
+              setChosenStep(picked);
+              setMode("slider");
+            }} />
+          ) : (
+          <>
           {steps.length > 0 && (
             <label class="media-slider">
               <span>
@@ -111,9 +131,39 @@ function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSumma
               <MediaView key={item.id} item={item} onExpired={refresh} />
             ))}
           </div>
+          </>
+          )}
         </>
       )}
     </section>
+  );
+}
+
+/** The name's items across steps: a cell per step (at most GRID_STEPS, evenly spread), the first
+ * item of each; a cell's step opens it in the one-step view. */
+function MediaGrid({ steps, list, onExpired, onPick }: { steps: readonly number[]; list: readonly MediaItem[]; onExpired: (item: MediaItem) => Promise<void>; onPick: (step: number) => void }) {
+  const shownSteps = sampleSteps(steps, GRID_STEPS);
+  return (
+    <>
+      {shownSteps.length < steps.length && (
+        <p class="muted media-grid-note">
+          {shownSteps.length} of {steps.length} steps, evenly spread.
+        </p>
+      )}
+      <div class="media-grid" data-testid="media-grid">
+        {shownSteps.map((step) => {
+          const [first] = itemsAtStep(list, step);
+          return (
+            <div class="media-grid-cell" key={step} data-testid="media-grid-cell" data-step={step}>
+              <button type="button" class="link media-grid-step" title="Show this step alone" onClick={() => onPick(step)}>
+                step {step}
+              </button>
+              {first && <MediaView item={first} onExpired={onExpired} />}
+            </div>
+          );
+        })}
+      </div>
+    </>
   );
 }
 
@@ -129,7 +179,7 @@ function NotReady({ item }: { item: MediaItem }) {
 /** Reloads of a failed image/audio link allowed (each one asks the API for a fresh link). */
 const MAX_LINK_RETRIES = 2;
 
-function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: MediaItem) => Promise<void> }) {
+export function MediaView({ item, onExpired }: { item: MediaItem; onExpired: (item: MediaItem) => Promise<void> }) {
   const [attempt, setAttempt] = useState(0);
   const needsUrl = item.kind === "image" || item.kind === "audio" || item.text_truncated;
   const renew = () => {

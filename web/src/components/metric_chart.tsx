@@ -1,22 +1,40 @@
-// One metric of one run as a chart card: fetches its downsampled series again when the metric grows,
-// and a finer window of it when the user zooms in.
+// One or more metrics of one run as a chart card: fetches their downsampled series again when a
+// metric grows, and a finer window of them when the user zooms in.
+import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatNumber } from "../lib/format";
 import { useAsync } from "../lib/hooks";
 import { fetchRunSeries } from "../series_api";
-import { pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
+import { colorAt } from "../lib/compare";
+import { pointsForWidth, type PlotLine, type XAxisMode } from "../lib/series";
 import type { DownsampledSeries, MetricSummary } from "../types";
 import { Chart, type ZoomRange } from "./chart";
 import { ErrorMessage } from "./common";
 
 interface Loaded {
-  series: DownsampledSeries;
+  series: DownsampledSeries[];
   count: number;
   lastStep: number | null;
 }
 
-/** `lazy`: fetch only once the card comes near the viewport (for runs with very many metrics). */
-export function MetricChart({ runId, metric, settings, color, lazy = false }: { runId: string; metric: MetricSummary; settings: ChartSettings; color: string; lazy?: boolean }) {
+/** How a panel draws its metrics. */
+export interface PanelSettings {
+  xAxis: XAxisMode;
+  logScale: boolean;
+  smoothing: number;
+  yMin?: number | null;
+  yMax?: number | null;
+  height?: number;
+}
+
+/** Widest bucket of the series: 1 means every point is drawn. */
+function widestBucket(series: readonly DownsampledSeries[]): number {
+  return Math.max(1, ...series.map((item) => item.bucket_width));
+}
+
+/** `lazy`: fetch only once the card comes near the viewport (for runs with very many metrics).
+ * `title` and `actions` replace the card's heading (panels add their own buttons). */
+export function MetricChart({ runId, metrics, settings, lazy = false, title, actions }: { runId: string; metrics: readonly MetricSummary[]; settings: PanelSettings; lazy?: boolean; title?: string; actions?: ComponentChildren }) {
   const card = useRef<HTMLDivElement>(null);
   const [seen, setSeen] = useState(!lazy);
   useEffect(() => {
@@ -30,48 +48,57 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
     observer.observe(card.current);
     return () => observer.disconnect();
   }, [seen]);
-  const [zoom, setZoom] = useState<{ range: ZoomRange; series: DownsampledSeries | null } | null>(null);
+  const [zoom, setZoom] = useState<{ range: ZoomRange; series: DownsampledSeries[] | null } | null>(null);
   const zoomGeneration = useRef(0);
-  const version = `${metric.count}@${metric.last_step ?? ""}`;
+  const names = metrics.map((metric) => metric.name);
+  const version = metrics.map((metric) => `${metric.name}:${metric.count}@${metric.last_step ?? ""}`).join("|");
+  const metric = metrics[0];
 
   const points = () => pointsForWidth(card.current?.clientWidth ?? 0);
 
   const { data: loaded, error, reload } = useAsync<Loaded | null>(async () => {
-    if (!seen) return null;
-    const { count, last_step: lastStep } = metric;
-    const series = await fetchRunSeries(runId, metric.name, { points: points() });
+    if (!seen || metrics.length === 0) return null;
+    const count = metrics.reduce((total, item) => total + item.count, 0);
+    const lastStep = metrics.reduce<number | null>((last, item) => (item.last_step === null ? last : Math.max(last ?? item.last_step, item.last_step)), null);
+    const series = await Promise.all(names.map((name) => fetchRunSeries(runId, name, { points: points() })));
     return { series, count, lastStep };
-  }, [runId, metric.name, version, seen]);
+  }, [runId, version, seen]);
 
   const onZoom = (range: ZoomRange | null) => {
     const mine = ++zoomGeneration.current;
     setZoom(range && { range, series: null });
     // only worth a request when the full view is downsampled
-    if (!range || !loaded || loaded.series.bucket_width <= 1) return;
-    void fetchRunSeries(runId, metric.name, { points: points(), step_min: range.min, step_max: range.max })
+    if (!range || !loaded || widestBucket(loaded.series) <= 1) return;
+    void Promise.all(names.map((name) => fetchRunSeries(runId, name, { points: points(), step_min: range.min, step_max: range.max })))
       .then((series) => {
         if (mine === zoomGeneration.current) setZoom({ range, series });
       })
       .catch(() => undefined);
   };
 
-  const buckets = zoom?.series?.buckets ?? loaded?.series.buckets;
-  const lines = useMemo<PlotLine[]>(() => (buckets ? [{ label: metric.name, color, buckets }] : []), [buckets, metric.name, color]);
+  const shown = zoom?.series ?? loaded?.series;
+  const lines = useMemo<PlotLine[]>(
+    () => (shown ? shown.map((series, index) => ({ label: names[index] ?? "", color: colorAt(index), buckets: series.buckets })) : []),
+    [shown, names.join("\n")],
+  );
 
   return (
     <div
       class="chart-card"
       ref={card}
       data-testid="metric-chart"
-      data-metric={metric.name}
+      data-metric={names.join(",")}
       data-last-step={loaded?.lastStep ?? ""}
       data-count={loaded?.count ?? ""}
     >
       <h3>
-        <span>{metric.name}</span>
-        <span class="muted" title={`min ${formatNumber(metric.min)} · max ${formatNumber(metric.max)}`}>
-          last {formatNumber(metric.last)} @ {metric.last_step ?? "–"}
-        </span>
+        <span class="chart-title">{title ?? metric?.name}</span>
+        {metrics.length === 1 && (
+          <span class="muted" title={`min ${formatNumber(metric.min)} · max ${formatNumber(metric.max)}`}>
+            last {formatNumber(metric.last)} @ {metric.last_step ?? "–"}
+          </span>
+        )}
+        {actions}
       </h3>
       {error && !loaded ? (
         <ErrorMessage error={error} onRetry={reload} />
@@ -80,12 +107,22 @@ export function MetricChart({ runId, metric, settings, color, lazy = false }: { 
           Loading…
         </div>
       ) : (
-        <Chart lines={lines} xAxis={settings.xAxis} logScale={settings.logScale} smoothing={settings.smoothing} onZoom={onZoom} />
+        <Chart
+          lines={lines}
+          xAxis={settings.xAxis}
+          logScale={settings.logScale}
+          smoothing={settings.smoothing}
+          yMin={settings.yMin ?? null}
+          yMax={settings.yMax ?? null}
+          height={settings.height}
+          bands={lines.length <= 4}
+          onZoom={onZoom}
+        />
       )}
       {zoom && (
         <div class="zoom-note muted">
           Steps {formatNumber(zoom.range.min)}–{formatNumber(zoom.range.max)}
-          {zoom.series && zoom.series.bucket_width < (loaded?.series.bucket_width ?? 1) ? " (finer)" : ""} · double-click to reset
+          {zoom.series && widestBucket(zoom.series) < widestBucket(loaded?.series ?? []) ? " (finer)" : ""} · double-click to reset
         </div>
       )}
     </div>

@@ -1,6 +1,7 @@
-// Loading data in components: one request at a time, errors kept, optional polling; and actions
-// (form submits, button presses) with their busy flag and error.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+// Loading data in components (through the query library: newest answer wins, errors kept), polling;
+// and actions (form submits, button presses) with their busy flag and error.
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/preact-query";
+import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 
 export interface Async<T> {
   data: T | undefined;
@@ -10,45 +11,34 @@ export interface Async<T> {
   setData: (data: T) => void;
 }
 
-/** Run `load` when `deps` change; a newer call wins over an older one that answers late. */
+/** Run `load` when `deps` change; a newer call wins over an older one that answers late (the
+ * query library keys each load by its component and `deps`, and drops answers of old keys). While a
+ * new load runs, the data of the previous one stays. */
 export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): Async<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [loading, setLoading] = useState(true);
-  const generation = useRef(0);
+  const client = useQueryClient();
+  const instance = useId();
   const loadRef = useRef(load);
   loadRef.current = load;
+  const queryKey = ["async", instance, ...deps];
+  // boxed: a load may answer undefined (nothing to load yet), which the library does not store
+  const query = useQuery<{ value: T }>({
+    queryKey,
+    queryFn: async () => ({ value: await loadRef.current() }),
+    placeholderData: keepPreviousData,
+  });
 
   const reload = useCallback(async () => {
-    const mine = ++generation.current;
-    setLoading(true);
-    try {
-      const value = await loadRef.current();
-      if (mine === generation.current) {
-        setData(value);
-        setError(undefined);
-      }
-    } catch (caught) {
-      if (mine === generation.current) setError(caught);
-    } finally {
-      if (mine === generation.current) setLoading(false);
-    }
-  }, []);
+    await query.refetch();
+  }, [query.refetch]);
 
-  // A page's own change (an item it just created or removed) is newer than any load still
-  // in flight, which was asked before it: that load's answer must not overwrite it.
-  const replace = useCallback((value: T) => {
-    generation.current += 1;
-    setData(value);
-    setError(undefined);
-    setLoading(false);
-  }, []);
+  // A page's own change (an item it just created or removed) is newer than any load still in
+  // flight, which was asked before it: that load is cancelled, and its answer never lands.
+  const replace = (value: T) => {
+    client.setQueryData<{ value: T }>(queryKey, { value });
+    void client.cancelQueries({ queryKey, exact: true });
+  };
 
-  useEffect(() => {
-    void reload();
-  }, deps);
-
-  return { data, error, loading, reload, setData: replace };
+  return { data: query.data?.value, error: query.error ?? undefined, loading: query.isFetching, reload, setData: replace };
 }
 
 /** Call `tick` every `intervalMs` while `active`, never two at once, paused in hidden tabs. */

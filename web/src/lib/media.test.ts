@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex } from "./media";
+import { firstAtStep, histogramBars, itemsAtStep, linkExpired, mediaSteps, nearestStepIndex, sampleSteps } from "./media";
 
 describe("media steps", () => {
   const items = [
@@ -47,5 +47,29 @@ describe("histogramBars", () => {
   it("copes with empty and degenerate histograms", () => {
     expect(histogramBars([0], [], 100, 100)).toEqual([]);
     expect(histogramBars([1, 1], [0], 100, 100)[0]).toMatchObject({ width: 100, height: 0 });
+  });
+});
+
+describe("sampleSteps", () => {
+  it("keeps every step when they fit", () => {
+    expect(sampleSteps([1, 2, 3], 5)).toEqual([1, 2, 3]);
+  });
+
+  it("spreads the picks evenly, the first and last included", () => {
+    const steps = Array.from({ length: 100 }, (_, index) => index * 10);
+    const picked = sampleSteps(steps, 5);
+    expect(picked).toEqual([0, 250, 500, 740, 990]);
+  });
+});
+
+describe("firstAtStep", () => {
+  it("gives each run its first item at the step", () => {
+    const items = [
+      { run_id: "a", step: 1, created_at: "2026-01-01T00:00:02Z", id: "a2" },
+      { run_id: "a", step: 1, created_at: "2026-01-01T00:00:01Z", id: "a1" },
+      { run_id: "b", step: 2, created_at: "2026-01-01T00:00:01Z", id: "b2" },
+    ];
+    const byRun = firstAtStep(items, 1);
+    expect([...byRun.entries()].map(([run, item]) => [run, item.id])).toEqual([["a", "a1"]]);
   });
 });

@@ -60,3 +60,19 @@ export function histogramBars(bins: readonly number[], counts: readonly number[]
   }
   return bars;
 }
+
+/** At most `max` of the steps, evenly spread, the first and the last always among them. */
+export function sampleSteps(steps: readonly number[], max: number): number[] {
+  if (steps.length <= max) return steps.slice();
+  if (max <= 1) return steps.slice(-1);
+  const picked = new Set<number>();
+  for (let index = 0; index < max; index += 1) picked.add(Math.round((index * (steps.length - 1)) / (max - 1)));
+  return [...picked].sort((a, b) => a - b).map((index) => steps[index]);
+}
+
+/** Each run's first item at `step` (runs without one left out). */
+export function firstAtStep<T extends Pick<MediaItem, "run_id" | "step" | "created_at">>(items: readonly T[], step: number | null): Map<string, T> {
+  const byRun = new Map<string, T>();
+  for (const item of itemsAtStep(items, step)) if (!byRun.has(item.run_id)) byRun.set(item.run_id, item);
+  return byRun;
+}

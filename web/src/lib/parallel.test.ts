@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { METRIC_AXIS_KEY, buildParallel, categoricalAxis, linePath, metricColor, numericAxis, varyingKeys, type ParallelRun } from "./parallel";
+import { METRIC_AXIS_KEY, buildParallel, categoricalAxis, defaultMetricChoice, linePath, metricColor, numericAxis, shortLabel, varyingKeys, type ParallelRun } from "./parallel";
 
 describe("axes", () => {
   it("scales numbers linearly between min and max", () => {
@@ -100,5 +100,30 @@ describe("log axes", () => {
     expect(axis.position(0.01)).toBeCloseTo(0.5);
     expect(axis.ticks.map((tick) => tick.label)).toEqual(["0.001", "0.01", "0.1"]);
     expect(numericAxis("lr", [0.1, 0.001], false).log).toBeUndefined();
+  });
+});
+
+describe("defaultMetricChoice", () => {
+  const choices = [{ value: "metric:train/loss" }, { value: "metric:acc" }, { value: "result:val/loss" }];
+
+  it("takes the metric most runs have", () => {
+    const counts: Record<string, number> = { "metric:train/loss": 1, "metric:acc": 3, "result:val/loss": 2 };
+    expect(defaultMetricChoice(choices, (choice) => counts[choice.value])?.value).toBe("metric:acc");
+  });
+
+  it("prefers a loss among equally common metrics", () => {
+    expect(defaultMetricChoice([{ value: "metric:acc" }, ...choices], () => 2)?.value).toBe("metric:train/loss");
+  });
+
+  it("gives nothing without choices", () => {
+    expect(defaultMetricChoice([], () => 1)).toBeUndefined();
+  });
+});
+
+describe("shortLabel", () => {
+  it("keeps short labels and the end of long ones", () => {
+    expect(shortLabel("lr", 10)).toBe("lr");
+    expect(shortLabel("optimizer.schedule.warmup_steps", 12)).toBe("…armup_steps");
+    expect(shortLabel("optimizer.schedule.warmup_steps", 12).length).toBe(12);
   });
 });

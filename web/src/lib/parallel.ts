@@ -183,3 +183,24 @@ export function nearestLine(
   }
   return best;
 }
+
+/** The metric the chart starts with: the one most runs have a value of; among those, one whose
+ * name says loss, else the first given. */
+export function defaultMetricChoice<T extends { value: string }>(choices: readonly T[], count: (choice: T) => number): T | undefined {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const choice of choices) {
+    const score = count(choice) * 2 + (/loss/i.test(choice.value) ? 1 : 0);
+    if (score > bestScore) {
+      best = choice;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** A label cut to `max` characters, keeping its end (the distinctive part of a dotted key). */
+export function shortLabel(label: string, max: number): string {
+  if (label.length <= max) return label;
+  return `…${label.slice(label.length - (max - 1))}`;
+}

@@ -2,7 +2,8 @@
 import { metricNumber, type MetricValue, type SeriesBucket } from "../types";
 import { emaSmooth } from "./smoothing";
 
-export type XAxisMode = "step" | "time";
+/** step: the logged step; time: wall-clock time; relative: seconds since the first point drawn. */
+export type XAxisMode = "step" | "time" | "relative";
 
 /** A value uPlot can draw: a finite number, or null (a gap). NaN and ±Infinity become gaps. */
 export function plotNumber(value: MetricValue | null | undefined): number | null {
@@ -110,11 +111,12 @@ export function columnsKey(columns: readonly PlotColumn[]): string {
 }
 
 export function buildPlot(lines: readonly PlotLine[], options: PlotOptions): PlotModel {
-  const timeOk = options.xAxis === "time" && lines.some((line) => line.buckets.length > 0) &&
+  const timeOk = options.xAxis !== "step" && lines.some((line) => line.buckets.length > 0) &&
     lines.every((line) => line.buckets.length === 0 || hasTimes(line.buckets));
-  const xAxis: XAxisMode = timeOk ? "time" : "step";
+  const xAxis: XAxisMode = timeOk ? options.xAxis : "step";
   const smoothing = options.smoothing > 0 ? options.smoothing : 0;
-  const perLine = lines.map((line) => bucketPoints(line.buckets, xAxis));
+  const perLine = lines.map((line) => bucketPoints(line.buckets, xAxis === "step" ? "step" : "time"));
+  if (xAxis === "relative") relativeToFirst(perLine);
 
   const xSet = new Set<number>();
   for (const points of perLine) for (const point of points) xSet.add(point.x);
@@ -167,6 +169,14 @@ export function buildPlot(lines: readonly PlotLine[], options: PlotOptions): Plo
   });
 
   return { data: [xs, ...arrays], columns, steps, xAxis, droppedForLog, nonFinite };
+}
+
+/** Wall-clock xs made seconds since the earliest point of any line. */
+function relativeToFirst(perLine: PlotPoint[][]): void {
+  let first = Number.POSITIVE_INFINITY;
+  for (const points of perLine) if (points.length) first = Math.min(first, points[0].x);
+  if (!Number.isFinite(first)) return;
+  for (const points of perLine) for (const point of points) point.x -= first;
 }
 
 export interface MetricSection {

@@ -1,22 +1,26 @@
-// `#/compare?runs=a,b,c`: the runs' metrics overlaid (one color per run), their config differences
-// and a parallel-coordinates view of config against a metric. Refreshes while a run is live.
-import { useMemo, useRef, useState } from "preact/hooks";
+// `#/compare?runs=a,b,c`: the runs' metrics overlaid (one color per run, or grouped by config keys
+// with `group=lr,seed&band=std`), their config differences and a parallel-coordinates view of config
+// against a metric. Refreshes while a run is live.
+import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
-import { fetchComparedSeries } from "../series_api";
 import { api } from "../api";
-import { Chart, type ZoomRange } from "../components/chart";
+import { CompareMedia } from "../components/compare_media";
+import { GroupControls } from "../components/group_controls";
+import { RunsChart } from "../components/runs_chart";
 import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
 import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { ParallelCoordinates } from "../components/parallel";
-import { assignColors, diffConfigs, flattenConfig, isRunId, metricVersion, parseRunIds, unionMetricNames } from "../lib/compare";
-import { formatConfigValue, formatNumber } from "../lib/format";
+import { assignColors, colorAt, diffConfigs, flattenConfig, isRunId, parseRunIds, unionMetricNames } from "../lib/compare";
+import { formatConfigValue } from "../lib/format";
+import { groupingKeys, groupRuns, parseBand, parseGroupKeys } from "../lib/grouping";
 import { useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
-import type { ParallelRun } from "../lib/parallel";
+import { defaultMetricChoice, type ParallelRun } from "../lib/parallel";
 import { isActive } from "../lib/run_table";
-import { filterMetrics, groupMetrics, parseChartSettings, plotNumber, pointsForWidth, type ChartSettings, type PlotLine } from "../lib/series";
+import type { GroupBand } from "../lib/layout";
+import { filterMetrics, groupMetrics, parseChartSettings, plotNumber, type ChartSettings } from "../lib/series";
 import { href, updateQuery } from "../router";
-import type { ComparedSeries, Run } from "../types";
+import type { Run } from "../types";
 import "../styles/compare.css";
 
 export function ComparePage({ query }: PageProps) {
@@ -44,10 +48,12 @@ export function ComparePage({ query }: PageProps) {
   }
   if (runs.error && !runs.data) return <ErrorMessage error={runs.error} onRetry={runs.reload} />;
   if (!runs.data) return <Loading label="Loading runs…" />;
-  return <CompareView ids={ids} runs={items} settings={settings} search={search} live={live} />;
+  const groupBy = parseGroupKeys(query.get("group"));
+  const band = parseBand(query.get("band"));
+  return <CompareView ids={ids} runs={items} settings={settings} search={search} live={live} groupBy={groupBy} band={band} />;
 }
 
-function CompareView({ ids, runs, settings, search, live }: { ids: string[]; runs: Run[]; settings: ChartSettings; search: string; live: boolean }) {
+function CompareView({ ids, runs, settings, search, live, groupBy, band }: { ids: string[]; runs: Run[]; settings: ChartSettings; search: string; live: boolean; groupBy: string[]; band: GroupBand }) {
   const found = new Set(runs.map((run) => run.id));
   const missing = ids.filter((id) => !found.has(id));
   const colors = useMemo(() => assignColors(runs.map((run) => run.id)), [runs.map((run) => run.id).join(",")]);
@@ -55,6 +61,11 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
   const sections = useMemo(() => groupMetrics(filterMetrics(names, search)), [names, search]);
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const projectIds = [...new Set(runs.map((run) => run.project_id))];
+  const keys = useMemo(() => groupingKeys(runs), [runs]);
+  const groupKey = groupBy.join(",");
+  const grouping = useMemo(() => (groupBy.length ? { groups: groupRuns(runs, groupBy), band } : null), [runs, groupKey, band]);
+  const setGrouping = (next: string[], nextBand: GroupBand) =>
+    updateQuery({ group: next.join(",") || undefined, band: next.length && nextBand !== "minmax" ? nextBand : undefined });
 
   const remove = (id: string) => updateQuery({ runs: ids.filter((other) => other !== id).join(",") || undefined });
 
@@ -102,7 +113,18 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
             <div class="toolbar">
               <MetricSearch search={search} />
               <ChartControls settings={settings} />
+              <GroupControls keys={keys} groupBy={groupBy} band={band} onChange={setGrouping} />
             </div>
+            {grouping && (
+              <ul class="compare-legend group-legend" aria-label="Groups">
+                {grouping.groups.map((group, index) => (
+                  <li key={group.key} data-testid="group-legend-item">
+                    <span class="swatch" style={{ background: colorAt(index) }} aria-hidden="true" />
+                    {group.label} <span class="muted">({group.runIds.length} run{group.runIds.length === 1 ? "" : "s"})</span>
+                  </li>
+                ))}
+              </ul>
+            )}
             {names.length === 0 ? (
               <Empty>These runs have not logged any metric yet.</Empty>
             ) : sections.length === 0 ? (
@@ -123,7 +145,7 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
                     {!isCollapsed && (
                       <div class="chart-grid">
                         {section.names.map((name) => (
-                          <CompareChart key={name} name={name} runs={runs} colors={colors} settings={settings} />
+                          <RunsChart key={name} name={name} runs={runs} colors={colors} settings={settings} grouping={grouping} />
                         ))}
                       </div>
                     )}
@@ -131,6 +153,11 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
                 );
               })
             )}
+          </section>
+
+          <section class="compare-section">
+            <h2>Media</h2>
+            <CompareMedia runs={runs} colors={colors} />
           </section>
 
           <section class="compare-section">
@@ -143,62 +170,6 @@ function CompareView({ ids, runs, settings, search, live }: { ids: string[]; run
             <ConfigDiff runs={runs} colors={colors} />
           </section>
         </>
-      )}
-    </div>
-  );
-}
-
-function CompareChart({ name, runs, colors, settings }: { name: string; runs: Run[]; colors: Record<string, string>; settings: ChartSettings }) {
-  const card = useRef<HTMLDivElement>(null);
-  const runIds = runs.map((run) => run.id).join(",");
-  const version = metricVersion(runs, name);
-  const [zoom, setZoom] = useState<{ range: ZoomRange; series: ComparedSeries | null } | null>(null);
-  const zoomGeneration = useRef(0);
-  const points = () => pointsForWidth(card.current?.clientWidth ?? 0);
-  const { data, error, reload } = useAsync(() => fetchComparedSeries(runIds, name, { points: points() }), [runIds, name, version]);
-
-  const onZoom = (range: ZoomRange | null) => {
-    const mine = ++zoomGeneration.current;
-    setZoom(range && { range, series: null });
-    if (!range || !data || data.bucket_width <= 1) return;
-    void fetchComparedSeries(runIds, name, { points: points(), step_min: range.min, step_max: range.max })
-      .then((series) => {
-        if (mine === zoomGeneration.current) setZoom({ range, series });
-      })
-      .catch(() => undefined);
-  };
-
-  const shown = zoom?.series ?? data;
-  const lines = useMemo<PlotLine[]>(() => {
-    if (!shown) return [];
-    const byRun = new Map(shown.series.map((series) => [series.run_id, series.buckets]));
-    return runs.map((run) => ({ label: run.name, color: colors[run.id], buckets: byRun.get(run.id) ?? [] }));
-  }, [shown, runs, colors]);
-
-  return (
-    <div
-      class="chart-card"
-      ref={card}
-      data-testid="compare-chart"
-      data-metric={name}
-      data-series={shown ? shown.series.filter((series) => series.buckets.length > 0).length : ""}
-    >
-      <h3>
-        <span>{name}</span>
-      </h3>
-      {error && !data ? (
-        <ErrorMessage error={error} onRetry={reload} />
-      ) : !data ? (
-        <div class="chart-empty muted" aria-busy="true">
-          Loading…
-        </div>
-      ) : (
-        <Chart lines={lines} xAxis={settings.xAxis} logScale={settings.logScale} smoothing={settings.smoothing} bands={runs.length <= 4} onZoom={onZoom} />
-      )}
-      {zoom && (
-        <div class="zoom-note muted">
-          Steps {formatNumber(zoom.range.min)}–{formatNumber(zoom.range.max)} · double-click to reset
-        </div>
       )}
     </div>
   );
@@ -219,7 +190,7 @@ function ParallelSection({ runs, names }: { runs: Run[]; names: string[] }) {
       ...[...results].sort().map((name) => ({ value: `result:${name}`, label: `${name} (result)`, read: (run: Run) => plotNumber(run.summary?.results[name]) })),
     ];
   }, [runs, names]);
-  const preferred = choices.find((choice) => /loss/i.test(choice.value)) ?? choices[0];
+  const preferred = useMemo(() => defaultMetricChoice(choices, (choice) => runs.filter((run) => choice.read(run) !== null).length), [choices, runs]);
   const [chosen, setChosen] = useState<string | null>(null);
   const choice = choices.find((item) => item.value === chosen) ?? preferred;
   const parallelRuns = useMemo<ParallelRun[]>(

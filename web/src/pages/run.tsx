@@ -3,16 +3,18 @@
 import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../app";
 import { ApiError, api, describeError, exportAndDownload } from "../api";
-import { ChartControls, MetricSearch, SectionToggle } from "../components/chart_controls";
+import { MetricSearch } from "../components/chart_controls";
 import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { MediaGallery } from "../components/media";
-import { MetricChart } from "../components/metric_chart";
-import { PALETTE, flattenConfig } from "../lib/compare";
+import { PanelGrid } from "../components/panel_grid";
+import { flattenConfig } from "../lib/compare";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
 import { isActive } from "../lib/run_table";
-import { filterMetrics, groupMetrics, parseChartSettings, type ChartSettings } from "../lib/series";
+import { EMPTY_LAYOUT, MAX_PANELS, defaultLayout, freshPanelId, newPanel, isSystemMetric, panelMetrics, panelsFor, type Panel } from "../lib/layout";
+import { filterMetrics } from "../lib/series";
+import { useProjectLayout } from "../layout_api";
 import { href, updateQuery } from "../router";
 import type { MetricSummary, Project, Run } from "../types";
 import { useFollowWorkspace } from "../workspace";
@@ -24,9 +26,6 @@ const TABS: { id: Tab; label: string }[] = [
   { id: "media", label: "Media" },
   { id: "config", label: "Config & summary" },
 ];
-
-/** Charts fetched at once; further ones when scrolled near. */
-const EAGER_CHARTS = 24;
 
 export function RunPage({ params, query }: PageProps) {
   const runId = params.runId;
@@ -54,7 +53,6 @@ export function RunPage({ params, query }: PageProps) {
 
   const tabParam = query.get("tab");
   const tab: Tab = tabParam === "media" || tabParam === "config" ? tabParam : "charts";
-  const settings = parseChartSettings(query);
   // A shared run link opens in the run's workspace (the switcher follows).
   useFollowWorkspace(run.data?.workspace_id);
 
@@ -103,7 +101,6 @@ export function RunPage({ params, query }: PageProps) {
             metrics={metrics.data?.items}
             error={metrics.error}
             reload={metrics.reload}
-            settings={settings}
             search={query.get("q") ?? ""}
           />
         )}
@@ -313,10 +310,17 @@ function NotesEditor({ notes, onSave }: { notes: string; onSave: (notes: string)
   );
 }
 
-function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run; metrics: MetricSummary[] | undefined; error: unknown; reload: () => void; settings: ChartSettings; search: string }) {
-  const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
-  const byName = useMemo(() => new Map((metrics ?? []).map((metric) => [metric.name, metric])), [metrics]);
-  const sections = useMemo(() => groupMetrics(filterMetrics([...byName.keys()], search)), [byName, search]);
+function ChartsTab({ run, metrics, error, reload, search }: { run: Run; metrics: MetricSummary[] | undefined; error: unknown; reload: () => void; search: string }) {
+  const { layout, error: layoutError, saveState, saveError, change } = useProjectLayout(run.project_id);
+  const [adding, setAdding] = useState<Panel | null>(null);
+  const names = useMemo(() => (metrics ?? []).map((metric) => metric.name), [metrics]);
+  const custom = (layout?.panels.length ?? 0) > 0;
+  const panels = useMemo(() => (custom && layout ? layout.panels : defaultLayout(names).panels), [custom, layout, names]);
+  const unplaced = useMemo(() => {
+    const drawn = new Set(panels.flatMap((panel) => panelMetrics(panel, names)));
+    return names.filter((name) => !drawn.has(name));
+  }, [custom, panels, names]);
+  const setPanels = (next: Panel[]) => change({ ...(layout ?? EMPTY_LAYOUT), panels: next });
 
   const [exportStatus, setExportStatus] = useState<string>("queued");
   const { run: csv, busy: downloading, error: downloadError } = useAction(
@@ -331,49 +335,49 @@ function ChartsTab({ run, metrics, error, reload, settings, search }: { run: Run
     <section class="charts-tab">
       <div class="toolbar charts-toolbar">
         <MetricSearch search={search} class="metric-search" />
-        <ChartControls settings={settings} />
+        <button
+          type="button"
+          data-testid="add-panel"
+          disabled={!metrics || adding !== null || panels.length >= MAX_PANELS}
+          onClick={() => setAdding(newPanel({ id: freshPanelId(panels), metrics: filterMetrics(names, search).slice(0, 1) }))}
+        >
+          Add panel
+        </button>
+        {custom && (
+          <button type="button" data-testid="reset-layout" title="One panel per metric again" onClick={() => change(EMPTY_LAYOUT)}>
+            Reset layout
+          </button>
+        )}
+        <span class="muted layout-status" data-testid="layout-status" data-state={saveState}>
+          {saveState === "saving" ? "Saving layout…" : saveState === "saved" ? "Layout saved" : custom ? "Your layout" : ""}
+        </span>
         <span class="spacer" />
         <button type="button" data-testid="download-csv" onClick={() => void csv()} disabled={downloading}>
           {downloading ? (exportStatus === "running" ? "Writing CSV…" : "Preparing CSV…") : "Download CSV"}
         </button>
       </div>
       <ErrorMessage error={downloadError} />
+      <ErrorMessage error={saveError} />
+      {layoutError !== undefined && !layout && <ErrorMessage error={layoutError} />}
+      {unplaced.length > 0 && (
+        <p class="muted" data-testid="unplaced-metrics">
+          {unplaced.length} {unplaced.every(isSystemMetric) ? "system " : ""}metric{unplaced.length === 1 ? " is" : "s are"} in no panel.{" "}
+          <button type="button" class="link" data-testid="place-metrics" onClick={() => setPanels([...panels, ...panelsFor(unplaced).filter((panel) => !panels.some((other) => other.id === panel.id))])}>
+            Add a panel for each
+          </button>
+        </p>
+      )}
       {error && !metrics ? (
         <ErrorMessage error={error} onRetry={reload} />
-      ) : !metrics ? (
+      ) : !metrics || (!layout && layoutError === undefined) ? (
         <Loading label="Loading metrics…" />
       ) : metrics.length === 0 ? (
         <Empty>
           No metrics logged yet.{" "}
           {isActive(run.status) ? "This page updates by itself as the run logs them." : "Log some with run.log({\"loss\": 0.5}, step=1)."}
         </Empty>
-      ) : sections.length === 0 ? (
-        <Empty>No metric matches “{search}”.</Empty>
       ) : (
-        sections.map((section, sectionIndex) => {
-          const before = sections.slice(0, sectionIndex).reduce((total, other) => total + other.names.length, 0);
-          const isCollapsed = collapsed[section.prefix] ?? (section.prefix === "system" && !search);
-          const title = section.prefix || "Charts";
-          return (
-            <section class="metric-section" key={section.prefix} data-testid="metric-section" data-prefix={section.prefix}>
-              <h2>
-                <SectionToggle
-                  title={title}
-                  count={section.names.length}
-                  collapsed={isCollapsed}
-                  onToggle={() => setCollapsed({ ...collapsed, [section.prefix]: !isCollapsed })}
-                />
-              </h2>
-              {!isCollapsed && (
-                <div class="chart-grid">
-                  {section.names.map((name, index) => (
-                    <MetricChart key={name} runId={run.id} metric={byName.get(name) as MetricSummary} settings={settings} color={PALETTE[0]} lazy={before + index >= EAGER_CHARTS} />
-                  ))}
-                </div>
-              )}
-            </section>
-          );
-        })
+        <PanelGrid runId={run.id} metrics={metrics} panels={panels} onChange={setPanels} search={search} adding={adding} onAdded={() => setAdding(null)} />
       )}
     </section>
   );
@@ -412,8 +416,12 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
           </div>
         )}
       </section>
+      <p class="muted vocabulary" data-testid="summary-vocabulary">
+        A run's summary is its metrics' last, min and max values and its results. Where a result and a metric share a
+        name, the run table's summary column shows the result.
+      </p>
       <section>
-        <h2>Summary</h2>
+        <h2>Metrics</h2>
         {summaryRows.length === 0 ? (
           <Empty>No metrics logged yet.</Empty>
         ) : (
@@ -450,7 +458,7 @@ function ConfigTab({ run, metrics }: { run: Run; metrics: MetricSummary[] | unde
       <section>
         <h2>Results</h2>
         {results.length === 0 ? (
-          <Empty>No results. Record final numbers with run.summary / log results from the SDK.</Empty>
+          <Empty>No results. Record final values from the SDK: run.summary["accuracy"] = 0.93.</Empty>
         ) : (
           <div class="table-scroll">
             <table class="data" data-testid="results-table">

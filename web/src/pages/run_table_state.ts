@@ -1,0 +1,183 @@
+// The run table's state: the project, its runs (refreshed while one is live), the filters and sort
+// from the URL, the chosen columns (kept per project in this browser) and the selection, with
+// everything derived from them for the view (pages/run_table.tsx).
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api } from "../api";
+import { useAsync, usePolling } from "../lib/hooks";
+import {
+  allTags,
+  compareSelection,
+  defaultColumns,
+  discoverColumns,
+  filterRows,
+  formatSort,
+  isActive,
+  isNumericColumn,
+  nextSort,
+  parseSavedColumns,
+  parseSort,
+  sortRows,
+  toRows,
+  type ColumnKey,
+} from "../lib/run_table";
+import { updateQuery } from "../router";
+import { fetchProjectRuns } from "../run_search";
+import type { Project, Workspace } from "../types";
+import { useFollowWorkspace } from "../workspace";
+
+export const REFRESH_MS = 5000;
+
+function columnsStorageKey(projectId: string): string {
+  return `wavedb.runTable.columns.${projectId}`;
+}
+
+function loadColumns(projectId: string): ColumnKey[] | null {
+  try {
+    return parseSavedColumns(localStorage.getItem(columnsStorageKey(projectId)));
+  } catch {
+    return null;
+  }
+}
+
+function saveColumns(projectId: string, columns: ColumnKey[] | null): void {
+  try {
+    if (columns) localStorage.setItem(columnsStorageKey(projectId), JSON.stringify(columns));
+    else localStorage.removeItem(columnsStorageKey(projectId));
+  } catch {
+    // private mode or full storage: the choice lasts until reload
+  }
+}
+
+export function useRunTableState(projectId: string, query: URLSearchParams) {
+  const project = useAsync(() => api<Project>(`/v1/projects/${projectId}`), [projectId]);
+  const workspaceId = project.data?.workspace_id;
+  const workspace = useAsync(
+    () => (workspaceId ? api<Workspace>(`/v1/workspaces/${workspaceId}`) : Promise.resolve(undefined)),
+    [workspaceId],
+  );
+  const loadRuns = () => fetchProjectRuns(projectId);
+  const runs = useAsync(loadRuns, [projectId]);
+  // The top bar's workspace switcher follows the project's workspace (links shared from another one).
+  useFollowWorkspace(workspaceId);
+  const [refreshError, setRefreshError] = useState<unknown>(null);
+  const [refreshedAt, setRefreshedAt] = useState<number | null>(null);
+  const [savedColumns, setSavedColumns] = useState<ColumnKey[] | null>(() => loadColumns(projectId));
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+
+  const filters = {
+    name: query.get("name") ?? "",
+    status: query.get("status") ?? "",
+    tag: query.get("tag") ?? "",
+    query: query.get("q") ?? "",
+  };
+  const sort = parseSort(query.get("sort"));
+
+  const anyActive = runs.data?.some((run) => isActive(run.status)) ?? false;
+  usePolling(
+    async () => {
+      try {
+        runs.setData(await loadRuns());
+        setRefreshError(null);
+        setRefreshedAt(Date.now());
+      } catch (caught) {
+        setRefreshError(caught);
+      }
+    },
+    REFRESH_MS,
+    anyActive,
+  );
+
+  const rows = useMemo(() => toRows(runs.data ?? []), [runs.data]);
+  const discovered = useMemo(() => discoverColumns(rows), [rows]);
+  const tags = useMemo(() => allTags(rows), [rows]);
+  const chosenColumns = savedColumns ?? defaultColumns(discovered);
+  const columns = useMemo(() => {
+    const known = new Set([
+      ...discovered.config.map((item) => `config:${item.key}`),
+      ...discovered.summary.map((item) => `summary:${item.key}`),
+    ]);
+    return chosenColumns.filter((key) => known.has(key));
+  }, [chosenColumns.join("\u0000"), discovered]);
+  const numericColumns = useMemo(() => new Set(columns.filter((key) => isNumericColumn(rows, key))), [columns, rows]);
+  const filtered = useMemo(
+    () => filterRows(rows, filters, discovered),
+    [rows, discovered, filters.name, filters.status, filters.tag, filters.query],
+  );
+  const sorted = useMemo(
+    () => sortRows(filtered.rows, sort, Date.now()),
+    [filtered, sort?.key, sort?.direction, sort?.key === "duration" ? runs.data : null],
+  );
+  const visibleIds = useMemo(() => sorted.map((row) => row.run.id), [sorted]);
+  const visibleRuns = useMemo(() => sorted.map((row) => row.run), [sorted]);
+  const showCharts = query.get("charts") === "1";
+
+  // Forget selected runs that no longer exist (deleted elsewhere); keep the rest across refreshes.
+  useEffect(() => {
+    if (!runs.data) return;
+    const ids = new Set(runs.data.map((run) => run.id));
+    setSelected((current) => {
+      const kept = [...current].filter((id) => ids.has(id));
+      return kept.length === current.size ? current : new Set(kept);
+    });
+  }, [runs.data]);
+
+  const comparison = compareSelection(selected, visibleIds);
+  const filtersActive = Boolean(filters.name || filters.status || filters.tag || filters.query);
+
+  const setColumns = (next: ColumnKey[] | null) => {
+    setSavedColumns(next);
+    saveColumns(projectId, next);
+  };
+  const clearFilters = () => updateQuery({ name: undefined, status: undefined, tag: undefined, q: undefined });
+  const onSort = (key: ColumnKey) => updateQuery({ sort: formatSort(nextSort(sort, key)) });
+  const onSelect = (id: string, checked: boolean) => {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (checked) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  };
+  const onSelectAll = (checked: boolean) => {
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const id of visibleIds) {
+        if (checked) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
+  };
+
+  return {
+    project,
+    workspace,
+    runs,
+    refreshError,
+    refreshedAt,
+    selected,
+    setSelected,
+    filters,
+    sort,
+    anyActive,
+    rows,
+    discovered,
+    tags,
+    columns,
+    numericColumns,
+    filtered,
+    sorted,
+    visibleIds,
+    visibleRuns,
+    showCharts,
+    comparison,
+    filtersActive,
+    setColumns,
+    clearFilters,
+    onSort,
+    onSelect,
+    onSelectAll,
+  };
+}
+
+export type RunTableState = ReturnType<typeof useRunTableState>;
