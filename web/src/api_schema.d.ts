@@ -173,7 +173,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export Logs Csv */
+        /**
+         * Export Logs Csv
+         * @description Up to MAX_EXPORTED_LOGS logs: the CSV itself. More: written by the export worker and
+         *     answered with a 303 to it (a presigned GET of the same CSV), once ready.
+         */
         get: operations["export_logs_csv_api_experiments__experiment_id__logs_csv_get"];
         put?: never;
         post?: never;
@@ -591,7 +595,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export Logs Csv */
+        /**
+         * Export Logs Csv
+         * @description Up to MAX_EXPORTED_LOGS logs: the CSV itself. More: written by the export worker and
+         *     answered with a 303 to it (a presigned GET of the same CSV), once ready.
+         */
         get: operations["export_logs_csv_experiments__experiment_id__logs_csv_get"];
         put?: never;
         post?: never;
@@ -1010,6 +1018,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description Where the export stands; once done, a short-lived `download_url`.
+         */
+        get: operations["get_export_v1_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -1095,6 +1123,26 @@ export interface paths {
         head?: never;
         /** Update Project */
         patch: operations["update_project_v1_projects__project_id__patch"];
+        trace?: never;
+    };
+    "/v1/projects/{project_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Project Export
+         * @description Export the project's run table (config, metric summaries, results) as CSV.
+         */
+        post: operations["create_project_export_v1_projects__project_id__exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/projects/{project_id}/layout": {
@@ -1190,6 +1238,26 @@ export interface paths {
         head?: never;
         /** Update Run */
         patch: operations["update_run_v1_runs__run_id__patch"];
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Run Export
+         * @description Export the run's metrics (long CSV by default); poll GET /v1/exports/{export_id}.
+         */
+        post: operations["create_run_export_v1_runs__run_id__exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/runs/{run_id}/heartbeat": {
@@ -1302,7 +1370,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export Csv */
+        /**
+         * Export Csv
+         * @description The run's points as CSV, when they fit in one response (6 MB); a larger run answers
+         *     413 `export_required`, naming the export route.
+         */
         get: operations["export_csv_v1_runs__run_id__metrics_csv_get"];
         put?: never;
         post?: never;
@@ -2132,6 +2204,72 @@ export interface components {
             tags?: string[] | null;
         };
         /**
+         * ExportJobView
+         * @description An export job. Poll it (every `poll_after_seconds`) until `status` is `done`, then
+         *     download `download_url` (a presigned GET, valid until `download_url_expires_at`; GET
+         *     the job again for a fresh one), or `failed` (`error` says why).
+         */
+        ExportJobView: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Download Url */
+            download_url?: string | null;
+            /** Download Url Expires At */
+            download_url_expires_at?: string | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Expires At
+             * @description When the exported file is deleted.
+             */
+            expires_at?: string | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at?: string | null;
+            /**
+             * Format
+             * @constant
+             */
+            format: "csv";
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "run_metrics_long" | "run_metrics_wide" | "project_runs" | "tora_logs_csv";
+            /**
+             * Poll After Seconds
+             * @description While the job is queued or running: when to look again.
+             */
+            poll_after_seconds?: number | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Row Count */
+            row_count?: number | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Size Bytes */
+            size_bytes?: number | null;
+            /** Started At */
+            started_at?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+        };
+        /**
          * GatewayMessage
          * @description An answer of API Gateway itself, e.g. to a body over 10 MB.
          */
@@ -2728,6 +2866,18 @@ export interface components {
             name: string;
         };
         /**
+         * ErrorBody
+         * @description What every error answers: a machine-readable code and a human message.
+         */
+        MetricsErrorBody: {
+            /** Code */
+            code: string;
+            /** Details */
+            details?: unknown | null;
+            /** Message */
+            message: string;
+        };
+        /**
          * Panel
          * @description One chart: the metrics named in `metrics` and those whose names match `pattern` (a
          *     regular expression, searched), drawn with the panel's own settings. A panel with neither
@@ -2811,6 +2961,22 @@ export interface components {
             description: string;
             /** Name */
             name: string;
+        };
+        /** ProjectExportRequest */
+        ProjectExportRequest: {
+            /**
+             * Format
+             * @default csv
+             * @constant
+             */
+            format: "csv";
+            /**
+             * Kind
+             * @description `project_runs`: one row per run with its fields, flattened config (config.<key>), metric summaries (summary.<metric>.last|min|max) and results (result.<name>).
+             * @default project_runs
+             * @constant
+             */
+            kind: "project_runs";
         };
         /** ProjectList */
         ProjectList: {
@@ -2965,6 +3131,18 @@ export interface components {
              */
             notes: string;
             /**
+             * Provenance
+             * @description Where the run came from (git, host, command line, packages, GPUs...).
+             */
+            provenance?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Started At
+             * @description When the run started on the client (an offline or delayed run syncs later): its created and started times. A time after the server's clock, or before 2000 (a clock never set), is taken as now.
+             */
+            started_at?: string | null;
+            /**
              * Status
              * @default running
              * @enum {string}
@@ -2972,6 +3150,22 @@ export interface components {
             status: "pending" | "running";
             /** Tags */
             tags?: string[];
+        };
+        /** RunExportRequest */
+        RunExportRequest: {
+            /**
+             * Format
+             * @default csv
+             * @constant
+             */
+            format: "csv";
+            /**
+             * Kind
+             * @description `run_metrics_long`: run_id,name,step,value,timestamp, one row per point (as GET /v1/runs/{run_id}/metrics.csv); `run_metrics_wide`: step and one column per metric, one row per step.
+             * @default run_metrics_long
+             * @enum {string}
+             */
+            kind: "run_metrics_long" | "run_metrics_wide";
         };
         /** RunHeartbeatOut */
         RunHeartbeatOut: {
@@ -3021,6 +3215,13 @@ export interface components {
              * Format: uuid
              */
             project_id: string;
+            /**
+             * Provenance
+             * @description Where the run came from, as its SDK recorded it.
+             */
+            provenance?: {
+                [key: string]: unknown;
+            } | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -3089,10 +3290,22 @@ export interface components {
             } | null;
             /** Description */
             description?: string | null;
+            /**
+             * Ended At
+             * @description With a status that ends the run (ignored otherwise): when it ended on the client (taken as now outside the bounds of a new run's `started_at`, and never before the run started).
+             */
+            ended_at?: string | null;
             /** Name */
             name?: string | null;
             /** Notes */
             notes?: string | null;
+            /**
+             * Provenance
+             * @description Replaces the provenance's top-level keys given.
+             */
+            provenance?: {
+                [key: string]: unknown;
+            } | null;
             /** Status */
             status?: ("pending" | "running" | "finished" | "failed" | "crashed" | "canceled") | null;
             /** Tags */
@@ -5172,6 +5385,13 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
+            /** @description More than 40,000 logs: the same CSV, written to storage, at the presigned URL in Location */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is malformed, or holds a value that cannot be stored */
             400: {
                 headers: {
@@ -5226,7 +5446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ToraErrorBody"];
                 };
             };
-            /** @description A dependency is unreachable; retry shortly (see Retry-After) */
+            /** @description More than 40,000 logs and the CSV is still being written: ask again after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7650,6 +7870,13 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
+            /** @description More than 40,000 logs: the same CSV, written to storage, at the presigned URL in Location */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is malformed, or holds a value that cannot be stored */
             400: {
                 headers: {
@@ -7704,7 +7931,7 @@ export interface operations {
                     "application/json": components["schemas"]["ToraErrorBody"];
                 };
             };
-            /** @description A dependency is unreachable; retry shortly (see Retry-After) */
+            /** @description More than 40,000 logs and the CSV is still being written: ask again after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9606,6 +9833,91 @@ export interface operations {
             };
         };
     };
+    get_export_v1_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobView"];
+                };
+            };
+            /** @description The request is malformed, or holds a value that cannot be stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a viewer's write, or an API key without the needed scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unreachable; retry shortly (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_my_invitations_v1_invitations_get: {
         parameters: {
             query?: never;
@@ -10214,6 +10526,104 @@ export interface operations {
             };
         };
     };
+    create_project_export_v1_projects__project_id__exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProjectExportRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobView"];
+                };
+            };
+            /** @description The request is malformed, or holds a value that cannot be stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a viewer's write, or an API key without the needed scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The export queue is unreachable (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_layout_v1_projects__project_id__layout_get: {
         parameters: {
             query?: never;
@@ -10410,7 +10820,10 @@ export interface operations {
                 created_after?: string | null;
                 /** @description RFC 3339, exclusive. */
                 created_before?: string | null;
-                sort?: "created_at" | "-created_at" | "name" | "-name" | "updated_at" | "-updated_at" | "status" | "-status";
+                /** @description Runs matching this filter, e.g. `config.lr < 1e-3 and loss.min < 0.5` (see the README's run search section). A malformed filter or an unknown field is a 400 naming the token and its position. */
+                filter?: string | null;
+                /** @description A field of the filter language (`created_at`, `name`, `config.lr`, `metrics.loss.min`, `results.acc`...), `-` in front for descending; runs without the value come last. */
+                sort?: string;
                 limit?: number;
                 /** @description Opaque: the `next_cursor` of the previous page of the same listing, with the same filters and order. Any other value is refused with 400 `invalid_cursor`. */
                 cursor?: string | null;
@@ -10628,7 +11041,10 @@ export interface operations {
                 created_after?: string | null;
                 /** @description RFC 3339, exclusive. */
                 created_before?: string | null;
-                sort?: "created_at" | "-created_at" | "name" | "-name" | "updated_at" | "-updated_at" | "status" | "-status";
+                /** @description Runs matching this filter, e.g. `config.lr < 1e-3 and loss.min < 0.5` (see the README's run search section). A malformed filter or an unknown field is a 400 naming the token and its position. */
+                filter?: string | null;
+                /** @description A field of the filter language (`created_at`, `name`, `config.lr`, `metrics.loss.min`, `results.acc`...), `-` in front for descending; runs without the value come last. */
+                sort?: string;
                 limit?: number;
                 /** @description Opaque: the `next_cursor` of the previous page of the same listing, with the same filters and order. Any other value is refused with 400 `invalid_cursor`. */
                 cursor?: string | null;
@@ -11065,6 +11481,104 @@ export interface operations {
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_run_export_v1_runs__run_id__exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunExportRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobView"];
+                };
+            };
+            /** @description The request is malformed, or holds a value that cannot be stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a viewer's write, or an API key without the needed scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The export queue is unreachable (see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11651,7 +12165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -11660,7 +12174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -11669,7 +12183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -11678,7 +12192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -11687,7 +12201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -11696,7 +12210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -11705,7 +12219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -11740,7 +12254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -11749,7 +12263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -11758,7 +12272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -11767,7 +12281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -11776,7 +12290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description The request body is too large */
@@ -11785,7 +12299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": components["schemas"]["MetricsErrorBody"] | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Validation Error */
@@ -11794,7 +12308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -11803,7 +12317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description The ingest queue or the database is unreachable (see Retry-After) */
@@ -11812,7 +12326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -11843,7 +12357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -11852,7 +12366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -11861,7 +12375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -11870,7 +12384,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
+                };
+            };
+            /** @description Larger than a response may be: create an export job (POST /v1/runs/{run_id}/exports) and download it from its download_url */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -11879,7 +12402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -11888,7 +12411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -11897,7 +12420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -11929,7 +12452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -11938,7 +12461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -11947,7 +12470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -11956,7 +12479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -11965,7 +12488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -11974,7 +12497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -11983,7 +12506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -12014,7 +12537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -12023,7 +12546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -12032,7 +12555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -12041,7 +12564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -12050,7 +12573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -12059,7 +12582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -12068,7 +12591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -12103,7 +12626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -12112,7 +12635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -12121,7 +12644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -12130,7 +12653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description The request body is too large */
@@ -12139,7 +12662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": components["schemas"]["MetricsErrorBody"] | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Validation Error */
@@ -12148,7 +12671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -12157,7 +12680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -12166,7 +12689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -12210,7 +12733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -12219,7 +12742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -12228,7 +12751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -12237,7 +12760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -12246,7 +12769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -12255,7 +12778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -12264,7 +12787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
@@ -12303,7 +12826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -12312,7 +12835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not allowed: a viewer's write, or an API key without the needed scope */
@@ -12321,7 +12844,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Not found, or not visible to the caller */
@@ -12330,7 +12853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -12339,7 +12862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description Rate limit exceeded (see Retry-After) */
@@ -12348,7 +12871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
             /** @description A dependency is unreachable; retry shortly (see Retry-After) */
@@ -12357,7 +12880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["MetricsErrorBody"];
                 };
             };
         };
