@@ -28,6 +28,7 @@ from wavedb_local.openapi import build_openapi
 from wavedb_local.postgres import EmbeddedPostgres, apply_database_migrations, describe_database
 from wavedb_local.provisioning import provision
 from wavedb_local.runtime import FunctionRegistry, add_layers_to_path
+from wavedb_local.s3_persistence import STATE_FILE_NAME as S3_STATE_FILE_NAME
 from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
 from wavedb_local.secret_store import persistent_secret
@@ -107,6 +108,8 @@ class LocalStack:
             applied = apply_database_migrations(self.database_url)
             if applied:
                 logger.info("applied migrations: %s", ", ".join(applied))
+        if self._runs_own_emulator and "MEDIA_BUCKET" in self.environment:
+            _mark_media_without_objects_missing()
         self.registry = FunctionRegistry(model.functions)
         if preload:
             for logical_id, error in self.registry.load_all().items():
@@ -165,7 +168,7 @@ class LocalStack:
                 ) from error
         if config.aws_endpoint_url:
             return config.aws_endpoint_url, LOCAL_ACCOUNT_ID
-        emulator = MotoEmulator()
+        emulator = MotoEmulator(s3_state_file=config.data_dir / "aws" / S3_STATE_FILE_NAME)
         # The emulator's clients must not pick up real credentials.
         self._cleanup.enter_context(
             applied_environment(EMULATOR_CREDENTIALS, remove=_CREDENTIAL_VARIABLES)
@@ -173,6 +176,10 @@ class LocalStack:
         endpoint = emulator.start()
         self._cleanup.callback(emulator.stop)
         return endpoint, LOCAL_ACCOUNT_ID
+
+    @property
+    def _runs_own_emulator(self) -> bool:
+        return not (self.config.use_real_aws or self.config.aws_endpoint_url)
 
     def local_overrides(self) -> dict[str, str]:
         """What the local stack sets on top of the template's environment."""
@@ -386,6 +393,23 @@ class LocalStack:
             for bucket in model.buckets.values():
                 lines.append(f"  Bucket:     {bucket.logical_id} -> {bucket.name}")
         return "\n".join(lines)
+
+
+def _mark_media_without_objects_missing() -> None:
+    """Before anything is served: a ready item whose object the emulator no longer has is
+    shown as missing, not as ready with a link that fails."""
+    from wavedb_core.db.connection import close_connection
+    from wavedb_core.services.media_reconcile import mark_missing_objects
+
+    try:
+        marked = mark_missing_objects()
+    except Exception:
+        logger.exception("checking media against the bucket failed; items keep their status")
+        return
+    finally:
+        close_connection()
+    if marked:
+        logger.warning("%d media item(s) whose objects are gone are now missing", marked)
 
 
 def _bind(host: str, port: int) -> socket.socket:

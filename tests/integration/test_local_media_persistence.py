@@ -46,7 +46,9 @@ def _log_image(
     api: httpx.Client, bearer: dict[str, str], run_id: str, media_id: str, image: bytes
 ) -> dict[str, Any]:
     """Create the item, upload its bytes with the grant, wait for the media worker."""
-    created = api.post(f"/v1/runs/{run_id}/media", json=_image_item(media_id, image), headers=bearer)
+    created = api.post(
+        f"/v1/runs/{run_id}/media", json=_image_item(media_id, image), headers=bearer
+    )
     assert created.status_code in (200, 201), created.text
     grant = created.json()["upload"]
     assert grant is not None, created.text
