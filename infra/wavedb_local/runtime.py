@@ -8,6 +8,7 @@ folder is searched first while its module is imported (as `/var/task` is).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import itertools
 import os
@@ -86,6 +87,16 @@ def _ensure_event_loop() -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+def _bound_to_invoking_thread() -> contextlib.AbstractContextManager[None]:
+    """The invocation's database connection is its thread's (see thread_environments),
+    once the stack has installed that; nothing to bind otherwise."""
+    environments = sys.modules.get("wavedb_local.thread_environments")
+    if environments is None:
+        return contextlib.nullcontext()
+    bound: contextlib.AbstractContextManager[None] = environments.bound_to_invoking_thread()
+    return bound
+
+
 def add_layers_to_path(spec: FunctionSpec) -> None:
     """Put the function's layer folders on sys.path (first), once each."""
     for folder in reversed(spec.layer_dirs):
@@ -142,7 +153,8 @@ class LoadedFunction:
         response limit, or one given after the function's Timeout, fails the invocation."""
         _ensure_event_loop()
         started = time.monotonic()
-        result = self.handler(event, LambdaContext(self.spec, request_id))
+        with _bound_to_invoking_thread():
+            result = self.handler(event, LambdaContext(self.spec, request_id))
         check_duration(time.monotonic() - started, self.spec.timeout_seconds)
         check_response_size(result)
         return result

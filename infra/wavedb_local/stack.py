@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import socket
@@ -99,6 +100,7 @@ class LocalStack:
         self._apply_environment(model)
         for spec in model.functions.values():
             add_layers_to_path(spec)
+        _hold_a_connection_per_invoking_thread()
         internal_queues = []
         if not config.use_real_aws:
             internal_queues = provision(
@@ -393,6 +395,15 @@ class LocalStack:
             for bucket in model.buckets.values():
                 lines.append(f"  Bucket:     {bucket.logical_id} -> {bucket.name}")
         return "\n".join(lines)
+
+
+def _hold_a_connection_per_invoking_thread() -> None:
+    """The functions run as threads of this process: each invoking thread is an execution
+    environment with a database connection of its own (when the functions use wavedb_core)."""
+    if importlib.util.find_spec("wavedb_core") is not None:
+        from wavedb_local.thread_environments import install
+
+        install()
 
 
 def _mark_media_without_objects_missing() -> None:
