@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from wavedb_local.limits import check_duration, check_request_size, check_response_size
 from wavedb_local.model import FunctionSpec
@@ -30,6 +30,17 @@ Handler = Callable[[Any, Any], Any]
 
 _import_lock = threading.RLock()
 _module_numbers = itertools.count(1)
+
+
+class Invoker(Protocol):
+    """What invokes the stack's functions: in this process (FunctionRegistry) or in
+    execution environments of their own (function_processes.FunctionProcesses)."""
+
+    def invoke(self, logical_id: str, event: Any, request_id: str | None = None) -> Any: ...
+
+    def invoke_synchronously(
+        self, logical_id: str, event: Any, request_id: str | None = None
+    ) -> Any: ...
 
 
 class FunctionLoadError(RuntimeError):

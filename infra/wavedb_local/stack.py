@@ -21,14 +21,20 @@ from wavedb_local.aws_emulator import (
     aws_client,
 )
 from wavedb_local.config import ConfigurationError, LocalStackConfig
-from wavedb_local.environment import REMOVED_LOCALLY, applied_environment, local_environment
+from wavedb_local.environment import (
+    REMOVED_LOCALLY,
+    applied_environment,
+    function_environment,
+    local_environment,
+)
+from wavedb_local.function_processes import FunctionProcesses
 from wavedb_local.gateway import HttpApiGateway
 from wavedb_local.model import SqsEventSource, StackModel
 from wavedb_local.naming import LOCAL_ACCOUNT_ID, LocalNaming
 from wavedb_local.openapi import build_openapi
 from wavedb_local.postgres import EmbeddedPostgres, apply_database_migrations, describe_database
 from wavedb_local.provisioning import provision
-from wavedb_local.runtime import FunctionRegistry, add_layers_to_path
+from wavedb_local.runtime import FunctionRegistry, Invoker, add_layers_to_path
 from wavedb_local.s3_persistence import STATE_FILE_NAME as S3_STATE_FILE_NAME
 from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
@@ -56,7 +62,8 @@ class LocalStack:
         self.aws_endpoint: str | None = None
         self.naming = LocalNaming(region=config.region, stack_name=config.stack_name)
         self.model: StackModel | None = None
-        self.registry: FunctionRegistry | None = None
+        self.registry: FunctionRegistry | None = None  # the functions in this process
+        self.functions: Invoker | None = None  # what invokes them (here or in processes)
         self.environment: dict[str, str] = {}
         self._cleanup = contextlib.ExitStack()
         self._socket: socket.socket | None = None
@@ -64,6 +71,7 @@ class LocalStack:
         self._server_thread: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._pollers: list[SqsPoller] = []
+        self._function_processes: FunctionProcesses | None = None
         self._tickers: list[ScheduleTicker] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -113,7 +121,10 @@ class LocalStack:
         if self._runs_own_emulator and "MEDIA_BUCKET" in self.environment:
             _mark_media_without_objects_missing()
         self.registry = FunctionRegistry(model.functions)
-        if preload:
+        self.functions = self.registry
+        if config.function_processes:
+            self.functions = self._start_function_processes(model)
+        elif preload:
             for logical_id, error in self.registry.load_all().items():
                 logger.error("%s cannot be loaded: %s", logical_id, error)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lambda")
@@ -135,6 +146,10 @@ class LocalStack:
         loops: list[SqsPoller | ScheduleTicker] = [*self._pollers, *self._tickers]
         for loop in loops:
             loop.request_stop()
+        if self._function_processes is not None:
+            # Busy environments are stopped too: their invocations fail at once.
+            self._function_processes.close()
+            self._function_processes = None
         if self._server_thread is not None:
             self._server_thread.join(max(0.0, deadline - time.monotonic()))
             self._server_thread = None
@@ -232,9 +247,25 @@ class LocalStack:
 
     # ------------------------------------------------------------------ event sources
     def invoke(self, logical_id: str, event: Any) -> Any:
-        """Invoke one function's handler with `event` on the calling thread."""
-        assert self.registry is not None, "start the stack first"
-        return self.registry.invoke(logical_id, event)
+        """Invoke one function's handler with `event` (on the calling thread, or in one of
+        the function's execution environments in process mode)."""
+        assert self.functions is not None, "start the stack first"
+        return self.functions.invoke(logical_id, event)
+
+    def _start_function_processes(self, model: StackModel) -> FunctionProcesses:
+        """Process mode: each function in execution environments of its own, started with
+        exactly its template environment and the local values on top."""
+        overrides = self.local_overrides()
+        if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
+            overrides.pop("PUBLIC_BASE_URL")
+        environments = {
+            logical_id: function_environment(spec, overrides)
+            for logical_id, spec in model.functions.items()
+        }
+        self._function_processes = FunctionProcesses(
+            model.functions, environments, limit_per_function=self.config.workers
+        )
+        return self._function_processes
 
     def _invoke_from_source(self, logical_id: str, event: Any) -> Any:
         return self.invoke(logical_id, event)
@@ -328,10 +359,11 @@ class LocalStack:
         assert self.model is not None
         assert self.registry is not None
         assert self._executor is not None
+        assert self.functions is not None
         model, registry = self.model, self.registry
         return HttpApiGateway(
             model=model,
-            registry=registry,
+            registry=self.functions,
             executor=self._executor,
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
