@@ -75,6 +75,16 @@ def _fork_context() -> Any:
         return _context
 
 
+def _start_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    _fork_context()
+    try:
+        forkserver.ensure_running()
+    except Exception:
+        logger.exception("the fork server did not start; the first invocation tries again")
+
+
 class _Environment:
     """One execution environment of a function: a child process (started, not yet loaded)."""
 
@@ -232,6 +242,8 @@ class FunctionProcesses:
             logical_id: _FunctionPool(spec, environments[logical_id], limit_per_function)
             for logical_id, spec in specs.items()
         }
+        # The fork server imports the common libraries now, not on the first request.
+        threading.Thread(target=_start_fork_server, name="fork-server", daemon=True).start()
 
     def environment_of(self, logical_id: str) -> dict[str, str]:
         """The variables the function's environments are started with."""
