@@ -72,11 +72,12 @@ def _with_local_values(values: dict[str, str], overrides: Mapping[str, str]) -> 
 
 
 def local_environment(
-    functions: Iterable[FunctionSpec], overrides: Mapping[str, str]
+    functions: Iterable[FunctionSpec], overrides: Mapping[str, str], *, in_process: bool = True
 ) -> dict[str, str]:
-    """In-process mode: the functions' merged environment with the local values on top."""
+    """The functions' merged environment with the local values on top: what in-process mode
+    runs every function with (and the stack's own process has in either mode)."""
     values, conflicts = merged_function_environment(functions, ignore=overrides)
-    for conflict in conflicts:
+    for conflict in conflicts if in_process else ():
         logger.warning(
             "%s; in-process, every function sees the first value (`make run` starts each"
             " function with its own)",

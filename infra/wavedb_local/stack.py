@@ -224,7 +224,9 @@ class LocalStack:
         overrides = self.local_overrides()
         if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
             overrides.pop("PUBLIC_BASE_URL")  # the template sets it (e.g. PublicBaseUrl=...)
-        self.environment = local_environment(model.functions.values(), overrides)
+        self.environment = local_environment(
+            model.functions.values(), overrides, in_process=not self.config.function_processes
+        )
         if self.config.use_real_aws:
             # Deployed resources have CloudFormation's names: the caller's values win.
             for name in set(self.environment) - set(overrides):
