@@ -50,6 +50,15 @@ SERVICE_NAME = "wavedb-local"
 STOP_SECONDS = 6.0  # HTTP server and event sources; PostgreSQL's fast shutdown comes after
 GRACEFUL_SHUTDOWN_SECONDS = 3
 _CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+_REAL_AWS_VARIABLES = frozenset(
+    {
+        *_CREDENTIAL_VARIABLES,
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    }
+)
 
 
 class LocalStack:
@@ -220,10 +229,15 @@ class LocalStack:
             overrides.update(EMULATOR_CREDENTIALS)
         return overrides
 
-    def _apply_environment(self, model: StackModel) -> None:
+    def _overrides_for(self, model: StackModel) -> dict[str, str]:
+        """The local values, less PUBLIC_BASE_URL where the template sets it."""
         overrides = self.local_overrides()
         if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
             overrides.pop("PUBLIC_BASE_URL")  # the template sets it (e.g. PublicBaseUrl=...)
+        return overrides
+
+    def _apply_environment(self, model: StackModel) -> None:
+        overrides = self._overrides_for(model)
         self.environment = local_environment(
             model.functions.values(), overrides, in_process=not self.config.function_processes
         )
@@ -257,13 +271,22 @@ class LocalStack:
     def _start_function_processes(self, model: StackModel) -> FunctionProcesses:
         """Process mode: each function in execution environments of its own, started with
         exactly its template environment and the local values on top."""
-        overrides = self.local_overrides()
-        if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
-            overrides.pop("PUBLIC_BASE_URL")
+        overrides = self._overrides_for(model)
         environments = {
             logical_id: function_environment(spec, overrides)
             for logical_id, spec in model.functions.items()
         }
+        if self.config.use_real_aws:
+            # As in-process: deployed resources keep the caller's names, and the functions
+            # reach AWS with the caller's credentials.
+            credentials = {
+                name: value for name, value in os.environ.items() if name in _REAL_AWS_VARIABLES
+            }
+            for logical_id, values in environments.items():
+                for name in model.functions[logical_id].environment:
+                    if name not in overrides and name in self.environment:
+                        values[name] = self.environment[name]
+                values.update(credentials)
         self._function_processes = FunctionProcesses(
             model.functions, environments, limit_per_function=self.config.workers
         )
