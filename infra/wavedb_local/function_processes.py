@@ -180,7 +180,8 @@ class _FunctionPool:
                     environment = self._idle.pop()
                     if environment.alive:
                         return environment
-                    self._count -= 1
+                    self._count -= 1  # ended while idle
+                    self._all.discard(environment)
                 if self._count < self.limit:
                     self._count += 1
                     return None
