@@ -68,3 +68,34 @@ def test_run_gives_each_function_its_own_environment_values_and_processes(
     # The environment stays warm: the next invocation runs in the same process.
     assert second_echo.json()["pid"] == echo_pid
     assert exit_code == 0
+
+
+def test_run_stops_the_environment_of_a_function_past_its_timeout(
+    database_url: str, tmp_path: Path
+) -> None:
+    """EchoFunction's Timeout is 2 s; Lambda ends the environment of a timed-out function."""
+    with running_stack(
+        tmp_path / "logs",
+        DATABASE_URL=database_url,
+        WAVEDB_DATA_DIR=str(tmp_path / "data"),
+        WAVEDB_TEMPLATE=str(FIXTURE_TEMPLATE),
+        WAVEDB_PARAMETER_OVERRIDES=f"RecordDir={tmp_path}",
+    ) as stack:
+        deadline = time.monotonic() + 45
+        first = None
+        while first is None and time.monotonic() < deadline:
+            try:
+                first = httpx.get(f"{stack.url}/public/someone", timeout=10)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert first is not None
+        started = time.monotonic()
+        timed_out = httpx.get(f"{stack.url}/public/sleep", params={"seconds": "20"}, timeout=30)
+        waited = time.monotonic() - started
+        after = httpx.get(f"{stack.url}/public/someone", timeout=10)
+        stack.terminate()
+
+    assert timed_out.status_code == 500
+    assert waited < 10
+    assert after.status_code == 200
+    assert after.json()["pid"] != first.json()["pid"]
