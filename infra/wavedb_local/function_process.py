@@ -9,6 +9,7 @@ invocation.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ def _send(channel: Connection, kind: str, value: Any) -> None:
 def serve(channel: Connection, spec: FunctionSpec, environment: Mapping[str, str]) -> None:
     """Become the function's execution environment: exactly its environment variables,
     its layers and code, then one invocation per message."""
+    # Ctrl-C reaches the whole process group; the stack stops its environments itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     add_layers_to_path(spec)
