@@ -63,7 +63,13 @@ def local_stack(
     database_url: str, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
     """The application as `make run` serves it (template.yaml, the real handlers, the
-    authorizer, provisioned queues and bucket), in-process and without an HTTP socket."""
+    authorizer, provisioned queues and bucket), in-process and without an HTTP socket.
+
+    In-process (every function on threads of this process) rather than in processes of
+    their own as `make run` does: one import of each function for the whole session, tests
+    that invoke handlers and look at their modules directly, and no process per function
+    and test package on a small machine. The process layout itself is tested through the
+    CLI (tests/integration/test_local_function_processes.py, test_local_cli.py)."""
     config = stack_config(tmp_path_factory.mktemp("wavedb-data"), database_url, moto_endpoint)
     with running_stack(config, serve_http=False, event_sources=False) as stack:
         yield stack

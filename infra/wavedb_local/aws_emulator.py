@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("wavedb_local.aws")
@@ -15,11 +16,14 @@ EMULATOR_CREDENTIALS = {
 
 
 class MotoEmulator:
-    """moto's server on a free loopback port, behind the SQS rules AWS applies."""
+    """moto's server on a free loopback port, behind the SQS rules AWS applies; with
+    `s3_state_file`, its S3 state is read from that file at start and kept there."""
 
-    def __init__(self) -> None:
+    def __init__(self, s3_state_file: Path | None = None) -> None:
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._persistence: Any = None
+        self._s3_state_file = s3_state_file
         self.endpoint: str | None = None
 
     def start(self) -> str:
@@ -34,8 +38,15 @@ class MotoEmulator:
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
         rules = SqsRules(DomainDispatcherApplication(create_backend_app))
+        app: Any = rules
+        if self._s3_state_file is not None:
+            from wavedb_local.s3_persistence import S3Persistence
+
+            self._persistence = app = S3Persistence(rules, self._s3_state_file)
+            self._persistence.restore()
+            self._persistence.start()
         self._server = make_server(
-            "127.0.0.1", 0, rules, threaded=True, request_handler=MotoRequestHandler
+            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="aws-emulator", daemon=True
@@ -57,6 +68,9 @@ class MotoEmulator:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+        if self._persistence is not None:
+            self._persistence.stop()
+            self._persistence = None
         if self.endpoint is not None:
             forget_observer(self.endpoint)
 

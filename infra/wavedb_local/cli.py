@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -20,7 +21,6 @@ from typing import Any, TextIO
 
 from wavedb_local.aws_emulator import aws_client
 from wavedb_local.config import ConfigurationError, LocalStackConfig
-from wavedb_local.environment import EnvironmentConflict
 from wavedb_local.intrinsics import TemplateError
 from wavedb_local.naming import LocalNaming
 from wavedb_local.redrive import RedriveError, redrive
@@ -34,6 +34,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DEFAULT_AWS_STACK_NAME = "wavedb-dev"  # samconfig.toml's stack
+_YES = frozenset({"1", "true", "yes"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(arguments, "port", None),
         )
         if arguments.command == "run":
-            return run(config)
+            in_process = os.environ.get("WAVEDB_LOCAL_IN_PROCESS", "").lower() in _YES
+            return run(dataclasses.replace(config, function_processes=not in_process))
         if arguments.command == "redrive":
             return redrive_queue(
                 config,
@@ -99,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_messages=arguments.max_messages,
             )
         return invoke(config, arguments.logical_id, arguments.event)
-    except (ConfigurationError, TemplateError, EnvironmentConflict) as error:
+    except (ConfigurationError, TemplateError) as error:
         print(f"wavedb_local: {error}", file=sys.stderr)
         return EXIT_USAGE
 

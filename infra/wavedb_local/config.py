@@ -57,6 +57,9 @@ class LocalStackConfig:
     apply_migrations: bool = True
     stack_name: str = LOCAL_STACK_NAME
     site_dir: Path | None = None  # the built dashboard served at /; None: no dashboard
+    # Each function in execution environments (processes) of its own, as in Lambda; False:
+    # every function runs on threads of this process (tests, `invoke`).
+    function_processes: bool = False
 
     @classmethod
     def from_environ(

@@ -42,7 +42,7 @@ from wavedb_local.limits import (
 from wavedb_local.model import CorsSpec, HttpRoute, StackModel
 from wavedb_local.naming import LocalNaming
 from wavedb_local.routing import RouteTable
-from wavedb_local.runtime import FunctionRegistry
+from wavedb_local.runtime import Invoker
 from wavedb_local.site import StaticSite
 
 logger = logging.getLogger("wavedb_local.gateway")
@@ -64,7 +64,7 @@ class HttpApiGateway:
         self,
         *,
         model: StackModel,
-        registry: FunctionRegistry,
+        registry: Invoker,
         executor: Executor,
         naming: LocalNaming,
         openapi: Callable[[], dict[str, Any]] | None = None,

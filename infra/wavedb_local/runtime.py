@@ -8,6 +8,7 @@ folder is searched first while its module is imported (as `/var/task` is).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import itertools
 import os
@@ -20,7 +21,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from wavedb_local.limits import check_duration, check_request_size, check_response_size
 from wavedb_local.model import FunctionSpec
@@ -29,6 +30,17 @@ Handler = Callable[[Any, Any], Any]
 
 _import_lock = threading.RLock()
 _module_numbers = itertools.count(1)
+
+
+class Invoker(Protocol):
+    """What invokes the stack's functions: in this process (FunctionRegistry) or in
+    execution environments of their own (function_processes.FunctionProcesses)."""
+
+    def invoke(self, logical_id: str, event: Any, request_id: str | None = None) -> Any: ...
+
+    def invoke_synchronously(
+        self, logical_id: str, event: Any, request_id: str | None = None
+    ) -> Any: ...
 
 
 class FunctionLoadError(RuntimeError):
@@ -84,6 +96,16 @@ def _ensure_event_loop() -> None:
         asyncio.get_event_loop_policy().get_event_loop()
     except RuntimeError:
         asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _bound_to_invoking_thread() -> contextlib.AbstractContextManager[None]:
+    """The invocation's database connection is its thread's (see thread_environments),
+    once the stack has installed that; nothing to bind otherwise."""
+    environments = sys.modules.get("wavedb_local.thread_environments")
+    if environments is None:
+        return contextlib.nullcontext()
+    bound: contextlib.AbstractContextManager[None] = environments.bound_to_invoking_thread()
+    return bound
 
 
 def add_layers_to_path(spec: FunctionSpec) -> None:
@@ -142,7 +164,8 @@ class LoadedFunction:
         response limit, or one given after the function's Timeout, fails the invocation."""
         _ensure_event_loop()
         started = time.monotonic()
-        result = self.handler(event, LambdaContext(self.spec, request_id))
+        with _bound_to_invoking_thread():
+            result = self.handler(event, LambdaContext(self.spec, request_id))
         check_duration(time.monotonic() - started, self.spec.timeout_seconds)
         check_response_size(result)
         return result

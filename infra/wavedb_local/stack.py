@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import socket
@@ -20,14 +21,21 @@ from wavedb_local.aws_emulator import (
     aws_client,
 )
 from wavedb_local.config import ConfigurationError, LocalStackConfig
-from wavedb_local.environment import REMOVED_LOCALLY, applied_environment, local_environment
+from wavedb_local.environment import (
+    REMOVED_LOCALLY,
+    applied_environment,
+    function_environment,
+    local_environment,
+)
+from wavedb_local.function_processes import FunctionProcesses
 from wavedb_local.gateway import HttpApiGateway
 from wavedb_local.model import SqsEventSource, StackModel
 from wavedb_local.naming import LOCAL_ACCOUNT_ID, LocalNaming
 from wavedb_local.openapi import build_openapi
 from wavedb_local.postgres import EmbeddedPostgres, apply_database_migrations, describe_database
 from wavedb_local.provisioning import provision
-from wavedb_local.runtime import FunctionRegistry, add_layers_to_path
+from wavedb_local.runtime import FunctionRegistry, Invoker, add_layers_to_path
+from wavedb_local.s3_persistence import STATE_FILE_NAME as S3_STATE_FILE_NAME
 from wavedb_local.s3_source import S3EventPoller
 from wavedb_local.schedules import ScheduleTicker
 from wavedb_local.secret_store import persistent_secret
@@ -42,6 +50,15 @@ SERVICE_NAME = "wavedb-local"
 STOP_SECONDS = 6.0  # HTTP server and event sources; PostgreSQL's fast shutdown comes after
 GRACEFUL_SHUTDOWN_SECONDS = 3
 _CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+_REAL_AWS_VARIABLES = frozenset(
+    {
+        *_CREDENTIAL_VARIABLES,
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    }
+)
 
 
 class LocalStack:
@@ -54,7 +71,8 @@ class LocalStack:
         self.aws_endpoint: str | None = None
         self.naming = LocalNaming(region=config.region, stack_name=config.stack_name)
         self.model: StackModel | None = None
-        self.registry: FunctionRegistry | None = None
+        self.registry: FunctionRegistry | None = None  # the functions in this process
+        self.functions: Invoker | None = None  # what invokes them (here or in processes)
         self.environment: dict[str, str] = {}
         self._cleanup = contextlib.ExitStack()
         self._socket: socket.socket | None = None
@@ -62,6 +80,7 @@ class LocalStack:
         self._server_thread: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._pollers: list[SqsPoller] = []
+        self._function_processes: FunctionProcesses | None = None
         self._tickers: list[ScheduleTicker] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -98,6 +117,7 @@ class LocalStack:
         self._apply_environment(model)
         for spec in model.functions.values():
             add_layers_to_path(spec)
+        _hold_a_connection_per_invoking_thread()
         internal_queues = []
         if not config.use_real_aws:
             internal_queues = provision(
@@ -107,8 +127,13 @@ class LocalStack:
             applied = apply_database_migrations(self.database_url)
             if applied:
                 logger.info("applied migrations: %s", ", ".join(applied))
+        if self._runs_own_emulator and "MEDIA_BUCKET" in self.environment:
+            _mark_media_without_objects_missing()
         self.registry = FunctionRegistry(model.functions)
-        if preload:
+        self.functions = self.registry
+        if config.function_processes:
+            self.functions = self._start_function_processes(model)
+        elif preload:
             for logical_id, error in self.registry.load_all().items():
                 logger.error("%s cannot be loaded: %s", logical_id, error)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="lambda")
@@ -130,6 +155,10 @@ class LocalStack:
         loops: list[SqsPoller | ScheduleTicker] = [*self._pollers, *self._tickers]
         for loop in loops:
             loop.request_stop()
+        if self._function_processes is not None:
+            # Busy environments are stopped too: their invocations fail at once.
+            self._function_processes.close()
+            self._function_processes = None
         if self._server_thread is not None:
             self._server_thread.join(max(0.0, deadline - time.monotonic()))
             self._server_thread = None
@@ -165,7 +194,7 @@ class LocalStack:
                 ) from error
         if config.aws_endpoint_url:
             return config.aws_endpoint_url, LOCAL_ACCOUNT_ID
-        emulator = MotoEmulator()
+        emulator = MotoEmulator(s3_state_file=config.data_dir / "aws" / S3_STATE_FILE_NAME)
         # The emulator's clients must not pick up real credentials.
         self._cleanup.enter_context(
             applied_environment(EMULATOR_CREDENTIALS, remove=_CREDENTIAL_VARIABLES)
@@ -173,6 +202,10 @@ class LocalStack:
         endpoint = emulator.start()
         self._cleanup.callback(emulator.stop)
         return endpoint, LOCAL_ACCOUNT_ID
+
+    @property
+    def _runs_own_emulator(self) -> bool:
+        return not (self.config.use_real_aws or self.config.aws_endpoint_url)
 
     def local_overrides(self) -> dict[str, str]:
         """What the local stack sets on top of the template's environment."""
@@ -196,11 +229,18 @@ class LocalStack:
             overrides.update(EMULATOR_CREDENTIALS)
         return overrides
 
-    def _apply_environment(self, model: StackModel) -> None:
+    def _overrides_for(self, model: StackModel) -> dict[str, str]:
+        """The local values, less PUBLIC_BASE_URL where the template sets it."""
         overrides = self.local_overrides()
         if any("PUBLIC_BASE_URL" in spec.environment for spec in model.functions.values()):
             overrides.pop("PUBLIC_BASE_URL")  # the template sets it (e.g. PublicBaseUrl=...)
-        self.environment = local_environment(model.functions.values(), overrides)
+        return overrides
+
+    def _apply_environment(self, model: StackModel) -> None:
+        overrides = self._overrides_for(model)
+        self.environment = local_environment(
+            model.functions.values(), overrides, in_process=not self.config.function_processes
+        )
         if self.config.use_real_aws:
             # Deployed resources have CloudFormation's names: the caller's values win.
             for name in set(self.environment) - set(overrides):
@@ -223,9 +263,34 @@ class LocalStack:
 
     # ------------------------------------------------------------------ event sources
     def invoke(self, logical_id: str, event: Any) -> Any:
-        """Invoke one function's handler with `event` on the calling thread."""
-        assert self.registry is not None, "start the stack first"
-        return self.registry.invoke(logical_id, event)
+        """Invoke one function's handler with `event` (on the calling thread, or in one of
+        the function's execution environments in process mode)."""
+        assert self.functions is not None, "start the stack first"
+        return self.functions.invoke(logical_id, event)
+
+    def _start_function_processes(self, model: StackModel) -> FunctionProcesses:
+        """Process mode: each function in execution environments of its own, started with
+        exactly its template environment and the local values on top."""
+        overrides = self._overrides_for(model)
+        environments = {
+            logical_id: function_environment(spec, overrides)
+            for logical_id, spec in model.functions.items()
+        }
+        if self.config.use_real_aws:
+            # As in-process: deployed resources keep the caller's names, and the functions
+            # reach AWS with the caller's credentials.
+            credentials = {
+                name: value for name, value in os.environ.items() if name in _REAL_AWS_VARIABLES
+            }
+            for logical_id, values in environments.items():
+                for name in model.functions[logical_id].environment:
+                    if name not in overrides and name in self.environment:
+                        values[name] = self.environment[name]
+                values.update(credentials)
+        self._function_processes = FunctionProcesses(
+            model.functions, environments, limit_per_function=self.config.workers
+        )
+        return self._function_processes
 
     def _invoke_from_source(self, logical_id: str, event: Any) -> Any:
         return self.invoke(logical_id, event)
@@ -319,10 +384,11 @@ class LocalStack:
         assert self.model is not None
         assert self.registry is not None
         assert self._executor is not None
+        assert self.functions is not None
         model, registry = self.model, self.registry
         return HttpApiGateway(
             model=model,
-            registry=registry,
+            registry=self.functions,
             executor=self._executor,
             naming=self.naming,
             openapi=lambda: build_openapi(model, registry, title="WaveDB API"),
@@ -386,6 +452,32 @@ class LocalStack:
             for bucket in model.buckets.values():
                 lines.append(f"  Bucket:     {bucket.logical_id} -> {bucket.name}")
         return "\n".join(lines)
+
+
+def _hold_a_connection_per_invoking_thread() -> None:
+    """The functions run as threads of this process: each invoking thread is an execution
+    environment with a database connection of its own (when the functions use wavedb_core)."""
+    if importlib.util.find_spec("wavedb_core") is not None:
+        from wavedb_local.thread_environments import install
+
+        install()
+
+
+def _mark_media_without_objects_missing() -> None:
+    """Before anything is served: a ready item whose object the emulator no longer has is
+    shown as missing, not as ready with a link that fails."""
+    from wavedb_core.db.connection import close_connection
+    from wavedb_core.services.media_reconcile import mark_missing_objects
+
+    try:
+        marked = mark_missing_objects()
+    except Exception:
+        logger.exception("checking media against the bucket failed; items keep their status")
+        return
+    finally:
+        close_connection()
+    if marked:
+        logger.warning("%d media item(s) whose objects are gone are now missing", marked)
 
 
 def _bind(host: str, port: int) -> socket.socket:

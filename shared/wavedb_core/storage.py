@@ -161,6 +161,22 @@ def versions(key: str) -> list[str | None]:
     return found
 
 
+def stored_versions(prefix: str) -> set[tuple[str, str | None]]:
+    """Every (key, version id) under `prefix`, and (key, None) for each key with a current
+    version (what an item stored without a version id is served from)."""
+    found: set[tuple[str, str | None]] = set()
+    pages = _s3().get_paginator("list_object_versions").paginate(Bucket=_bucket(), Prefix=prefix)
+    for page in pages:
+        for entry in page.get("Versions", []):
+            key = str(entry["Key"])
+            version = entry.get("VersionId")
+            if version not in (None, "null"):
+                found.add((key, str(version)))
+            if entry.get("IsLatest"):
+                found.add((key, None))
+    return found
+
+
 def delete_all_versions(key: str) -> None:
     """Remove the object entirely (every version, or the object of an unversioned bucket)."""
     delete_objects([key])

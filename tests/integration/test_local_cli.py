@@ -6,31 +6,20 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli_stack import ROOT, cli_environment, free_port, running_stack
+
 PASSWORD = "correct horse battery staple"
 FIXTURE_TEMPLATE = ROOT / "tests/fixtures/local_stack/template.yaml"
-_INHERITED_SETTINGS = (
-    "DATABASE_URL",
-    "JWT_SECRET",
-    "PORT",
-    "STAGE",
-    "PUBLIC_BASE_URL",
-    "MEDIA_BUCKET",
-    "INGEST_QUEUE_URL",
-)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -40,76 +29,6 @@ def _sign_up(api: httpx.Client, email: str) -> None:
         "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Ada"}
     )
     assert response.status_code == 201, response.text
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(**values: str) -> dict[str, str]:
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in _INHERITED_SETTINGS
-        and not name.startswith(("AWS_", "POWERTOOLS_", "WAVEDB_"))
-    }
-    environment["PYTHONPATH"] = os.pathsep.join([str(ROOT / "shared"), str(ROOT / "infra")])
-    environment.update(values)
-    return environment
-
-
-class RunningStack:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, logs: Path) -> None:
-        self.process = process
-        self.url = f"http://127.0.0.1:{port}"
-        self.logs = logs
-
-    def output(self) -> str:
-        return (self.logs / "stdout.txt").read_text(errors="replace")
-
-    def errors(self) -> str:
-        return (self.logs / "stderr.txt").read_text(errors="replace")
-
-    def wait_until_healthy(self, timeout: float = 45.0) -> httpx.Response:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the stack exited early:\n{self.errors()[-3000:]}")
-            try:
-                response = httpx.get(f"{self.url}/health", timeout=5)
-                if response.status_code == 200:
-                    return response
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"/health never answered 200:\n{self.errors()[-3000:]}")
-
-    def terminate(self, timeout: float = 30.0) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
-
-
-@contextmanager
-def running_stack(logs: Path, **environment: str) -> Iterator[RunningStack]:
-    logs.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    with (logs / "stdout.txt").open("wb") as stdout, (logs / "stderr.txt").open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wavedb_local", "run"],
-            cwd=ROOT,
-            env=_environment(PORT=str(port), **environment),
-            stdout=stdout,
-            stderr=stderr,
-        )
-        stack = RunningStack(process, port, logs)
-        try:
-            yield stack
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
 
 
 def test_run_with_database_url_serves_the_api_and_stops_cleanly(
@@ -178,7 +97,7 @@ def _invoke(*arguments: str, **environment: str) -> subprocess.CompletedProcess[
     return subprocess.run(
         [sys.executable, "-m", "wavedb_local", "invoke", *arguments],
         cwd=ROOT,
-        env=_environment(**environment),
+        env=cli_environment(**environment),
         capture_output=True,
         text=True,
         timeout=60,
@@ -239,11 +158,11 @@ def _alive(pid: int) -> bool:
 
 def test_run_stops_when_its_parent_is_killed(database_url: str, tmp_path: Path) -> None:
     """`timeout make run` or a killed make must not leave the stack running as an orphan."""
-    port = _free_port()
+    port = free_port()
     parent = subprocess.Popen(
         ["sh", "-c", f'"{sys.executable}" -m wavedb_local run >/dev/null 2>&1 & echo $!; wait'],
         cwd=ROOT,
-        env=_environment(
+        env=cli_environment(
             PORT=str(port), DATABASE_URL=database_url, WAVEDB_DATA_DIR=str(tmp_path / "data")
         ),
         stdout=subprocess.PIPE,

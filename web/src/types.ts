@@ -164,7 +164,7 @@ export interface MediaItem {
   name: string;
   step: number;
   kind: MediaKind;
-  status: "pending" | "ready" | "rejected";
+  status: "pending" | "ready" | "rejected" | "missing";
   caption: string | null;
   content_type: string | null;
   filename: string | null;

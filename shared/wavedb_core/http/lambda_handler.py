@@ -16,7 +16,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastapi import FastAPI
 from mangum import Mangum
 
-from wavedb_core.db.connection import bound_to_environment
 from wavedb_core.errors import PayloadTooLarge
 from wavedb_core.settings import get_settings
 from wavedb_core.tracing import function_tracer
@@ -188,8 +187,7 @@ def http_handler(
             event = inflated
         if _not_utf8(event):
             return _json_answer(400, answer_malformed(event, NOT_UTF8))
-        with bound_to_environment():
-            response: dict[str, Any] = asgi(event, cast(Any, context))
+        response: dict[str, Any] = asgi(event, cast(Any, context))
         return _forbid_sniffing(response)
 
     return cast(LambdaHandler, handler)

@@ -15,11 +15,12 @@ from wavedb_core.models.metrics import MAX_METRIC_NAME_LENGTH, MAX_STEP, METRIC_
 
 MediaKind = Literal["image", "audio", "text", "file", "histogram"]
 UploadKind = Literal["image", "audio", "text", "file"]
-MediaStatus = Literal["pending", "ready", "rejected"]
+# `missing`: was ready, but its object is no longer in the bucket; uploading it again repairs it.
+MediaStatus = Literal["pending", "ready", "rejected", "missing"]
 
 UPLOAD_KINDS: tuple[UploadKind, ...] = ("image", "audio", "text", "file")
 MEDIA_KINDS: tuple[MediaKind, ...] = (*UPLOAD_KINDS, "histogram")
-MEDIA_STATUSES: tuple[MediaStatus, ...] = ("pending", "ready", "rejected")
+MEDIA_STATUSES: tuple[MediaStatus, ...] = ("pending", "ready", "rejected", "missing")
 
 # Text up to this size is stored inline; longer text is uploaded to S3 like a file.
 MAX_INLINE_TEXT_BYTES = 64 * 1024
@@ -236,7 +237,8 @@ class MediaCreateRequest(RequestModel):
     media_id: UUID | None = Field(
         default=None,
         description="Your own id for the item: a retried request with the same id and the"
-        " same fields answers the same item (and a fresh upload grant while it is pending).",
+        " same fields answers the same item (and a fresh upload grant while it is pending,"
+        " or `missing`: its bytes were lost and can be uploaded again).",
     )
     name: str = Field(
         min_length=1,
@@ -289,7 +291,9 @@ class MediaView(ResponseModel):
     size_bytes: int | None
     width: int | None
     height: int | None
-    reject_reason: str | None
+    reject_reason: str | None = Field(
+        description="Why a `rejected` item was refused, or why a `missing` one is unavailable."
+    )
     text: str | None = None
     text_truncated: bool = False
     histogram: Histogram | None = None

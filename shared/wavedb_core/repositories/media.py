@@ -129,14 +129,49 @@ def find_media(connection: Connection, media_id: UUID, *, lock: bool = False) ->
 
 
 def renew_grant(connection: Connection, media_id: UUID, expires_at: datetime) -> MediaRow | None:
-    """A pending item's grant, valid until `expires_at`."""
+    """A pending item's grant, valid until `expires_at`; a missing item waits for its
+    upload again (pending)."""
     with connection.cursor(row_factory=class_row(MediaRow)) as cursor:
         cursor.execute(
-            "UPDATE media SET grant_expires_at = %s WHERE id = %s AND status = 'pending'"
+            "UPDATE media SET grant_expires_at = %s, status = 'pending', reject_reason = NULL,"
+            " ready_at = NULL"
+            " WHERE id = %s AND status IN ('pending', 'missing')"
             f" RETURNING {_COLUMNS}",
             (expires_at, media_id),
         )
         return cursor.fetchone()
+
+
+@dataclass(frozen=True)
+class StoredMediaRow:
+    id: UUID
+    object_key: str
+    object_version: str | None
+
+
+def ready_stored_media(
+    connection: Connection, *, ready_before: datetime, after: UUID | None, limit: int
+) -> list[StoredMediaRow]:
+    """A page of the items that became ready before `ready_before` with their bytes in the
+    bucket, by id, after `after`."""
+    with connection.cursor(row_factory=class_row(StoredMediaRow)) as cursor:
+        cursor.execute(
+            "SELECT id, object_key, object_version FROM media"
+            " WHERE status = 'ready' AND object_key IS NOT NULL AND text_value IS NULL"
+            " AND ready_at < %s AND (%s::uuid IS NULL OR id > %s) ORDER BY id LIMIT %s",
+            (ready_before, after, after, limit),
+        )
+        return cursor.fetchall()
+
+
+def mark_missing(connection: Connection, media_ids: Sequence[UUID], reason: str) -> int:
+    """Ready items whose objects are gone become missing; answers how many."""
+    cursor = connection.execute(
+        "UPDATE media SET status = 'missing', reject_reason = %s"
+        " WHERE id = ANY(%s) AND status = 'ready'",
+        (reason, list(media_ids)),
+    )
+    return cursor.rowcount
 
 
 def mark_ready(

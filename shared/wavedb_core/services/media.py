@@ -291,7 +291,8 @@ def _grant(row: MediaRow) -> UploadGrant:
 
 def create_media(principal: Principal, run_id: UUID, request: MediaCreateRequest) -> MediaCreated:
     """Record an item (member or above): inline items are ready at once; uploads get a
-    presigned POST. A retried request (same `media_id`, same fields) answers the same item."""
+    presigned POST. A retried request (same `media_id`, same fields) answers the same item,
+    with a fresh grant while it is pending or missing."""
     with transaction() as connection:
         require_run(connection, principal, run_id, WRITE)
         wanted, needs_upload = _new_media(principal, run_id, request)
@@ -301,7 +302,9 @@ def create_media(principal: Principal, run_id: UUID, request: MediaCreateRequest
             if existing is None or not _same_item(existing, wanted):
                 raise Conflict("media_id is already used by another item", code="media_id_conflict")
             row = existing
-            if row.status == "pending" and wanted.grant_expires_at is not None:
+            # A pending item gets a fresh grant; a missing one (its object was lost) is
+            # uploaded again, so that re-running an import repairs it.
+            if row.status in ("pending", "missing") and wanted.grant_expires_at is not None:
                 row = repository.renew_grant(connection, row.id, wanted.grant_expires_at) or row
     upload = _grant(row) if needs_upload and row.status == "pending" else None
     logger.info(

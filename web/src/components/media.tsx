@@ -169,6 +169,13 @@ function MediaGrid({ steps, list, onExpired, onPick }: { steps: readonly number[
 
 function NotReady({ item }: { item: MediaItem }) {
   if (item.status === "pending") return <div class="media-status muted" data-status="pending">Uploading… (step {item.step})</div>;
+  if (item.status === "missing") {
+    return (
+      <div class="media-status rejected" data-status="missing" title={item.reject_reason ?? undefined}>
+        Not available: the stored file is gone (upload it again to restore it)
+      </div>
+    );
+  }
   return (
     <div class="media-status rejected" data-status="rejected">
       Rejected{item.reject_reason ? `: ${item.reject_reason}` : ""}
