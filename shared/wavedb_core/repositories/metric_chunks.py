@@ -3,17 +3,29 @@ by services/chunk_codec.py. Chunks of a series never overlap in steps.
 
 `insert_chunks` writes encoded chunks with one binary COPY; `chunks_overlapping` and
 `chunk_rows` read them back (encoded), ordered by first step.
+
+The writers (the ingest worker, the conversion of legacy rows) rewrite whole chunks: for
+each series they read `chunks_to_rewrite` (the chunks a step range overlaps, plus the
+chunk just before it while that one is not full, so appends extend the series' tail
+instead of leaving small chunks behind), merge, `delete_series_chunks` and
+`insert_series_chunks`, all in one transaction, under the series' run_metrics row lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from psycopg.rows import args_row
+from psycopg.rows import args_row, tuple_row
 
 from wavedb_core.db.connection import Connection
-from wavedb_core.services.chunk_codec import Columns, EncodedChunk, decode_chunk
+from wavedb_core.services.chunk_codec import (
+    CHUNK_POINTS,
+    Columns,
+    EncodedChunk,
+    concatenated,
+    decode_chunk,
+)
 
 _AGGREGATE_COLUMNS = (
     "metric_id, first_step, last_step, count, codec, finite_count, sum, large_sum_scaled,"
@@ -57,6 +69,14 @@ _STORED_COLUMNS = (
 
 def insert_chunks(connection: Connection, metric_id: int, chunks: Iterable[EncodedChunk]) -> None:
     """Write chunks of one series (they must not overlap each other or stored chunks)."""
+    insert_series_chunks(connection, ((metric_id, chunk) for chunk in chunks))
+
+
+def insert_series_chunks(
+    connection: Connection, chunks: Iterable[tuple[int, EncodedChunk]]
+) -> None:
+    """Write (metric id, chunk) pairs of any series with one COPY (none may overlap another
+    chunk of its series)."""
     with (
         connection.cursor() as cursor,
         cursor.copy(
@@ -65,7 +85,7 @@ def insert_chunks(connection: Connection, metric_id: int, chunks: Iterable[Encod
         ) as copy,
     ):
         copy.set_types(_COPY_TYPES)
-        for chunk in chunks:
+        for metric_id, chunk in chunks:
             totals = chunk.aggregates
             copy.write_row(
                 (
@@ -94,3 +114,72 @@ def delete_chunks(connection: Connection, metric_id: int, first_steps: Iterable[
         "DELETE FROM metric_chunks WHERE metric_id = %s AND first_step = ANY(%s)",
         (metric_id, list(first_steps)),
     )
+
+
+class SeriesRange(NamedTuple):
+    metric_id: int
+    first_step: int
+    last_step: int
+
+
+def chunks_to_rewrite(
+    connection: Connection, ranges: Sequence[SeriesRange]
+) -> dict[int, list[StoredChunk]]:
+    """For each series, by first step: its chunks holding any step of the range, and the
+    chunk just before the range when that one is not full (CHUNK_POINTS).
+
+    Chunks never overlap, so the chunks a range overlaps are those starting inside it plus
+    at most one starting before it: two index range reads, whatever the series' length."""
+    if not ranges:
+        return {}
+    query = (
+        f"SELECT r.metric_id, c.* FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+        " AS r(metric_id, low, high)"
+        " CROSS JOIN LATERAL ("
+        f"  (SELECT {_STORED_COLUMNS} FROM metric_chunks c WHERE c.metric_id = r.metric_id"
+        "    AND c.first_step < r.low ORDER BY c.first_step DESC LIMIT 1)"
+        "  UNION ALL"
+        f"  (SELECT {_STORED_COLUMNS} FROM metric_chunks c WHERE c.metric_id = r.metric_id"
+        "    AND c.first_step BETWEEN r.low AND r.high)"
+        " ) c"
+        " ORDER BY r.metric_id, c.first_step"
+    )
+    found: dict[int, list[StoredChunk]] = {}
+    with connection.cursor(binary=True, row_factory=tuple_row) as cursor:
+        rows = cursor.execute(
+            query,
+            (
+                [item.metric_id for item in ranges],
+                [item.first_step for item in ranges],
+                [item.last_step for item in ranges],
+            ),
+        ).fetchall()
+    low_of = {item.metric_id: item.first_step for item in ranges}
+    for metric_id, *columns in rows:
+        chunk = StoredChunk(*columns)
+        before = chunk.first_step < low_of[metric_id]
+        if before and chunk.last_step < low_of[metric_id] and chunk.points >= CHUNK_POINTS:
+            continue  # a full chunk wholly before the range: left as it is
+        found.setdefault(metric_id, []).append(chunk)
+    return found
+
+
+def delete_series_chunks(connection: Connection, chunks: Sequence[tuple[int, int]]) -> None:
+    """Delete chunks given as (metric id, first step) pairs."""
+    if not chunks:
+        return
+    connection.execute(
+        "DELETE FROM metric_chunks c USING unnest(%s::bigint[], %s::bigint[]) AS d(m, s)"
+        " WHERE c.metric_id = d.m AND c.first_step = d.s",
+        ([metric_id for metric_id, _ in chunks], [first for _, first in chunks]),
+    )
+
+
+def stored_points(connection: Connection, metric_id: int) -> Columns:
+    """Every point of a series, decoded, by step (for checks and small series only)."""
+    with connection.cursor(binary=True, row_factory=args_row(StoredChunk)) as cursor:
+        chunks = cursor.execute(
+            f"SELECT {_STORED_COLUMNS} FROM metric_chunks WHERE metric_id = %s ORDER BY first_step",
+            (metric_id,),
+        ).fetchall()
+    return concatenated([chunk.decoded() for chunk in chunks])

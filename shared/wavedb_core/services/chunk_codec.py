@@ -259,6 +259,20 @@ def decode_chunk(
     return Columns(step_list, values, times)
 
 
+def concatenated(parts: Sequence[Columns]) -> Columns:
+    """Columns of consecutive, disjoint chunks (in step order) as one."""
+    if len(parts) == 1:
+        return parts[0]
+    steps: list[int] = []
+    values: list[float] = []
+    times: list[int] = []
+    for part in parts:
+        steps += part.steps
+        values += part.values
+        times += part.times_us
+    return Columns(steps, values, times)
+
+
 def cut_chunks(points: Columns, size: int = CHUNK_POINTS) -> Iterator[EncodedChunk]:
     """Sorted, distinct points as chunks of `size` (the last one possibly shorter)."""
     for start in range(0, len(points), size):
