@@ -14,13 +14,12 @@ import pytest
 from tests.support.accounts import sign_up
 from tests.support.chunks import stored_extras, stored_point_count, stored_series
 from tests.support.ingest import SeededRun, seed_run
+from tests.support.worker_events import WORKER, batch_body
+from tests.support.worker_events import event as _event
+from tests.support.worker_events import message as _message
+from tests.support.worker_events import queue_batch as _queue_batch
 from wavedb_core.models.metrics import PointIn
-from wavedb_core.queue import encode_batch
-from wavedb_local.sqs_source import sqs_record
 from wavedb_local.stack import LocalStack
-
-WORKER = "IngestWorkerFunction"
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:wavedb-local-ingestqueue"
 
 
 @pytest.fixture
@@ -28,37 +27,8 @@ def run(api: Any, clean_database: str) -> SeededRun:
     return seed_run(clean_database, sign_up(api).id)
 
 
-def _queue_batch(database_url: str, run_id: str, batch_id: str, parts: int, points: int) -> None:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(
-            "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count)"
-            " VALUES (%s, %s, %s, %s)",
-            (run_id, batch_id, parts, points),
-        )
-
-
-def _message(body: str, *, receive_count: int = 1) -> dict[str, Any]:
-    return {
-        "MessageId": str(uuid.uuid4()),
-        "ReceiptHandle": uuid.uuid4().hex,
-        "Body": body,
-        "Attributes": {"ApproximateReceiveCount": str(receive_count)},
-    }
-
-
-def _event(*messages: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            sqs_record(message, queue_arn=QUEUE_ARN, region="us-east-1") for message in messages
-        ]
-    }
-
-
 def _batch_body(run: SeededRun, database_url: str, batch_id: str, points: list[PointIn]) -> str:
-    bodies = encode_batch(uuid.UUID(run.id), batch_id, points, received_at=datetime.now(UTC))
-    _queue_batch(database_url, run.id, batch_id, len(bodies), len(points))
-    assert len(bodies) == 1
-    return bodies[0]
+    return batch_body(run.id, database_url, batch_id, points)
 
 
 def _point_count(database_url: str) -> int:

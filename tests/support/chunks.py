@@ -20,7 +20,7 @@ def stored_series(database_url: str, run_id: str | None = None) -> dict[str, Col
             (run_id, run_id),
         ).fetchall()
         return {
-            str(row["name"]): stored_points(connection, int(row["id"]))  # type: ignore[arg-type]
+            str(row["name"]): stored_points(connection, int(row["id"]))
             for row in metrics
         }
 
