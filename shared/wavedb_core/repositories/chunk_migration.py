@@ -22,6 +22,17 @@ def series_in_conversion(connection: Connection, metric_ids: Sequence[int]) -> s
     return {int(row["metric_id"]) for row in rows}  # type: ignore[call-overload]
 
 
+def list_unlisted_series(connection: Connection) -> None:
+    """List the series that have legacy rows but no progress row (written by a worker of
+    the previous version after the list was made): one index probe per series."""
+    connection.execute(
+        "INSERT INTO metric_chunk_migration (metric_id)"
+        " SELECT m.id FROM run_metrics m"
+        " WHERE EXISTS (SELECT 1 FROM metric_points p WHERE p.metric_id = m.id)"
+        " ON CONFLICT DO NOTHING"
+    )
+
+
 @dataclass(frozen=True)
 class SeriesToConvert:
     metric_id: int
@@ -57,31 +68,61 @@ def last_step_within(
     row = connection.execute(
         "SELECT step FROM metric_points WHERE metric_id = %s AND step > %s"
         " ORDER BY step OFFSET %s LIMIT 1",
-        (metric_id, -1 if after_step is None else after_step, points - 1),
+        (metric_id, _range(after_step, None)[0], points - 1),
     ).fetchone()
     return None if row is None else int(row["step"])  # type: ignore[call-overload]
 
 
-LegacyRow = tuple[int, float, int, str | None, Any]
+@dataclass(frozen=True)
+class LegacyColumns:
+    """Legacy rows of a step range as columns, by step, then logged time, then the order
+    they were stored in (so the rule's "on equal times, the later" is the later row)."""
+
+    steps: list[int]
+    values: list[float]
+    times_us: list[int]
 
 
-def legacy_rows(
+def _range(after_step: int | None, through_step: int | None) -> tuple[int, int]:
+    return (
+        -1 if after_step is None else after_step,
+        2**63 - 1 if through_step is None else through_step,
+    )
+
+
+_ROW_ORDER = "step, logged_at, ctid"
+
+
+def legacy_columns(
     connection: Connection, metric_id: int, after_step: int | None, through_step: int | None
-) -> list[LegacyRow]:
-    """(step, value, logged µs, msg_id, metadata) of the legacy rows in the step range, by
-    step, then logged time, then the order they were stored in."""
+) -> LegacyColumns:
+    """The legacy rows of the step range (after_step, through_step] as three arrays."""
+    low, high = _range(after_step, through_step)
+    row = connection.execute(
+        f"SELECT coalesce(array_agg(step ORDER BY {_ROW_ORDER}), '{{}}') AS steps,"
+        f" coalesce(array_agg(value ORDER BY {_ROW_ORDER}), '{{}}') AS values,"
+        " coalesce(array_agg((extract(epoch FROM logged_at) * 1000000)::bigint"
+        f"  ORDER BY {_ROW_ORDER}), '{{}}') AS times"
+        " FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s",
+        (metric_id, low, high),
+    ).fetchone()
+    assert row is not None
+    return LegacyColumns(row["steps"], row["values"], row["times"])  # type: ignore[arg-type]
+
+
+def legacy_extras(
+    connection: Connection, metric_id: int, after_step: int | None, through_step: int | None
+) -> list[tuple[int, str | None, Any]]:
+    """(step, msg_id, metadata) of the rows in the range that the rule keeps (the last of
+    their step in row order) and that carry a msg_id or metadata."""
+    low, high = _range(after_step, through_step)
     with connection.cursor(row_factory=tuple_row) as cursor:
         return cursor.execute(
-            "SELECT step, value,"
-            " (extract(epoch FROM logged_at) * 1000000)::bigint AS logged_us,"
-            " msg_id::text, metadata"
-            " FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s"
-            " ORDER BY step, logged_at, ctid",
-            (
-                metric_id,
-                -1 if after_step is None else after_step,
-                2**63 - 1 if through_step is None else through_step,
-            ),
+            "SELECT step, msg_id::text, metadata FROM ("
+            f" SELECT step, msg_id, metadata, lead(step) OVER (ORDER BY {_ROW_ORDER}) AS next"
+            "  FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s) r"
+            " WHERE next IS DISTINCT FROM step AND (msg_id IS NOT NULL OR metadata IS NOT NULL)",
+            (metric_id, low, high),
         ).fetchall()
 
 
@@ -90,11 +131,7 @@ def delete_legacy_rows(
 ) -> None:
     connection.execute(
         "DELETE FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s",
-        (
-            metric_id,
-            -1 if after_step is None else after_step,
-            2**63 - 1 if through_step is None else through_step,
-        ),
+        (metric_id, *_range(after_step, through_step)),
     )
 
 

@@ -183,3 +183,13 @@ def stored_points(connection: Connection, metric_id: int) -> Columns:
             (metric_id,),
         ).fetchall()
     return concatenated([chunk.decoded() for chunk in chunks])
+
+
+def last_chunk(connection: Connection, metric_id: int) -> StoredChunk | None:
+    """The series' chunk with the highest steps."""
+    with connection.cursor(binary=True, row_factory=args_row(StoredChunk)) as cursor:
+        return cursor.execute(
+            f"SELECT {_STORED_COLUMNS} FROM metric_chunks WHERE metric_id = %s"
+            " ORDER BY first_step DESC LIMIT 1",
+            (metric_id,),
+        ).fetchone()
