@@ -239,3 +239,27 @@ def test_migrate_function_converts_series_written_by_the_previous_worker(
     }
     assert stored_series(clean_database, run_id)["loss"].steps == list(range(300))
     assert _legacy_left(clean_database) == (0, 0, 0)
+
+
+def test_conversion_of_rows_logged_at_infinite_times_stores_the_nearest_times_readers_hold(
+    clean_database: str,
+) -> None:
+    run_id = _new_run(clean_database)
+    with _connect(clean_database) as connection:
+        metric_id = connection.execute(
+            "INSERT INTO run_metrics (run_id, name) VALUES (%s, 'edge') RETURNING id", (run_id,)
+        ).fetchone()["id"]  # type: ignore[index]
+        for step, logged_at in ((1, "-infinity"), (2, "infinity"), (3, "12000-01-01Z")):
+            connection.execute(
+                "INSERT INTO metric_points (metric_id, step, value, logged_at)"
+                " VALUES (%s, %s, 'NaN', %s::timestamptz)",
+                (metric_id, step, logged_at),
+            )
+
+        progress = convert_legacy_points(connection, seconds=60)
+
+    assert (progress.points_moved, progress.more_to_do) == (3, False)
+    earliest = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+    latest = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+    assert stored_series(clean_database, run_id)["edge"].times_us == [earliest, latest, latest]
+    assert _summary(clean_database, "edge")[:5] == (3, None, None, 1, 3)

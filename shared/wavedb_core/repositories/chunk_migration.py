@@ -91,6 +91,12 @@ def _range(after_step: int | None, through_step: int | None) -> tuple[int, int]:
 
 
 _ROW_ORDER = "step, logged_at, ctid"
+# Logged times in µs since the epoch, clamped to the years 1 to 9999 (what the readers hold;
+# a legacy row may hold any time PostgreSQL does, ±infinity included).
+_LOGGED_US = (
+    "(extract(epoch FROM least(greatest(logged_at, timestamptz '0001-01-01 00:00:00+00'),"
+    " timestamptz '9999-12-31 23:59:59.999999+00')) * 1000000)::bigint"
+)
 
 
 def legacy_columns(
@@ -101,8 +107,7 @@ def legacy_columns(
     row = connection.execute(
         f"SELECT coalesce(array_agg(step ORDER BY {_ROW_ORDER}), '{{}}') AS steps,"
         f" coalesce(array_agg(value ORDER BY {_ROW_ORDER}), '{{}}') AS values,"
-        " coalesce(array_agg((extract(epoch FROM logged_at) * 1000000)::bigint"
-        f"  ORDER BY {_ROW_ORDER}), '{{}}') AS times"
+        f" coalesce(array_agg({_LOGGED_US} ORDER BY {_ROW_ORDER}), '{{}}') AS times"
         " FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s",
         (metric_id, low, high),
     ).fetchone()

@@ -83,6 +83,15 @@ def lock_metrics(connection: Connection, metric_ids: Sequence[int]) -> None:
     )
 
 
+def _time_of(micros: str) -> str:
+    """SQL for the timestamptz `micros` µs after the epoch, exact at any magnitude (a bigint
+    times an interval is computed in float8, which rounds past 2^53 µs)."""
+    return (
+        f"(timestamptz 'epoch' + ({micros} / 1000000) * interval '1 second'"
+        f" + ({micros} %% 1000000) * interval '1 microsecond')"
+    )
+
+
 @dataclass(frozen=True)
 class SummaryChange:
     """What a write did to a series' stored points (docs/columnar-store.md).
@@ -123,7 +132,7 @@ def apply_summary_changes(connection: Connection, changes: Sequence[SummaryChang
         "  SELECT c.*,"
         "   (r.last_step IS NULL OR r.last_logged_at IS NULL"
         "    OR (c.last_step, c.last_at) >= (r.last_step, r.last_logged_at)) AS newer"
-        "  FROM (SELECT u.*, timestamptz 'epoch' + u.last_us * interval '1 microsecond' AS last_at"
+        f"  FROM (SELECT u.*, {_time_of('u.last_us')} AS last_at"
         "   FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::float8[], %s::bigint[],"
         "    %s::bigint[], %s::float8[], %s::bigint[], %s::boolean[])"
         "    AS u(metric_id, added, low, high, first_step, last_step, last_value, last_us,"
@@ -163,7 +172,7 @@ def summarise_from_chunks(
         " FROM (SELECT sum(count)::bigint AS count, min(min) AS low, max(max) AS high,"
         "   min(first_step) AS first_step FROM metric_chunks WHERE metric_id = %(id)s) a"
         " LEFT JOIN LATERAL (SELECT last_step, last_value,"
-        "   timestamptz 'epoch' + %(last_us)s::bigint * interval '1 microsecond' AS last_at"
+        f"   {_time_of('%(last_us)s::bigint')} AS last_at"
         "  FROM metric_chunks WHERE metric_id = %(id)s ORDER BY first_step DESC LIMIT 1) l"
         "  ON true"
         " WHERE m.id = %(id)s",
