@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from tests.support.accounts import sign_up
-from tests.support.chunks import stored_extras, stored_series
 from tests.support.ingest import SeededRun, load_points, seed_run
+from tests.support.stored_chunks import stored_extras, stored_series
 from tests.support.worker_events import WORKER, batch_body, event, message
 from wavedb_core.models.metrics import PointIn
 from wavedb_core.services.chunk_codec import CHUNK_POINTS

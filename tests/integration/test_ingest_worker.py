@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from tests.support.accounts import sign_up
-from tests.support.chunks import stored_extras, stored_point_count, stored_series
 from tests.support.ingest import SeededRun, seed_run
+from tests.support.stored_chunks import stored_extras, stored_point_count, stored_series
 from tests.support.worker_events import WORKER, batch_body
 from tests.support.worker_events import event as _event
 from tests.support.worker_events import message as _message

@@ -16,9 +16,9 @@ import pytest
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from tests.support.chunks import stored_extras, stored_series
 from tests.support.ingest import LOGGED_US, load_points, seed_run
 from tests.support.postgres import apply_migrations_before, scratch_database
+from tests.support.stored_chunks import stored_extras, stored_series
 from wavedb_core.db.migrations import apply_migrations
 from wavedb_core.services.chunk_codec import Columns, sorted_latest
 from wavedb_core.services.chunk_conversion import convert_legacy_points, convert_next

@@ -16,7 +16,6 @@ from starlette.testclient import TestClient
 
 from tests.conftest import reset_cached_settings
 from tests.support.accounts import SignedUpUser
-from tests.support.chunks import stored_series
 from tests.support.ingest import (
     SeededRun,
     drain_ingest_queue,
@@ -25,6 +24,7 @@ from tests.support.ingest import (
     queued_message_count,
     sqs_client,
 )
+from tests.support.stored_chunks import stored_series
 from wavedb_core import queue as ingest_queue
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import PointIn

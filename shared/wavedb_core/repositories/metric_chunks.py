@@ -6,8 +6,8 @@ by services/chunk_codec.py. Chunks of a series never overlap in steps.
 
 The writers (the ingest worker, the conversion of legacy rows) rewrite whole chunks: for
 each series they read `chunks_to_rewrite` (the chunks a step range overlaps, plus the
-chunk just before it while that one is not full, so appends extend the series' tail
-instead of leaving small chunks behind), merge, `delete_series_chunks` and
+unfilled chunks just before it that the write should take in, so that appends fill
+chunks instead of leaving small ones behind), merge, `delete_series_chunks` and
 `insert_series_chunks`, all in one transaction, under the series' run_metrics row lock.
 """
 
@@ -117,27 +117,50 @@ def delete_chunks(connection: Connection, metric_id: int, first_steps: Iterable[
 
 
 class SeriesRange(NamedTuple):
+    """The steps a write of `points` points covers in a series."""
+
     metric_id: int
     first_step: int
     last_step: int
+    points: int
+
+
+_PASSED_COLUMNS = "first_step, last_step, points, codec, first_us, last_us, steps, logged, vals"
+# How many chunks before a write's first step are looked at for merging (the unfilled
+# chunks at a series' end number about log2(CHUNK_POINTS / points per write) + 1).
+_PRECEDING_LOOKED_AT = 16
 
 
 def chunks_to_rewrite(
     connection: Connection, ranges: Sequence[SeriesRange]
 ) -> dict[int, list[StoredChunk]]:
     """For each series, by first step: its chunks holding any step of the range, and the
-    chunk just before the range when that one is not full (CHUNK_POINTS).
+    unfilled chunks just before the range that the write should take in.
 
     Chunks never overlap, so the chunks a range overlaps are those starting inside it plus
-    at most one starting before it: two index range reads, whatever the series' length."""
+    at most one starting before it. Before the range, walking back from it, an unfilled
+    chunk is taken in while it holds no more points than the write plus the chunks taken
+    so far (as a binary counter carries): appends of n points leave about
+    log2(CHUNK_POINTS / n) unfilled chunks at a series' end, and each point is re-encoded
+    about that many times before its chunk is full, instead of once per write (a write
+    that always took in the whole unfilled tail re-encoded ~CHUNK_POINTS / 2n times).
+    Index range reads only, whatever the series' length."""
     if not ranges:
         return {}
     query = (
-        f"SELECT r.metric_id, c.* FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
-        " AS r(metric_id, low, high)"
+        "SELECT r.metric_id, c.* FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[],"
+        "  %s::bigint[]) AS r(metric_id, low, high, n)"
         " CROSS JOIN LATERAL ("
-        f"  (SELECT {_STORED_COLUMNS} FROM metric_chunks c WHERE c.metric_id = r.metric_id"
-        "    AND c.first_step < r.low ORDER BY c.first_step DESC LIMIT 1)"
+        f"  (SELECT {_PASSED_COLUMNS} FROM ("
+        "    SELECT p.*, bool_and(p.take) OVER (ORDER BY p.first_step DESC) AS taken FROM ("
+        "     SELECT q.*, q.last_step >= r.low OR (q.points < %s AND q.points <= r.n"
+        "       + coalesce(sum(q.points) OVER (ORDER BY q.first_step DESC"
+        "         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS take"
+        f"     FROM (SELECT {_STORED_COLUMNS} FROM metric_chunks c"
+        "       WHERE c.metric_id = r.metric_id AND c.first_step < r.low"
+        "       ORDER BY c.first_step DESC LIMIT %s) q"
+        "    ) p"
+        "   ) t WHERE t.taken)"
         "  UNION ALL"
         f"  (SELECT {_STORED_COLUMNS} FROM metric_chunks c WHERE c.metric_id = r.metric_id"
         "    AND c.first_step BETWEEN r.low AND r.high)"
@@ -152,15 +175,13 @@ def chunks_to_rewrite(
                 [item.metric_id for item in ranges],
                 [item.first_step for item in ranges],
                 [item.last_step for item in ranges],
+                [item.points for item in ranges],
+                CHUNK_POINTS,
+                _PRECEDING_LOOKED_AT,
             ),
         ).fetchall()
-    low_of = {item.metric_id: item.first_step for item in ranges}
     for metric_id, *columns in rows:
-        chunk = StoredChunk(*columns)
-        before = chunk.first_step < low_of[metric_id]
-        if before and chunk.last_step < low_of[metric_id] and chunk.points >= CHUNK_POINTS:
-            continue  # a full chunk wholly before the range: left as it is
-        found.setdefault(metric_id, []).append(chunk)
+        found.setdefault(metric_id, []).append(StoredChunk(*columns))
     return found
 
 

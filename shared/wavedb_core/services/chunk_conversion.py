@@ -86,7 +86,7 @@ def _move_rows(
     legacy: chunk_migration.LegacyColumns,
 ) -> None:
     kept = sorted_latest(legacy.steps, legacy.values, legacy.times_us)
-    ranges = [SeriesRange(metric_id, kept.steps[0], kept.steps[-1])]
+    ranges = [SeriesRange(metric_id, kept.steps[0], kept.steps[-1], len(kept))]
     stored = metric_chunks.chunks_to_rewrite(connection, ranges).get(metric_id, [])
     chunked = concatenated([chunk.decoded() for chunk in stored])
     merged = merge_latest(kept, chunked)  # chunks were written later: they win a tie

@@ -318,7 +318,9 @@ def write_series(connection: Connection, writes: Sequence[SeriesWrite]) -> int:
     if not writes:
         return 0
     ranges = [
-        SeriesRange(write.metric_id, write.points.steps[0], write.points.steps[-1])
+        SeriesRange(
+            write.metric_id, write.points.steps[0], write.points.steps[-1], len(write.points)
+        )
         for write in writes
     ]
     stored = metric_chunks.chunks_to_rewrite(connection, ranges)
