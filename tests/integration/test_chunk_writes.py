@@ -194,3 +194,17 @@ def test_deleting_a_run_removes_its_chunks_and_extras(
             "SELECT (SELECT count(*) FROM metric_chunks), (SELECT count(*) FROM metric_point_extras)"
         ).fetchone()
     assert left == (0, 0)
+
+
+def test_worker_appending_small_batches_merges_unfilled_chunks_as_a_binary_counter_carries(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    """A write takes in the unfilled chunks before it while each holds no more points than
+    the write and the chunks taken so far: 10 writes of 100 points leave 800 + 200, and a
+    point is re-encoded about log2(4096 / 100) times, not once per write."""
+    for batch in range(10):
+        points = [PointIn("loss", 1.0, step) for step in range(batch * 100, (batch + 1) * 100)]
+        _write(local_stack, run, clean_database, f"b{batch}", points)
+
+    assert _chunk_sizes(clean_database) == [800, 200]
+    assert stored_series(clean_database, run.id)["loss"].steps == list(range(1000))

@@ -117,7 +117,8 @@ def delete_chunks(connection: Connection, metric_id: int, first_steps: Iterable[
 
 
 class SeriesRange(NamedTuple):
-    """The steps a write of `points` points covers in a series."""
+    """The steps a write covers in a series, and its size in points (the larger, the more
+    unfilled chunks before it the write takes in)."""
 
     metric_id: int
     first_step: int

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import struct
 import zlib
 from array import array
@@ -221,7 +222,7 @@ def encode_chunk(points: Columns) -> EncodedChunk:
     steps, values, times = points.steps, points.values, points.times_us
     first_step, last_step = steps[0], steps[-1]
     consecutive = last_step - first_step == count - 1
-    deltas = [later - earlier for earlier, later in itertools.pairwise(times)]
+    deltas = list(map(operator.sub, times[1:], times[:-1]))  # C-speed pairwise differences
     return EncodedChunk(
         first_step=first_step,
         last_step=last_step,

@@ -29,6 +29,7 @@ from wavedb_core.repositories import (
 from wavedb_core.repositories.metric_chunks import SeriesRange
 from wavedb_core.repositories.metric_point_extras import PointExtras
 from wavedb_core.services.chunk_codec import (
+    CHUNK_POINTS,
     concatenated,
     cut_chunks,
     merge_latest,
@@ -86,7 +87,9 @@ def _move_rows(
     legacy: chunk_migration.LegacyColumns,
 ) -> None:
     kept = sorted_latest(legacy.steps, legacy.values, legacy.times_us)
-    ranges = [SeriesRange(metric_id, kept.steps[0], kept.steps[-1], len(kept))]
+    # A bulk write: every unfilled chunk before it is taken in (a write's size of a whole
+    # chunk), so the series ends up in full chunks, not in the tail of an append pattern.
+    ranges = [SeriesRange(metric_id, kept.steps[0], kept.steps[-1], CHUNK_POINTS)]
     stored = metric_chunks.chunks_to_rewrite(connection, ranges).get(metric_id, [])
     chunked = concatenated([chunk.decoded() for chunk in stored])
     merged = merge_latest(kept, chunked)  # chunks were written later: they win a tie
