@@ -24,18 +24,20 @@ from pathlib import Path
 
 import psycopg
 
+from wavedb_core.models.metric_columns import SeriesColumns
 
-def _series(metrics: int, first: int, count: int, rng: random.Random) -> list[object]:
-    from wavedb_core.models.metric_columns import SeriesColumns
 
+def _series(metrics: int, first: int, count: int, rng: random.Random) -> list[SeriesColumns]:
     base_us = 1_795_000_000_000_000
-    out = []
+    out: list[SeriesColumns] = []
     for metric in range(metrics):
         steps = list(range(first, first + count))
         values = [
             (1 + metric % 7) * 2.718 ** (-step / 3000) * (1 + rng.gauss(0, 0.05)) for step in steps
         ]
-        times = [base_us + step * 100_000 + rng.randrange(-20_000, 20_000) for step in steps]
+        times: list[int | None] = [
+            base_us + step * 100_000 + rng.randrange(-20_000, 20_000) for step in steps
+        ]
         out.append(SeriesColumns(f"metric-{metric}", steps, values, times))
     return out
 
@@ -68,7 +70,8 @@ def main() -> None:
             apply_migrations(connection)
             user = uuid.uuid4()
             connection.execute(
-                "INSERT INTO users (id, email, name, password_hash) VALUES (%s, 'b@x.io', 'b', 'h')",
+                "INSERT INTO users (id, email, name, password_hash)"
+                " VALUES (%s, 'b@x.io', 'b', 'h')",
                 (user,),
             )
             workspace = connection.execute(
@@ -85,7 +88,7 @@ def main() -> None:
                 (project, workspace, user),
             ).fetchone()["id"]  # type: ignore[index]
 
-        rng = random.Random(7)
+        rng = random.Random(7)  # noqa: S311 - a reproducible workload, not a secret
         bodies: list[str] = []
         with psycopg.connect(url, autocommit=True) as connection:
             for first in range(0, args.steps, args.steps_per_batch):
@@ -93,7 +96,7 @@ def main() -> None:
                 encoded = encode(
                     run_id,
                     batch_id,
-                    _series(args.metrics, first, args.steps_per_batch, rng),  # type: ignore[arg-type]
+                    _series(args.metrics, first, args.steps_per_batch, rng),
                     received_at=datetime.now(UTC),
                 )
                 connection.execute(

@@ -191,7 +191,8 @@ def test_deleting_a_run_removes_its_chunks_and_extras(
     assert answer.status_code == 204, answer.text
     with psycopg.connect(clean_database) as connection:
         left = connection.execute(
-            "SELECT (SELECT count(*) FROM metric_chunks), (SELECT count(*) FROM metric_point_extras)"
+            "SELECT (SELECT count(*) FROM metric_chunks),"
+            " (SELECT count(*) FROM metric_point_extras)"
         ).fetchone()
     assert left == (0, 0)
 
