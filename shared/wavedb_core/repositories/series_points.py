@@ -25,7 +25,12 @@ CHUNK_BATCH = 32  # chunks of up to 4,096 points read at a time: ~1 MB at rest
 _STORED_COLUMNS = (
     "first_step, last_step, count AS points, codec, first_us, last_us, steps, logged, vals"
 )
-_LOGGED_US = "(extract(epoch FROM logged_at) * 1000000)::bigint"
+# Logged times in µs since the epoch, clamped to what Python's datetime holds (years 1 to
+# 9999: a stored time may be anything PostgreSQL holds, ±infinity included).
+_LOGGED_US = (
+    "(extract(epoch FROM least(greatest(logged_at, timestamptz '0001-01-01 00:00:00+00'),"
+    " timestamptz '9999-12-31 23:59:59.999999+00')) * 1000000)::bigint"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,17 @@ from wavedb_core.services.chunk_codec import (
 
 LEGACY_PAGE = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def time_of(logged_us: int) -> datetime:
-    """A logged time in µs since the epoch as a datetime, exactly."""
-    return _EPOCH + timedelta(microseconds=logged_us)
+    """A logged time in µs since the epoch as a datetime, exactly (clamped to the years
+    Python holds)."""
+    try:
+        return _EPOCH + timedelta(microseconds=logged_us)
+    except OverflowError:
+        return _EARLIEST if logged_us < 0 else _LATEST
 
 
 # ---------------------------------------------------------------- point streams
