@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from wavedb_core.models.base import RequestModel, ResponseModel
-from wavedb_core.models.numbers import MetricValue, parse_metric_value
+from wavedb_core.models.numbers import MetricValue, MetricValueColumn, parse_metric_value
 
 MAX_POINTS_PER_BATCH = 10_000
 MAX_STEP = 2**53
@@ -333,7 +333,7 @@ class PointColumns(ResponseModel):
     microseconds since the epoch; values are numbers, or "NaN", "Infinity", "-Infinity"."""
 
     steps: list[int]
-    values: list[MetricValue]
+    values: MetricValueColumn
     timestamps_us: list[int]
 
 
