@@ -16,7 +16,6 @@ from psycopg.rows import args_row, tuple_row
 
 from wavedb_core.db.connection import Connection
 from wavedb_core.repositories.metric_chunks import StoredChunk
-from wavedb_core.repositories.rollups import BucketRow
 from wavedb_core.services.chunk_codec import LARGE_SUM, SUM_SCALE
 
 FIRST_STEP = -(2**63)
@@ -97,7 +96,7 @@ def chunk_batches(
                 ).fetchall()
                 if rows:
                     yield rows
-                if len(rows) < batch:
+                if len(rows) < batch or rows[-1].first_step == FIRST_STEP:
                     return
                 bound = rows[-1].first_step - 1
         low = _first_chunk_start(connection, metric_id, first_step)
@@ -110,7 +109,7 @@ def chunk_batches(
             ).fetchall()
             if rows:
                 yield rows
-            if len(rows) < batch:
+            if len(rows) < batch or rows[-1].first_step == LAST_STEP:
                 return
             low = rows[-1].first_step + 1
 
@@ -181,22 +180,37 @@ _STORED_SPLIT_SUM = (
 )
 
 
+class ChunkBucket(NamedTuple):
+    """Aggregates of the whole chunks whose first step lies in one output bucket."""
+
+    slot: int
+    point_count: int
+    finite_count: int
+    small_sum: float | None  # the finite values under LARGE_SUM
+    large_sum_scaled: float | None  # the others, times SUM_SCALE
+    min: float | None
+    max: float | None
+    last_step: int
+    last_value: float
+    last_us: int
+
+
 def chunk_buckets(
     connection: Connection, metric_id: int, *, first_step: int, last_step: int, width: int
-) -> list[BucketRow]:
+) -> list[ChunkBucket]:
     """Aggregates of the chunks lying wholly within the steps, grouped by the bucket of
     their first step (slot = first_step div width)."""
-    with connection.cursor(row_factory=args_row(BucketRow)) as cursor:
+    with connection.cursor(row_factory=args_row(ChunkBucket)) as cursor:
         return cursor.execute(
-            "SELECT metric_id, first_step / %(width)s AS slot, sum(count)::bigint AS count,"
+            "SELECT first_step / %(width)s AS slot, sum(count)::bigint AS point_count,"
             " sum(finite_count)::bigint AS finite_count,"
             f" {_STORED_SPLIT_SUM}, min(min) AS min, max(max) AS max,"
             " max(last_step) AS last_step,"
             " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
-            " timestamptz 'epoch' + max(last_us) * interval '1 microsecond' AS last_logged_at"
+            " max(last_us) AS last_us"
             " FROM metric_chunks WHERE metric_id = %(id)s"
             " AND first_step >= %(first)s AND last_step <= %(last)s"
-            " GROUP BY metric_id, first_step / %(width)s ORDER BY slot",
+            " GROUP BY first_step / %(width)s ORDER BY slot",
             {"width": width, "id": metric_id, "first": first_step, "last": last_step},
         ).fetchall()
 

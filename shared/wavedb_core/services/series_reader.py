@@ -362,7 +362,7 @@ def chart_buckets(
                 row.max,
                 row.last_step,
                 row.last_value,
-                _micros(row.last_logged_at),
+                row.last_us,
             )
         return buckets.rows(source.metric_id)
     for chunk in series_points.chunk_blocks_within(
@@ -370,13 +370,6 @@ def chart_buckets(
     ):
         _add_blocks(buckets, chunk)
     return buckets.rows(source.metric_id)
-
-
-def _micros(moment: datetime | None) -> int:
-    if moment is None:
-        return 0
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _inner_range(
