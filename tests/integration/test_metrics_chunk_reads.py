@@ -392,11 +392,13 @@ def test_compatibility_reads_of_chunked_series_carry_msg_id_and_metadata(
 
 
 def _converting_series(
-    clean_database: str, run_id: str
+    clean_database: str, run_id: str, *, listed: bool = True
 ) -> tuple[list[int], list[float], list[int]]:
     """Legacy rows for steps 0..999 (step 100 logged twice), chunks for 500..1499: the
     chunks were logged later, except at step 700 where the legacy row was. Answers what
-    every read must show: one point per step, the one logged last."""
+    every read must show: one point per step, the one logged last. Not `listed`: legacy
+    rows the migration did not list (written by a version between it and the chunk
+    writer)."""
     legacy = [(step, float(step)) for step in range(1_000)]
     legacy.insert(101, (100, -100.0))  # step 100 logged again, later (load_points: +1 µs each)
     load_points(clean_database, run_id, "loss", legacy)
@@ -406,7 +408,8 @@ def _converting_series(
     chunk_times = [LOGGED_US + 10_000 + step for step in chunk_steps]
     chunk_times[200] = LOGGED_US + 600  # step 700: logged before its legacy row
     metric_id = load_chunks(clean_database, run_id, "loss", chunk_steps, chunk_values, chunk_times)
-    mark_converting(clean_database, metric_id, None)
+    if listed:
+        mark_converting(clean_database, metric_id, None)
 
     steps = list(range(1_500))
     values = [float(step) if step < 500 else step + 0.5 for step in steps]
@@ -516,3 +519,17 @@ def test_a_ten_million_point_series_reads_in_pages_and_flat_charts(
     assert middle["columns"]["values"][0] == pattern[0]
     assert last["columns"]["steps"] == list(range(total - 1_000, total))
     assert last["next_cursor"] is None
+
+
+def test_reads_of_a_series_with_chunks_and_unlisted_legacy_rows_merge_them_by_the_rule(
+    api: TestClient, user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    steps, values, times = _converting_series(clean_database, run.id, listed=False)
+
+    read = _history(api, user, run.id, "columns", limit=333)
+    chart = api.get(
+        f"/v1/runs/{run.id}/series", params={"name": "loss", "points": 40}, headers=user.bearer
+    ).json()
+
+    assert read == list(zip(steps, values, times, strict=True))
+    _check_chart(chart, steps, values, times, 40)

@@ -48,26 +48,29 @@ class SeriesSource:
 
 
 def series_sources(connection: Connection, metric_ids: Sequence[int]) -> dict[int, SeriesSource]:
-    """Legacy rows are read for a series listed in metric_chunk_migration (above its
-    done_through_step) and for a series without any chunk (all of them)."""
+    """Legacy rows are read for a series without any chunk (all of them) and for a series
+    with chunks that still has legacy rows (above its done_through_step when it is listed
+    in metric_chunk_migration; all of them when it is not, as for a series an older
+    version wrote rows of after the migration listed the others). One index probe each."""
     with connection.cursor(row_factory=tuple_row) as cursor:
         rows = cursor.execute(
-            "SELECT m.id,"
-            " EXISTS (SELECT 1 FROM metric_chunks c WHERE c.metric_id = m.id),"
-            " g.metric_id IS NOT NULL, g.done_through_step"
+            "SELECT m.id, EXISTS (SELECT 1 FROM metric_chunks c WHERE c.metric_id = m.id),"
+            " EXISTS (SELECT 1 FROM metric_points p WHERE p.metric_id = m.id"
+            "  AND p.step > coalesce(g.done_through_step, %s)),"
+            " coalesce(g.done_through_step, %s)"
             " FROM unnest(%s::bigint[]) AS m(id)"
             " LEFT JOIN metric_chunk_migration g ON g.metric_id = m.id",
-            (list(metric_ids),),
+            (FIRST_STEP, FIRST_STEP, list(metric_ids)),
         ).fetchall()
-    sources = {}
-    for metric_id, has_chunks, listed, done_through in rows:
-        sources[metric_id] = SeriesSource(
+    return {
+        metric_id: SeriesSource(
             metric_id=metric_id,
             has_chunks=has_chunks,
-            reads_legacy=listed or not has_chunks,
-            legacy_after=done_through if listed and done_through is not None else FIRST_STEP,
+            reads_legacy=has_legacy or not has_chunks,
+            legacy_after=legacy_after,
         )
-    return sources
+        for metric_id, has_chunks, has_legacy, legacy_after in rows
+    }
 
 
 # ---------------------------------------------------------------- chunks
