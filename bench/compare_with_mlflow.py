@@ -16,8 +16,8 @@ store is a separate database (`mlflow`) on the same PostgreSQL server, then meas
    (WaveDB: COPY plus the worker's SQL; MLflow: COPY into `metrics` and `latest_metrics`,
    the rows log_batch writes), then over HTTP: the chart read (WaveDB `points=1000`,
    MLflow get-history-bulk-interval `max_results=1000`) and the whole history page by
-   page (WaveDB raw pages of 10,000, MLflow get-history pages of 25,000), each measurement
-   stopped after a time cap.
+   page (WaveDB raw pages of 80,000 points as columns, MLflow get-history pages of
+   25,000), each measurement stopped after a time cap.
 3. SDK: the per-call cost in the training thread (bench/sdk_overhead.py), with MLflow's
    server on the same PostgreSQL.
 4. Serverless: bench/serverless.py, when present (cold imports, package sizes).
@@ -403,8 +403,8 @@ def read_table(figures: list[ReadFigures]) -> str:
     header = (
         "| series | WaveDB chart read (`points=1000`) | MLflow get-history-bulk-interval"
         " (`max_results=1000`) | WaveDB faster by | MLflow get-history, whole (pages of"
-        " 25,000) | WaveDB chart read faster by | WaveDB whole history (pages of 10,000)"
-        " | WaveDB whole history faster by |\n"
+        " 25,000) | WaveDB chart read faster by | WaveDB whole history (pages of 80,000,"
+        " columns) | WaveDB whole history faster by |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [

@@ -13,7 +13,7 @@ directly:
 - `load_series`: COPY plus the worker's own SQL (`write_staged_points`: summaries and
   rollups), in 1M-point transactions: the rows the worker writes for the same points.
 - `downsampled_read` / `whole_history_read`: the chart read (`points=1000`) and every raw
-  point page by page, over HTTP.
+  point page by page (pages of columns, 80,000 points each), over HTTP.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from wavedb.api import ApiClient
 from wavedb.points import MAX_SERIES_BATCH_BYTES, MAX_SERIES_BATCH_POINTS, encode_series
 
 LOGGED_US = 1_795_428_930_000_000
-RAW_PAGE = 10_000  # what `wavedb.api.ApiClient.series` asks for
 CHART_POINTS = 1000
 BATCH_POLL_SECONDS = 0.05
 WRITTEN_TIMEOUT_SECONDS = 1800.0
@@ -292,14 +291,14 @@ def downsampled_read(client: httpx.Client, run_id: str, name: str) -> int:
 
 
 def whole_history_read(client: httpx.Client, run_id: str, name: str, deadline: float) -> int:
-    """Every raw point, RAW_PAGE at a time following `next_cursor` (what
-    `wavedb.api.ApiClient.series` does); stops at `deadline` (time.monotonic). Answers the
-    number of points read."""
-    params: dict[str, Any] = {"name": name, "limit": RAW_PAGE}
+    """Every raw point, a page of columns at a time (`layout=columns`, the API's default
+    page of 80,000 points) following `next_cursor`, as `wavedb.api.ApiClient.series_columns`
+    reads them; stops at `deadline` (time.monotonic). Answers the number of points read."""
+    params: dict[str, Any] = {"name": name, "layout": "columns"}
     read = 0
     while time.monotonic() < deadline:
         page = _ok(client.get(f"/v1/runs/{run_id}/series", params=params), 200)
-        read += len(page["items"])
+        read += len(page["columns"]["steps"])
         cursor = page.get("next_cursor")
         if not cursor:
             return read

@@ -1,4 +1,5 @@
-"""Raw metric points: bulk writes through a staging table, and reads by step or time.
+"""Raw metric points (the legacy layout): bulk writes through a staging table. Reads go
+through repositories/series_points.py.
 
 Writing a part of a batch (the ingest worker, in one transaction):
 `stage_columns` moves the part's columns into a temporary staging table (one INSERT from
@@ -10,19 +11,13 @@ metric_points; `run_metrics` summaries and `rollups` are then updated from the s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
-from uuid import UUID
-
-from psycopg import sql
-from psycopg.rows import class_row, tuple_row
+from typing import Any
 
 from wavedb_core.db.connection import Connection
 
 STAGING_TABLE = "ingest_staging"
-LAST_STEP = 2**63 - 1  # the largest step the table can hold
 
 # One row to stage: metric id, step, value, time in µs since the epoch, msg_id, metadata.
 StagedPoint = tuple[int, int, float, int, str | None, dict[str, Any] | None]
@@ -157,111 +152,3 @@ def update_summaries_from_staging(connection: Connection) -> None:
         " ) s"
         " WHERE m.id = s.metric_id"
     )
-
-
-# ---------------------------------------------------------------- reads
-
-
-@dataclass(frozen=True)
-class PointRow:
-    metric_id: int
-    name: str
-    step: int
-    value: float
-    logged_at: datetime
-    msg_id: UUID | None
-    metadata: dict[str, Any] | None
-
-
-_ORDERS: dict[str, str] = {
-    "step_asc": "m.name, p.step, p.logged_at",
-    "step_desc": "m.name, p.step DESC, p.logged_at DESC",
-    "time_asc": "p.logged_at, m.name, p.step",
-    "time_desc": "p.logged_at DESC, m.name, p.step DESC",
-}
-
-PointOrderName = Literal["step_asc", "step_desc", "time_asc", "time_desc"]
-
-
-def read_points(
-    connection: Connection,
-    run_id: UUID,
-    *,
-    names: Sequence[str] | None,
-    order: PointOrderName,
-    limit: int,
-    offset: int,
-) -> list[PointRow]:
-    """Points of the run's metrics (all, or those named), in the given order."""
-    query = sql.SQL(
-        "SELECT p.metric_id, m.name, p.step, p.value, p.logged_at, p.msg_id, p.metadata"
-        " FROM run_metrics m JOIN metric_points p ON p.metric_id = m.id"
-        " WHERE m.run_id = %s AND (%s::text[] IS NULL OR m.name = ANY(%s::text[]))"
-        " ORDER BY {order} LIMIT %s OFFSET %s"
-    ).format(order=sql.SQL(_ORDERS[order]))
-    name_list = None if names is None else list(names)
-    with connection.cursor(row_factory=class_row(PointRow)) as cursor:
-        cursor.execute(query, (run_id, name_list, name_list, limit, offset))
-        return cursor.fetchall()
-
-
-@dataclass(frozen=True)
-class StepPoint:
-    step: int
-    value: float
-    logged_at: datetime
-
-
-def points_after_step(
-    connection: Connection,
-    metric_id: int,
-    *,
-    after_step: int,
-    step_max: int | None,
-    limit: int,
-) -> list[StepPoint]:
-    """Up to `limit` + 1 points with step > after_step (≤ step_max), by step then time."""
-    with connection.cursor(row_factory=class_row(StepPoint)) as cursor:
-        cursor.execute(
-            "SELECT step, value, logged_at FROM metric_points"
-            " WHERE metric_id = %s AND step > %s AND step <= %s"
-            " ORDER BY step, logged_at LIMIT %s",
-            (metric_id, after_step, step_max if step_max is not None else LAST_STEP, limit + 1),
-        )
-        return cursor.fetchall()
-
-
-def points_at_step(connection: Connection, metric_id: int, step: int) -> list[StepPoint]:
-    with connection.cursor(row_factory=class_row(StepPoint)) as cursor:
-        cursor.execute(
-            "SELECT step, value, logged_at FROM metric_points"
-            " WHERE metric_id = %s AND step = %s ORDER BY logged_at",
-            (metric_id, step),
-        )
-        return cursor.fetchall()
-
-
-CsvRow = tuple[str, int, float, datetime]
-
-
-def stream_run_points(
-    connection: Connection, run_id: UUID, *, chunk_rows: int = 5_000
-) -> Iterator[list[CsvRow]]:
-    """Every point of the run as (name, step, value, logged_at), by name, step and time, in
-    chunks read from a server-side cursor (memory stays flat whatever the run's size)."""
-    with (
-        connection.transaction(),
-        connection.cursor(name="run_points_export", row_factory=tuple_row) as cursor,
-    ):
-        cursor.itersize = chunk_rows
-        cursor.execute(
-            "SELECT m.name, p.step, p.value, p.logged_at"
-            " FROM run_metrics m JOIN metric_points p ON p.metric_id = m.id"
-            " WHERE m.run_id = %s ORDER BY m.name, p.step, p.logged_at",
-            (run_id,),
-        )
-        while True:
-            rows = cursor.fetchmany(chunk_rows)
-            if not rows:
-                return
-            yield rows
