@@ -13,7 +13,7 @@ store is a separate database (`mlflow`) on the same PostgreSQL server, then meas
    readable (for WaveDB: every batch `written`, through SQS and the worker), request
    latency, and WaveDB's share of a raw COPY into metric_points on the same server.
 2. Reads: series of 10k, 1M and 10M points, loaded with SQL into each system's own tables
-   (WaveDB: COPY plus the worker's SQL; MLflow: COPY into `metrics` and `latest_metrics`,
+   (WaveDB: the worker's chunk writes; MLflow: COPY into `metrics` and `latest_metrics`,
    the rows log_batch writes), then over HTTP: the chart read (WaveDB `points=1000`,
    MLflow get-history-bulk-interval `max_results=1000`) and the whole history page by
    page (WaveDB raw pages of 80,000 points as columns, MLflow get-history pages of
