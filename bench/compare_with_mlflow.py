@@ -11,7 +11,9 @@ store is a separate database (`mlflow`) on the same PostgreSQL server, then meas
    bench/mlflow_ingest.py) and the WaveDB SDK's `ApiClient.send_series` in the batches the
    SDK's sender cuts (bench/ingest_and_read.py). Points/s until every point is durable and
    readable (for WaveDB: every batch `written`, through SQS and the worker), request
-   latency, and WaveDB's share of a raw COPY into metric_points on the same server.
+   latency, WaveDB's share of a raw COPY into metric_points on the same server, and the
+   bytes per point at rest: each database's growth over its ingest (`pg_database_size`
+   after VACUUM and CHECKPOINT, indexes and TOAST included).
 2. Reads: series of 10k, 1M and 10M points, loaded with SQL into each system's own tables
    (WaveDB: the worker's chunk writes; MLflow: COPY into `metrics` and `latest_metrics`,
    the rows log_batch writes), then over HTTP: the chart read (WaveDB `points=1000`,
@@ -210,6 +212,19 @@ class IngestFigures:
     mlflow: MlflowIngest
     wavedb_cpu: CpuMeter
     mlflow_cpu: CpuMeter
+    wavedb_growth_bytes: int  # database growth over the ingest, after VACUUM and CHECKPOINT
+    mlflow_growth_bytes: int
+
+
+def database_bytes(database_url: str) -> int:
+    """The database's size (`pg_database_size`: tables, indexes, TOAST) after VACUUM and
+    CHECKPOINT, so that two sizes compare what the data holds at rest."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM")
+        connection.execute("CHECKPOINT")
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def measure_ingest(servers: Servers, account: Account, workload: Workload) -> IngestFigures:
@@ -220,22 +235,28 @@ def measure_ingest(servers: Servers, account: Account, workload: Workload) -> In
         servers.stack.database_url, ceiling_run, COPY_CEILING_POINTS
     )
     print(f"COPY ceiling: {ceiling:,.0f} points/s", flush=True)
+    our_size = database_bytes(servers.stack.database_url)
     with CpuMeter(servers.stack.pid, servers.postgres_data_dir) as our_cpu:
         ours = wavedb_side.measure_ingest(api_url, account, workload)
+    our_growth = database_bytes(servers.stack.database_url) - our_size
     print(
         f"WaveDB: {ours.points:,} points written in {ours.seconds:.1f} s"
         f" ({ours.rate:,.0f} points/s; accepted in {ours.accepted_seconds:.1f} s);"
         f" {ours.points_readable:,} readable",
         flush=True,
     )
+    their_size = database_bytes(servers.mlflow_database_url)
     with CpuMeter(servers.mlflow_pid, servers.postgres_data_dir) as their_cpu:
         theirs = mlflow_ingest(servers, workload)
+    their_growth = database_bytes(servers.mlflow_database_url) - their_size
     print(
         f"MLflow: {theirs.points:,} points in {theirs.seconds:.1f} s"
         f" ({theirs.rate:,.0f} points/s); {theirs.points_readable:,} in its metrics table",
         flush=True,
     )
-    figures = IngestFigures(workload, ceiling, ours, theirs, our_cpu, their_cpu)
+    figures = IngestFigures(
+        workload, ceiling, ours, theirs, our_cpu, their_cpu, our_growth, their_growth
+    )
     print(ingest_table(figures), flush=True)
     return figures
 
@@ -254,26 +275,28 @@ def ingest_table(figures: IngestFigures) -> str:
     header = (
         "| ingest | client, request size | requests | seconds | points/s | request p50 ms"
         " | request p99 ms | points readable | vs MLflow | % of COPY ceiling"
-        " | server + PostgreSQL CPU s per 1M points |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        " | server + PostgreSQL CPU s per 1M points | bytes per point at rest |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [
         f"| COPY into metric_points (1 connection) | - | 1 | - | {ceiling:,.0f} | - | - | - | -"
-        " | 100% | - |",
+        " | 100% | - | - |",
         f"| **WaveDB** (API -> SQS -> worker -> PostgreSQL) | SDK `ApiClient.send_series`,"
         f" {ours.points / len(ours.latencies_ms):,.0f} points a request"
         f" | {len(ours.latencies_ms):,} | {ours.seconds:.1f} | **{ours.rate:,.0f}**"
         f" | {percentile(ours.latencies_ms, 0.5):.1f} | {percentile(ours.latencies_ms, 0.99):.1f}"
         f" | {ours.points_readable:,} / {expected:,}"
         f" | **{ours.rate / theirs.rate:.1f}x** | {ours.rate / ceiling:.0%}"
-        f" | {_cpu(figures.wavedb_cpu, ours.points)} |",
+        f" | {_cpu(figures.wavedb_cpu, ours.points)}"
+        f" | **{figures.wavedb_growth_bytes / ours.points:.1f}** |",
         f"| MLflow (server -> PostgreSQL) | `MlflowClient.log_batch`,"
         f" {theirs.points / len(theirs.latencies_ms):,.0f} metrics a request"
         f" | {len(theirs.latencies_ms):,} | {theirs.seconds:.1f} | {theirs.rate:,.0f}"
         f" | {percentile(theirs.latencies_ms, 0.5):.1f}"
         f" | {percentile(theirs.latencies_ms, 0.99):.1f}"
         f" | {theirs.points_readable:,} / {expected:,} | 1x | {theirs.rate / ceiling:.0%}"
-        f" | {_cpu(figures.mlflow_cpu, theirs.points)} |",
+        f" | {_cpu(figures.mlflow_cpu, theirs.points)}"
+        f" | {figures.mlflow_growth_bytes / theirs.points:.1f} |",
     ]
     return "\n".join([header, *rows])
 
