@@ -187,6 +187,7 @@ class ChunkBucket(NamedTuple):
     """Aggregates of the whole chunks whose first step lies in one output bucket."""
 
     slot: int
+    first_step: int
     point_count: int
     finite_count: int
     small_sum: float | None  # the finite values under LARGE_SUM
@@ -205,7 +206,8 @@ def chunk_buckets(
     their first step (slot = first_step div width)."""
     with connection.cursor(row_factory=args_row(ChunkBucket)) as cursor:
         return cursor.execute(
-            "SELECT first_step / %(width)s AS slot, sum(count)::bigint AS point_count,"
+            "SELECT first_step / %(width)s AS slot, min(first_step) AS first_step,"
+            " sum(count)::bigint AS point_count,"
             " sum(finite_count)::bigint AS finite_count,"
             f" {_STORED_SPLIT_SUM}, min(min) AS min, max(max) AS max,"
             " max(last_step) AS last_step,"

@@ -289,28 +289,31 @@ def _bucket_rows(
     plan: BucketPlan,
     step_min: int,
     step_max: int,
-) -> tuple[dict[int, list[BucketRow]], set[int]]:
+) -> tuple[dict[int, list[BucketRow]], dict[tuple[int, int], int]]:
     """Each metric's buckets: from its chunks (points, block summaries or chunk aggregates,
     whichever is the coarsest finer than a bucket) or, for a series without chunks, from
     the legacy rollups (or legacy rows for short ranges). Answers the buckets by metric and
-    the metrics read from chunks."""
+    the first step of each bucket read from chunks, by (metric id, slot)."""
     ids = [metric.id for metric in metrics if metric.count > 0]
     by_metric: dict[int, list[BucketRow]] = {metric.id: [] for metric in metrics}
+    first_steps: dict[tuple[int, int], int] = {}
     if not ids:
-        return by_metric, set()
+        return by_metric, first_steps
     sources = series_points.series_sources(connection, ids)
     chunked = {metric_id for metric_id, source in sources.items() if source.has_chunks}
     for metric_id in chunked:
-        by_metric[metric_id] = series_reader.chart_buckets(
+        buckets = series_reader.chart_buckets(
             connection,
             sources[metric_id],
             first_step=step_min,
             last_step=step_max,
             width=plan.width,
         )
+        by_metric[metric_id] = [bucket.row for bucket in buckets]
+        first_steps.update(((metric_id, b.row.slot), b.first_step) for b in buckets)
     legacy = [metric_id for metric_id in ids if metric_id not in chunked]
     if not legacy:
-        return by_metric, chunked
+        return by_metric, first_steps
     if plan.level is None:
         rows = rollups.raw_buckets(
             connection, legacy, step_min=step_min, step_max=step_max, width=plan.width
@@ -326,7 +329,7 @@ def _bucket_rows(
         )
     for row in rows:
         by_metric[row.metric_id].append(row)
-    return by_metric, chunked
+    return by_metric, first_steps
 
 
 class _SeriesRead:
@@ -347,17 +350,19 @@ class _SeriesRead:
         self.step_max: int | None = None
         self.bucket_width = 1
         self._rows: dict[int, list[BucketRow]] = {}
-        self._chunked: set[int] = set()
+        self._first_steps: dict[tuple[int, int], int] = {}
         if steps is not None:
             self.step_min, self.step_max = self._steps = steps
             self._plan = plan_buckets(steps[0], steps[1], points)
             self.bucket_width = self._plan.width
-            self._rows, self._chunked = _bucket_rows(connection, metrics, self._plan, *steps)
+            self._rows, self._first_steps = _bucket_rows(connection, metrics, self._plan, *steps)
 
     def _edges(self, row: BucketRow) -> tuple[int, int]:
+        first = self._first_steps.get((row.metric_id, row.slot))
+        if first is not None:  # from chunks: the steps its points lie between
+            return first, row.last_step
         start, end = self._plan.slot_edges(row.slot)
-        if self._plan.level is None or row.metric_id in self._chunked:
-            # points were read within the range only
+        if self._plan.level is None:  # raw points were read within the range only
             low, high = self._steps
             start, end = max(start, low), min(end, high)
         return start, end

@@ -17,9 +17,11 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from wavedb_core.db.connection import Connection
 from wavedb_core.repositories import series_points
+from wavedb_core.repositories.metric_chunks import StoredChunk
 from wavedb_core.repositories.rollups import BucketRow
 from wavedb_core.repositories.series_points import SeriesSource
 from wavedb_core.services.chunk_codec import (
@@ -208,12 +210,22 @@ def _negated(batches: Iterator[Columns]) -> Iterator[Columns]:
 # ---------------------------------------------------------------- chart buckets
 
 
+class ChartBucket(NamedTuple):
+    """An output bucket of a chunked series and the first step it holds: with the row's
+    last_step, the steps its points lie between (a bucket holds whole blocks or chunks,
+    which may reach past its slot's edges)."""
+
+    row: BucketRow
+    first_step: int
+
+
 class _Bucket:
     """Aggregates of one output bucket, added up from points, blocks or chunks."""
 
     __slots__ = (
         "count",
         "finite",
+        "first_step",
         "high",
         "large",
         "last_step",
@@ -230,12 +242,14 @@ class _Bucket:
         self.large: float | None = None
         self.low: float | None = None
         self.high: float | None = None
+        self.first_step = series_points.LAST_STEP
         self.last_step = series_points.FIRST_STEP
         self.last_value = math.nan
         self.last_us = 0
 
     def add(
         self,
+        first_step: int,
         count: int,
         finite: int,
         small: float | None,
@@ -246,6 +260,7 @@ class _Bucket:
         last_value: float,
         last_us: int,
     ) -> None:
+        self.first_step = min(self.first_step, first_step)
         self.count += count
         self.finite += finite
         if small is not None:
@@ -260,11 +275,11 @@ class _Bucket:
             self.last_step, self.last_value = last_step, last_value
         self.last_us = max(self.last_us, last_us)
 
-    def row(self, metric_id: int, slot: int) -> BucketRow:
+    def row(self, metric_id: int, slot: int) -> ChartBucket:
         small, large = self.small, self.large
         if small is not None and abs(small) >= LARGE_SUM:
             large, small = (large or 0.0) + small * SUM_SCALE, None
-        return BucketRow(
+        row = BucketRow(
             metric_id,
             slot,
             self.count,
@@ -277,6 +292,7 @@ class _Bucket:
             self.last_value,
             time_of(self.last_us),
         )
+        return ChartBucket(row, self.first_step)
 
 
 class _Buckets:
@@ -302,6 +318,7 @@ class _Buckets:
             values = points.values[start:end]
             totals = aggregate(values)
             bucket.add(
+                steps[start],
                 totals.count,
                 totals.finite_count,
                 totals.sum,
@@ -314,13 +331,51 @@ class _Buckets:
             )
             start = end
 
-    def rows(self, metric_id: int) -> list[BucketRow]:
+    def add_chunk(self, chunk: StoredChunk, first_step: int, last_step: int) -> None:
+        """A chunk's points within first_step..last_step. Consecutive steps logged in order
+        (what training loops write) need neither a step nor a time per point: slices of
+        the decoded arrays per bucket, and each bucket's last time as a sum of deltas."""
+        deltas = decode_column("q", chunk.logged).tolist()
+        if chunk.steps is not None or (deltas and min(deltas) < 0):
+            points = chunk.decoded()
+            self.add_points(
+                points.slice(
+                    bisect_left(points.steps, first_step), bisect_right(points.steps, last_step)
+                )
+            )
+            return
+        values = decode_column("d", chunk.vals).tolist()
+        start = max(0, first_step - chunk.first_step)
+        stop = min(chunk.points, last_step - chunk.first_step + 1)
+        logged_us = chunk.first_us + sum(deltas[:start])  # the time of the point at `start`
+        while start < stop:
+            step = chunk.first_step + start
+            end = min(stop, (step // self.width + 1) * self.width - chunk.first_step)
+            totals = aggregate(values[start:end])
+            logged_us += sum(deltas[start : end - 1])  # now the time of the point at end - 1
+            self.bucket(step).add(
+                step,
+                totals.count,
+                totals.finite_count,
+                totals.sum,
+                totals.large_sum_scaled,
+                totals.min,
+                totals.max,
+                chunk.first_step + end - 1,
+                totals.last_value,
+                logged_us,
+            )
+            if end - 1 < len(deltas):
+                logged_us += deltas[end - 1]
+            start = end
+
+    def rows(self, metric_id: int) -> list[ChartBucket]:
         return [self.slots[slot].row(metric_id, slot) for slot in sorted(self.slots)]
 
 
 def chart_buckets(
     connection: Connection, source: SeriesSource, *, first_step: int, last_step: int, width: int
-) -> list[BucketRow]:
+) -> list[ChartBucket]:
     """The buckets (slot = step div width) of a series with chunks over the steps, from the
     coarsest source finer than a bucket; a series being converted reads its points."""
     buckets = _Buckets(width)
@@ -337,8 +392,11 @@ def chart_buckets(
     slots = max(1, last_step // width - first_step // width + 1)
     per_bucket = stored.points / slots
     if per_bucket < BLOCK_POINTS:
-        for points in _chunk_points(connection, source, first_step, last_step, descending=False):
-            buckets.add_points(points)
+        for batch in series_points.chunk_batches(
+            connection, source.metric_id, first_step, last_step
+        ):
+            for chunk in batch:
+                buckets.add_chunk(chunk, first_step, last_step)
         return buckets.rows(source.metric_id)
     # Whole chunks from their aggregates or blocks; chunks across the range's edges (at most
     # two) from their points, cut at the edges.
@@ -354,6 +412,7 @@ def chart_buckets(
             if bucket is None:
                 bucket = buckets.slots[row.slot] = _Bucket()
             bucket.add(
+                row.first_step,
                 row.point_count,
                 row.finite_count,
                 row.small_sum,
@@ -365,10 +424,10 @@ def chart_buckets(
                 row.last_us,
             )
         return buckets.rows(source.metric_id)
-    for chunk in series_points.chunk_blocks_within(
+    for summarised in series_points.chunk_blocks_within(
         connection, source.metric_id, inner_first, inner_last
     ):
-        _add_blocks(buckets, chunk)
+        _add_blocks(buckets, summarised)
     return buckets.rows(source.metric_id)
 
 
@@ -419,6 +478,7 @@ def _add_blocks(buckets: _Buckets, chunk: series_points.ChunkBlocks) -> None:
             )
             block_us = chunk.first_us + span * (end - 1) // max(1, chunk.points - 1)
         buckets.bucket(block.first_step).add(
+            block.first_step,
             block.count,
             block.finite_count,
             block.sum,
