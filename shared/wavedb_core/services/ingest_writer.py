@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from uuid import UUID
 
 import psycopg
 from aws_lambda_powertools import Logger
@@ -147,6 +148,10 @@ def _without_known_messages(
     asked_ids: list[str] = []
     for metric_id, item in by_metric.items():
         if item.msg_ids is not None:
+            # One spelling per id (PostgreSQL's), whatever case the message carried.
+            item.msg_ids = [
+                None if msg_id is None else str(UUID(msg_id)) for msg_id in item.msg_ids
+            ]
             for msg_id in item.msg_ids:
                 if msg_id is not None:
                     asked_metrics.append(metric_id)
