@@ -209,3 +209,22 @@ def test_worker_appending_small_batches_merges_unfilled_chunks_as_a_binary_count
 
     assert _chunk_sizes(clean_database) == [800, 200]
     assert stored_series(clean_database, run.id)["loss"].steps == list(range(1000))
+
+
+def test_worker_given_a_known_msg_id_spelled_in_capitals_stores_the_log_once(
+    local_stack: LocalStack, run: SeededRun, clean_database: str
+) -> None:
+    """The queue accepts any spelling of a UUID; the stored one is PostgreSQL's."""
+    msg_id = uuid.uuid4()
+    first = [PointIn("acc", 0.5, 3, timestamp=_at(1), msg_id=msg_id)]
+    _write(local_stack, run, clean_database, "first", first)
+    again = [PointIn("acc", 0.7, 4, timestamp=_at(2), msg_id=msg_id)]
+    body = batch_body(run.id, clean_database, "again", again, received_at=T0)
+    capitals = body.replace(str(msg_id), str(msg_id).upper())
+    assert capitals != body
+
+    answer = local_stack.invoke(WORKER, event(message(capitals)))
+
+    assert answer == {"batchItemFailures": []}
+    assert stored_series(clean_database, run.id)["acc"].steps == [3]
+    assert stored_extras(clean_database) == [("acc", 3, str(msg_id), None)]

@@ -564,7 +564,7 @@ def test_metric_routes_on_another_users_runner_give_404(api: TestClient, route: 
     assert response.json() == {"name": "NotFound", "message": "runner not found"}
 
 
-def test_metric_list_keeps_several_metrics_on_one_step_and_the_point_logged_last_of_each(
+def test_metric_list_keeps_several_metrics_on_one_step(
     api: TestClient, local_stack: LocalStack
 ) -> None:
     user = wavedb_user(api)
@@ -578,7 +578,7 @@ def test_metric_list_keeps_several_metrics_on_one_step_and_the_point_logged_last
     drain_ingest_queue(local_stack)
     data = list_metrics(api, user, runner["id"], "?orderBy=timestamp").json()["data"]
 
-    # loss at step 7 twice: the point logged last is kept (as in charts, history and CSV).
+    # Both metrics at step 7; "loss" logged twice there keeps the point logged last.
     assert data == logged[1:]
 
 

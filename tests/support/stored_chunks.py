@@ -19,10 +19,7 @@ def stored_series(database_url: str, run_id: str | None = None) -> dict[str, Col
             " ORDER BY name",
             (run_id, run_id),
         ).fetchall()
-        return {
-            str(row["name"]): stored_points(connection, int(row["id"]))
-            for row in metrics
-        }
+        return {str(row["name"]): stored_points(connection, int(row["id"])) for row in metrics}
 
 
 def stored_point_count(database_url: str) -> int:

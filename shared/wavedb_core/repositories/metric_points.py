@@ -1,18 +1,18 @@
-"""Raw metric points (the legacy layout): bulk writes through a staging table. Reads go
-through repositories/series_points.py.
+"""Raw metric points (the legacy layout, one row per point): what deployments hold until
+the conversion (services/chunk_conversion.py) moves them into chunks. Reads go through
+repositories/series_points.py; the worker writes chunks.
 
-Writing a part of a batch (the ingest worker, in one transaction):
-`stage_columns` moves the part's columns into a temporary staging table (one INSERT from
-`unnest` of whole arrays: no Python object per point), `drop_known_messages` removes
-points whose msg_id is already stored, then `insert_staged_points` moves them into
-metric_points; `run_metrics` summaries and `rollups` are then updated from the same stage.
+`stage_points` copies points into a temporary staging table, `drop_known_messages`
+removes those whose msg_id is already stored, then `insert_staged_points` moves them into
+metric_points and `update_summaries_from_staging` / `rollups.merge_staged_points` update
+summaries and rollups from the same stage: the previous worker's own SQL, kept to load
+today's layout in the conversion's tests and the benchmarks.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from wavedb_core.db.connection import Connection
@@ -62,40 +62,6 @@ def stage_points(connection: Connection, points: Iterable[StagedPoint]) -> bool:
     ):
         copy.write("".join(lines))
     return has_msg_ids
-
-
-@dataclass(frozen=True)
-class StagedColumns:
-    """Whole columns of a part, as PostgreSQL array literals (e.g. `{1,2,3}`, values with
-    NaN and ±Infinity as float8 spells them), entry i of each being point i; `times_us`
-    holds NULL for a point that takes the part's receive time. `msg_ids` and `metadata`
-    are lists (None when no point has one)."""
-
-    metric_ids: str
-    steps: str
-    values: str
-    times_us: str | None
-    msg_ids: list[str | None] | None
-    metadata: list[str | None] | None
-
-
-def stage_columns(connection: Connection, columns: StagedColumns, received_us: int) -> None:
-    """Insert the columns into the staging table in one statement."""
-    connection.execute(
-        f"INSERT INTO {STAGING_TABLE} (metric_id, step, value, logged_us, msg_id, metadata)"
-        " SELECT m, s, v, coalesce(t, %s), i::uuid, d::jsonb"
-        " FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::bigint[], %s::text[],"
-        "  %s::text[]) AS c(m, s, v, t, i, d)",
-        (
-            received_us,
-            columns.metric_ids,
-            columns.steps,
-            columns.values,
-            columns.times_us,
-            columns.msg_ids,
-            columns.metadata,
-        ),
-    )
 
 
 def drop_known_messages(connection: Connection) -> None:

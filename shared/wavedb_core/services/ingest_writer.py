@@ -18,10 +18,10 @@ fault: the worker holds it back on the queue rather than spend its deliveries.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from uuid import UUID
 
 import psycopg
 from aws_lambda_powertools import Logger
@@ -40,7 +40,6 @@ from wavedb_core.repositories import (
 )
 from wavedb_core.repositories.metric_chunks import SeriesRange, StoredChunk
 from wavedb_core.repositories.metric_point_extras import PointExtras
-from wavedb_core.repositories.metric_points import StagedColumns
 from wavedb_core.repositories.run_metrics import SummaryChange
 from wavedb_core.services.chunk_codec import (
     Columns,
@@ -63,53 +62,6 @@ class PartWritten:
 
 
 # ---------------------------------------------------------------- legacy rows
-
-
-def _json_array_items(values: list[int] | list[float] | list[int | None]) -> str:
-    """`[1,2,NaN,null]` without its brackets: JSON's numbers, NaN, Infinity, -Infinity and
-    null are what PostgreSQL's array input reads too."""
-    return json.dumps(values, separators=(",", ":"))[1:-1]
-
-
-def staged_columns(series: Sequence[SeriesColumns], metric_ids: Sequence[int]) -> StagedColumns:
-    """The part's columns, concatenated, as the legacy staging insert takes them."""
-    ids = ",".join(
-        ",".join([str(metric_id)] * len(item))
-        for item, metric_id in zip(series, metric_ids, strict=True)
-    )
-    steps = ",".join(_json_array_items(item.steps) for item in series)
-    values = ",".join(_json_array_items(item.values) for item in series)
-    times = None
-    if any(item.times_us is not None for item in series):
-        times = (
-            "{"
-            + ",".join(
-                _json_array_items(item.times_us)
-                if item.times_us is not None
-                else ",".join(["NULL"] * len(item))
-                for item in series
-            )
-            + "}"
-        )
-    msg_ids: list[str | None] | None = None
-    if any(item.msg_ids is not None for item in series):
-        msg_ids = []
-        for item in series:
-            msg_ids.extend(item.msg_ids if item.msg_ids is not None else [None] * len(item))
-    metadata: list[str | None] | None = None
-    if any(item.metadata is not None for item in series):
-        metadata = []
-        for item in series:
-            if item.metadata is None:
-                metadata.extend([None] * len(item))
-            else:
-                metadata.extend(
-                    None if entry is None else json.dumps(entry, separators=(",", ":"))
-                    for entry in item.metadata
-                )
-    return StagedColumns(
-        "{" + ids + "}", "{" + steps + "}", "{" + values + "}", times, msg_ids, metadata
-    )
 
 
 def write_staged_points(connection: Connection, metric_ids: list[int], has_msg_ids: bool) -> int:
@@ -196,6 +148,10 @@ def _without_known_messages(
     asked_ids: list[str] = []
     for metric_id, item in by_metric.items():
         if item.msg_ids is not None:
+            # One spelling per id (PostgreSQL's), whatever case the message carried.
+            item.msg_ids = [
+                None if msg_id is None else str(UUID(msg_id)) for msg_id in item.msg_ids
+            ]
             for msg_id in item.msg_ids:
                 if msg_id is not None:
                     asked_metrics.append(metric_id)
