@@ -11,13 +11,15 @@ store is a separate database (`mlflow`) on the same PostgreSQL server, then meas
    bench/mlflow_ingest.py) and the WaveDB SDK's `ApiClient.send_series` in the batches the
    SDK's sender cuts (bench/ingest_and_read.py). Points/s until every point is durable and
    readable (for WaveDB: every batch `written`, through SQS and the worker), request
-   latency, and WaveDB's share of a raw COPY into metric_points on the same server.
+   latency, WaveDB's share of a raw COPY into metric_points on the same server, and the
+   bytes per point at rest: each database's growth over its ingest (`pg_database_size`
+   after VACUUM and CHECKPOINT, indexes and TOAST included).
 2. Reads: series of 10k, 1M and 10M points, loaded with SQL into each system's own tables
-   (WaveDB: COPY plus the worker's SQL; MLflow: COPY into `metrics` and `latest_metrics`,
+   (WaveDB: the worker's chunk writes; MLflow: COPY into `metrics` and `latest_metrics`,
    the rows log_batch writes), then over HTTP: the chart read (WaveDB `points=1000`,
    MLflow get-history-bulk-interval `max_results=1000`) and the whole history page by
-   page (WaveDB raw pages of 10,000, MLflow get-history pages of 25,000), each measurement
-   stopped after a time cap.
+   page (WaveDB raw pages of 80,000 points as columns, MLflow get-history pages of
+   25,000), each measurement stopped after a time cap.
 3. SDK: the per-call cost in the training thread (bench/sdk_overhead.py), with MLflow's
    server on the same PostgreSQL.
 4. Serverless: bench/serverless.py, when present (cold imports, package sizes).
@@ -210,19 +212,19 @@ class IngestFigures:
     mlflow: MlflowIngest
     wavedb_cpu: CpuMeter
     mlflow_cpu: CpuMeter
-    wavedb_growth: int  # bytes the database grew by, at rest
-    mlflow_growth: int
+    wavedb_growth_bytes: int  # database growth over the ingest, after VACUUM and CHECKPOINT
+    mlflow_growth_bytes: int
 
 
-def database_bytes_at_rest(database_url: str) -> int:
-    """The database's size once what was written is settled: VACUUM (dead rows and the
-    free space map), then CHECKPOINT (so every page written is counted)."""
+def database_bytes(database_url: str) -> int:
+    """The database's size (`pg_database_size`: tables, indexes, TOAST) after VACUUM and
+    CHECKPOINT, so that two sizes compare what the data holds at rest."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("VACUUM")
         connection.execute("CHECKPOINT")
-        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()
-    assert size is not None
-    return int(size[0])
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def measure_ingest(servers: Servers, account: Account, workload: Workload) -> IngestFigures:
@@ -233,20 +235,20 @@ def measure_ingest(servers: Servers, account: Account, workload: Workload) -> In
         servers.stack.database_url, ceiling_run, COPY_CEILING_POINTS
     )
     print(f"COPY ceiling: {ceiling:,.0f} points/s", flush=True)
-    our_size_before = database_bytes_at_rest(servers.stack.database_url)
+    our_size = database_bytes(servers.stack.database_url)
     with CpuMeter(servers.stack.pid, servers.postgres_data_dir) as our_cpu:
         ours = wavedb_side.measure_ingest(api_url, account, workload)
-    our_growth = database_bytes_at_rest(servers.stack.database_url) - our_size_before
+    our_growth = database_bytes(servers.stack.database_url) - our_size
     print(
         f"WaveDB: {ours.points:,} points written in {ours.seconds:.1f} s"
         f" ({ours.rate:,.0f} points/s; accepted in {ours.accepted_seconds:.1f} s);"
         f" {ours.points_readable:,} readable",
         flush=True,
     )
-    their_size_before = database_bytes_at_rest(servers.mlflow_database_url)
+    their_size = database_bytes(servers.mlflow_database_url)
     with CpuMeter(servers.mlflow_pid, servers.postgres_data_dir) as their_cpu:
         theirs = mlflow_ingest(servers, workload)
-    their_growth = database_bytes_at_rest(servers.mlflow_database_url) - their_size_before
+    their_growth = database_bytes(servers.mlflow_database_url) - their_size
     print(
         f"MLflow: {theirs.points:,} points in {theirs.seconds:.1f} s"
         f" ({theirs.rate:,.0f} points/s); {theirs.points_readable:,} in its metrics table",
@@ -273,7 +275,7 @@ def ingest_table(figures: IngestFigures) -> str:
     header = (
         "| ingest | client, request size | requests | seconds | points/s | request p50 ms"
         " | request p99 ms | points readable | vs MLflow | % of COPY ceiling"
-        " | server + PostgreSQL CPU s per 1M points | database growth, bytes per point |\n"
+        " | server + PostgreSQL CPU s per 1M points | bytes per point at rest |\n"
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [
@@ -286,7 +288,7 @@ def ingest_table(figures: IngestFigures) -> str:
         f" | {ours.points_readable:,} / {expected:,}"
         f" | **{ours.rate / theirs.rate:.1f}x** | {ours.rate / ceiling:.0%}"
         f" | {_cpu(figures.wavedb_cpu, ours.points)}"
-        f" | **{figures.wavedb_growth / ours.points:.1f}** |",
+        f" | **{figures.wavedb_growth_bytes / ours.points:.1f}** |",
         f"| MLflow (server -> PostgreSQL) | `MlflowClient.log_batch`,"
         f" {theirs.points / len(theirs.latencies_ms):,.0f} metrics a request"
         f" | {len(theirs.latencies_ms):,} | {theirs.seconds:.1f} | {theirs.rate:,.0f}"
@@ -294,7 +296,7 @@ def ingest_table(figures: IngestFigures) -> str:
         f" | {percentile(theirs.latencies_ms, 0.99):.1f}"
         f" | {theirs.points_readable:,} / {expected:,} | 1x | {theirs.rate / ceiling:.0%}"
         f" | {_cpu(figures.mlflow_cpu, theirs.points)}"
-        f" | {figures.mlflow_growth / theirs.points:.1f} |",
+        f" | {figures.mlflow_growth_bytes / theirs.points:.1f} |",
     ]
     return "\n".join([header, *rows])
 
@@ -424,8 +426,8 @@ def read_table(figures: list[ReadFigures]) -> str:
     header = (
         "| series | WaveDB chart read (`points=1000`) | MLflow get-history-bulk-interval"
         " (`max_results=1000`) | WaveDB faster by | MLflow get-history, whole (pages of"
-        " 25,000) | WaveDB chart read faster by | WaveDB whole history (pages of 10,000)"
-        " | WaveDB whole history faster by |\n"
+        " 25,000) | WaveDB chart read faster by | WaveDB whole history (pages of 80,000,"
+        " columns) | WaveDB whole history faster by |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [

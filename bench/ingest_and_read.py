@@ -10,10 +10,10 @@ directly:
   request, gzip-compressed), then poll
   each batch's status until it is `written` (API -> SQS -> ingest worker -> PostgreSQL).
 - `measure_copy_ceiling`: one `COPY ... FROM STDIN` into metric_points, one connection.
-- `load_series`: COPY plus the worker's own SQL (`write_staged_points`: summaries and
-  rollups), in 1M-point transactions: the rows the worker writes for the same points.
+- `load_series`: the worker's own chunk writes (`write_series`), in 1M-point
+  transactions: the chunks the worker writes for the same points.
 - `downsampled_read` / `whole_history_read`: the chart read (`points=1000`) and every raw
-  point page by page, over HTTP.
+  point page by page (pages of columns, 80,000 points each), over HTTP.
 """
 
 from __future__ import annotations
@@ -22,20 +22,21 @@ import math
 import queue
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psycopg
 from psycopg.rows import dict_row
+
+if TYPE_CHECKING:
+    from wavedb_core.services.chunk_codec import Columns
 
 from bench.workload import metric_value, run_in_threads
 from wavedb.api import ApiClient
 from wavedb.points import MAX_SERIES_BATCH_BYTES, MAX_SERIES_BATCH_POINTS, encode_series
 
 LOGGED_US = 1_795_428_930_000_000
-RAW_PAGE = 10_000  # what `wavedb.api.ApiClient.series` asks for
 CHART_POINTS = 1000
 BATCH_POLL_SECONDS = 0.05
 WRITTEN_TIMEOUT_SECONDS = 1800.0
@@ -218,12 +219,6 @@ def _wait_written(client: ApiClient, batches: list[tuple[str, str]]) -> None:
 # ---------------------------------------------------------------- direct loading (COPY)
 
 
-def _copy_lines(metric_id: int, start: int, count: int) -> Iterator[str]:
-    for step in range(start, start + count):
-        value = math.sin(step / 1000) + (50.0 if step % 100_003 == 0 else 0.0)
-        yield f"{metric_id}\t{step}\t{value!r}\t{LOGGED_US + step}\t\\N\t\\N\n"
-
-
 def measure_copy_ceiling(database_url: str, run_id: str, points: int) -> float:
     """Points per second of one COPY (text) straight into metric_points, indexes included."""
     with psycopg.connect(database_url, autocommit=True) as connection:
@@ -250,31 +245,30 @@ def measure_copy_ceiling(database_url: str, run_id: str, points: int) -> float:
         return points / (time.perf_counter() - started)
 
 
+def _series_columns(start: int, count: int) -> Columns:
+    from wavedb_core.services.chunk_codec import Columns
+
+    steps = list(range(start, start + count))
+    values = [math.sin(step / 1000) + (50.0 if step % 100_003 == 0 else 0.0) for step in steps]
+    return Columns(steps, values, [LOGGED_US + step for step in steps])
+
+
 def load_series(database_url: str, run_id: str, name: str, points: int) -> float:
-    """Load a series with COPY and the worker's SQL (summaries, rollups), in 1M-point
-    transactions; returns the seconds it took."""
-    from wavedb_core.repositories import metric_points, run_metrics
-    from wavedb_core.services.ingest_writer import write_staged_points
+    """Load a series through the worker's own chunk writes (`write_series`: chunks, their
+    aggregates, the summary), in 1M-point transactions; returns the seconds it took."""
+    from wavedb_core.repositories import run_metrics
+    from wavedb_core.services.ingest_writer import SeriesWrite, write_series
 
     started = time.perf_counter()
-    chunk = 1_000_000
+    part = 1_000_000
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as connection:
         metric_id = run_metrics.ensure_metrics(connection, uuid.UUID(run_id), [name])[name]
-        for start in range(0, points, chunk):
-            count = min(chunk, points - start)
+        for start in range(0, points, part):
             with connection.transaction():
-                metric_points.create_staging_table(connection)
-                with (
-                    connection.cursor() as cursor,
-                    cursor.copy(
-                        f"COPY {metric_points.STAGING_TABLE}"
-                        " (metric_id, step, value, logged_us, msg_id, metadata) FROM STDIN"
-                    ) as copy,
-                ):
-                    copy.write("".join(_copy_lines(metric_id, start, count)))
-                write_staged_points(connection, [metric_id], False)
-        connection.execute("ANALYZE metric_points")
-        connection.execute("ANALYZE metric_rollups")
+                run_metrics.lock_metrics(connection, [metric_id])
+                columns = _series_columns(start, min(part, points - start))
+                write_series(connection, [SeriesWrite(metric_id, columns)])
+        connection.execute("ANALYZE metric_chunks")
     return time.perf_counter() - started
 
 
@@ -292,14 +286,14 @@ def downsampled_read(client: httpx.Client, run_id: str, name: str) -> int:
 
 
 def whole_history_read(client: httpx.Client, run_id: str, name: str, deadline: float) -> int:
-    """Every raw point, RAW_PAGE at a time following `next_cursor` (what
-    `wavedb.api.ApiClient.series` does); stops at `deadline` (time.monotonic). Answers the
-    number of points read."""
-    params: dict[str, Any] = {"name": name, "limit": RAW_PAGE}
+    """Every raw point, a page of columns at a time (`layout=columns`, the API's default
+    page of 80,000 points) following `next_cursor`, as `wavedb.api.ApiClient.series_columns`
+    reads them; stops at `deadline` (time.monotonic). Answers the number of points read."""
+    params: dict[str, Any] = {"name": name, "layout": "columns"}
     read = 0
     while time.monotonic() < deadline:
         page = _ok(client.get(f"/v1/runs/{run_id}/series", params=params), 200)
-        read += len(page["items"])
+        read += len(page["columns"]["steps"])
         cursor = page.get("next_cursor")
         if not cursor:
             return read

@@ -20,6 +20,7 @@ from wavedb_core.models.base import ErrorBody
 from wavedb_core.models.metric_columns import MetricBatchRequest
 from wavedb_core.models.metrics import (
     DEFAULT_RAW_PAGE,
+    MAX_COLUMNS_PAGE,
     MAX_COMPARED_RUNS,
     MAX_METRIC_NAME_LENGTH,
     MAX_RAW_PAGE,
@@ -32,6 +33,7 @@ from wavedb_core.models.metrics import (
     DownsampledSeries,
     DownsampledSeriesColumns,
     MetricSummaryList,
+    RawSeriesColumnsPage,
     RawSeriesPage,
     ResultIn,
     ResultList,
@@ -55,8 +57,8 @@ StepQuery = Annotated[int | None, Query(ge=0, le=MAX_STEP)]
 LayoutQuery = Annotated[
     SeriesLayout,
     Query(
-        description="`buckets`: one object per bucket; `columns`: parallel arrays per field"
-        " (smaller and faster for charts)."
+        description="`buckets`: one object per bucket (or per raw point); `columns`: parallel"
+        " arrays per field (smaller and faster for charts and history pages)."
     ),
 ]
 BucketsQuery = Annotated[
@@ -103,7 +105,10 @@ def get_batch(principal: AuthenticatedPrincipal, run_id: UUID, batch_id: str) ->
 
 @router.get(
     "/v1/runs/{run_id}/series",
-    response_model=DownsampledSeries | DownsampledSeriesColumns | RawSeriesPage,
+    response_model=DownsampledSeries
+    | DownsampledSeriesColumns
+    | RawSeriesPage
+    | RawSeriesColumnsPage,
 )
 def get_series(
     principal: AuthenticatedPrincipal,
@@ -116,11 +121,21 @@ def get_series(
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_RAW_PAGE)] = DEFAULT_RAW_PAGE,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_COLUMNS_PAGE,
+            description=f"Raw points per page: at most {MAX_RAW_PAGE} one object each"
+            f" (default {DEFAULT_RAW_PAGE}), at most {MAX_COLUMNS_PAGE} with"
+            f" `layout=columns` (the default there).",
+        ),
+    ] = None,
     layout: LayoutQuery = "buckets",
 ) -> Response:
     """With `points`: at most that many buckets over the step range. Without: raw points by
-    step, `limit` at a time (follow `next_cursor`)."""
+    step, `limit` at a time (follow `next_cursor`): one object per point, or with
+    `layout=columns` arrays of steps, values and times (µs), far smaller and faster."""
     if points is not None:
         return model_response(
             metric_reads.downsampled_series(
@@ -138,13 +153,18 @@ def get_series(
             principal,
             run_id,
             name,
-            limit=limit,
+            limit=limit if limit is not None else _default_page(layout),
             after_step=after_step,
             cursor=cursor,
             step_min=step_min,
             step_max=step_max,
+            layout="columns" if layout == "columns" else "points",
         )
     )
+
+
+def _default_page(layout: SeriesLayout) -> int:
+    return MAX_COLUMNS_PAGE if layout == "columns" else DEFAULT_RAW_PAGE
 
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

@@ -120,11 +120,27 @@ def describe_database(url: str) -> str:
     return " ".join(f"{key}={value}" for key, value in parts.items() if value not in (None, ""))
 
 
+# How long the local stack's start converts legacy metric rows into chunks; the next start
+# continues where it stopped (reads union both layouts meanwhile).
+LEGACY_CONVERSION_SECONDS = 60.0
+
+
 def apply_database_migrations(url: str) -> list[str]:
-    """Apply WaveDB's pending migrations to the database at `url`."""
+    """Apply WaveDB's pending migrations to the database at `url`, then convert legacy
+    metric rows into chunks for up to LEGACY_CONVERSION_SECONDS, as MigrateFunction does."""
     from psycopg.rows import dict_row
 
     from wavedb_core.db.migrations import apply_migrations
+    from wavedb_core.services.chunk_conversion import convert_legacy_points
 
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as connection:
-        return apply_migrations(connection)
+        applied = apply_migrations(connection)
+        progress = convert_legacy_points(connection, seconds=LEGACY_CONVERSION_SECONDS)
+    if progress.points_moved or progress.more_to_do:
+        logger.info(
+            "converted %d legacy metric points into chunks (%d series done, %d left)",
+            progress.points_moved,
+            progress.series_done,
+            progress.series_left,
+        )
+    return applied

@@ -75,7 +75,19 @@ EXPECTED: dict[str, Expected] = {
     "authorizer_no_credentials.json": Expected(
         "AuthorizerFunction", check=_unauthenticated("missing_credentials")
     ),
-    "migrate.json": Expected("MigrateFunction", check=lambda answer: answer == {"applied": []}),
+    "migrate.json": Expected(
+        "MigrateFunction",
+        check=lambda answer: (
+            answer
+            == {
+                "applied": [],
+                "converted_series": 0,
+                "converted_points": 0,
+                "series_left": 0,
+                "more_to_do": False,
+            }
+        ),
+    ),
     "workspaces_create.json": Expected("WorkspacesFunction", 201),
     "workspaces_list.json": Expected(
         "WorkspacesFunction",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,13 +13,13 @@ import pytest
 
 from tests.support.accounts import sign_up
 from tests.support.ingest import SeededRun, seed_run
+from tests.support.stored_chunks import stored_extras, stored_point_count, stored_series
+from tests.support.worker_events import WORKER, batch_body
+from tests.support.worker_events import event as _event
+from tests.support.worker_events import message as _message
+from tests.support.worker_events import queue_batch as _queue_batch
 from wavedb_core.models.metrics import PointIn
-from wavedb_core.queue import encode_batch
-from wavedb_local.sqs_source import sqs_record
 from wavedb_local.stack import LocalStack
-
-WORKER = "IngestWorkerFunction"
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:wavedb-local-ingestqueue"
 
 
 @pytest.fixture
@@ -26,44 +27,12 @@ def run(api: Any, clean_database: str) -> SeededRun:
     return seed_run(clean_database, sign_up(api).id)
 
 
-def _queue_batch(database_url: str, run_id: str, batch_id: str, parts: int, points: int) -> None:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(
-            "INSERT INTO ingest_batches (run_id, batch_id, parts, point_count)"
-            " VALUES (%s, %s, %s, %s)",
-            (run_id, batch_id, parts, points),
-        )
-
-
-def _message(body: str, *, receive_count: int = 1) -> dict[str, Any]:
-    return {
-        "MessageId": str(uuid.uuid4()),
-        "ReceiptHandle": uuid.uuid4().hex,
-        "Body": body,
-        "Attributes": {"ApproximateReceiveCount": str(receive_count)},
-    }
-
-
-def _event(*messages: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            sqs_record(message, queue_arn=QUEUE_ARN, region="us-east-1") for message in messages
-        ]
-    }
-
-
 def _batch_body(run: SeededRun, database_url: str, batch_id: str, points: list[PointIn]) -> str:
-    bodies = encode_batch(uuid.UUID(run.id), batch_id, points, received_at=datetime.now(UTC))
-    _queue_batch(database_url, run.id, batch_id, len(bodies), len(points))
-    assert len(bodies) == 1
-    return bodies[0]
+    return batch_body(run.id, database_url, batch_id, points)
 
 
 def _point_count(database_url: str) -> int:
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute("SELECT count(*) FROM metric_points").fetchone()
-    assert row is not None
-    return int(row[0])
+    return stored_point_count(database_url)
 
 
 def _batch(database_url: str, run_id: str, batch_id: str) -> tuple[str, int, str | None]:
@@ -91,11 +60,9 @@ def test_worker_given_the_same_message_twice_stores_its_points_once(
     assert _batch(clean_database, run.id, "b") == ("written", 1, None)
     with psycopg.connect(clean_database) as connection:
         summary = connection.execute("SELECT count, min, max FROM run_metrics").fetchone()
-        rollup = connection.execute(
-            "SELECT count, sum FROM metric_rollups WHERE level = 7"
-        ).fetchone()
+        chunk = connection.execute("SELECT count, sum FROM metric_chunks").fetchone()
     assert summary == (100, 0.0, 99.0)
-    assert rollup == (100, float(sum(range(100))))
+    assert chunk == (100, float(sum(range(100))))
 
 
 def test_worker_reports_only_the_malformed_message_among_good_ones(
@@ -209,7 +176,8 @@ def test_worker_writes_values_near_the_float_limit_and_charts_their_mean(
     message = _message(_batch_body(run, clean_database, "near-limit", points))
 
     assert local_stack.invoke(WORKER, _event(message)) == {"batchItemFailures": []}
-    again = _message(_batch_body(run, clean_database, "again", points))  # same steps twice
+    later = [PointIn("big", point.value, point.step + 10) for point in points]
+    again = _message(_batch_body(run, clean_database, "again", later))
     assert local_stack.invoke(WORKER, _event(again)) == {"batchItemFailures": []}
 
     assert _batch(clean_database, run.id, "near-limit") == ("written", 1, None)
@@ -250,18 +218,17 @@ def test_worker_writes_a_format_1_message_left_on_the_queue_by_the_previous_vers
 
     assert answer == {"batchItemFailures": []}
     assert _batch(clean_database, run.id, "old") == ("written", 1, None)
-    with psycopg.connect(clean_database) as connection:
-        rows = connection.execute(
-            "SELECT m.name, p.step, p.value::text, p.logged_at, p.msg_id::text, p.metadata"
-            " FROM metric_points p JOIN run_metrics m ON m.id = p.metric_id"
-            " ORDER BY m.name, p.step"
-        ).fetchall()
-    second = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
-    assert rows == [
-        ("loss", 1, "0.5", second, None, None),
-        ("loss", 2, "NaN", second, msg_id, {"tag": "x"}),
-        ("lr", 1, "Infinity", datetime(1970, 1, 1, 0, 0, 2, tzinfo=UTC), None, None),
-    ]
+    series = stored_series(clean_database, run.id)
+    assert series["loss"].steps == [1, 2]
+    assert series["loss"].values[0] == 0.5
+    assert math.isnan(series["loss"].values[1])
+    assert series["loss"].times_us == [1_000_000, 1_000_000]
+    assert (series["lr"].steps, series["lr"].values, series["lr"].times_us) == (
+        [1],
+        [math.inf],
+        [2_000_000],
+    )
+    assert stored_extras(clean_database) == [("loss", 2, msg_id, {"tag": "x"})]
 
 
 def test_worker_given_a_columnar_message_with_known_msg_ids_stores_each_once(

@@ -24,6 +24,7 @@ from tests.support.ingest import (
     queued_message_count,
     sqs_client,
 )
+from tests.support.stored_chunks import stored_series
 from wavedb_core import queue as ingest_queue
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import PointIn
@@ -46,14 +47,12 @@ def _post(api: TestClient, user: SignedUpUser, run_id: str, body: dict[str, Any]
 
 
 def _stored(database_url: str, run_id: str) -> list[tuple[str, int, float, datetime]]:
-    with psycopg.connect(database_url) as connection:
-        rows = connection.execute(
-            "SELECT m.name, p.step, p.value, p.logged_at FROM run_metrics m"
-            " JOIN metric_points p ON p.metric_id = m.id WHERE m.run_id = %s"
-            " ORDER BY m.name, p.step, p.logged_at",
-            (run_id,),
-        ).fetchall()
-    return [(str(r[0]), int(r[1]), float(r[2]), r[3]) for r in rows]
+    """(name, step, value, logged at) of every stored point, by name and step."""
+    return [
+        (name, step, value, datetime.fromtimestamp(0, UTC) + timedelta(microseconds=logged))
+        for name, points in stored_series(database_url, run_id).items()
+        for step, value, logged in zip(points.steps, points.values, points.times_us, strict=True)
+    ]
 
 
 def _principal(user: SignedUpUser) -> Principal:

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.support.postgres import scratch_database
-from wavedb_core.db.migrations import apply_migrations, bundled_migrations
+from tests.support.postgres import apply_migrations_before, scratch_database
+from wavedb_core.db.migrations import apply_migrations
 
 
 @pytest.fixture
@@ -20,26 +20,11 @@ def scratch_url(database_url: str) -> Iterator[str]:
         yield url
 
 
-def _apply_before(connection: psycopg.Connection[dict[str, object]], version: str) -> None:
-    """The schema as a deployment that stopped before `version` has it."""
-    connection.execute(
-        "CREATE TABLE schema_migrations ("
-        " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-    )
-    for migration in bundled_migrations():
-        if migration.version >= version:
-            break
-        connection.execute(migration.sql.encode())
-        connection.execute(
-            "INSERT INTO schema_migrations (version) VALUES (%s)", (migration.version,)
-        )
-
-
 def test_invitation_migration_auto_confirmed_addresses_lose_their_proof(scratch_url: str) -> None:
     """Sign-up once marked every address confirmed when confirmation was off; such an account
     proved nothing, so only an address confirmed through its link keeps the mark."""
     with psycopg.connect(scratch_url, autocommit=True, row_factory=dict_row) as connection:
-        _apply_before(connection, "0007")
+        apply_migrations_before(connection, "0007")
         signed_up, confirmed_by_link = uuid.uuid4(), uuid.uuid4()
         for user_id, email in ((signed_up, "NEWHIRE@example.com"), (confirmed_by_link, "a@x.io")):
             connection.execute(
@@ -63,7 +48,7 @@ def test_invitation_migration_auto_confirmed_addresses_lose_their_proof(scratch_
 
 def test_rollup_sum_migration_moves_large_sums_to_the_scaled_part(scratch_url: str) -> None:
     with psycopg.connect(scratch_url, autocommit=True, row_factory=dict_row) as connection:
-        _apply_before(connection, "0009")
+        apply_migrations_before(connection, "0009")
         for bucket, total in enumerate((1e300, -1e300, 12.5, None)):
             connection.execute(
                 "INSERT INTO metric_rollups (metric_id, level, bucket, count, finite_count, sum,"

@@ -1,5 +1,6 @@
-"""What the database holds for a run, against what was posted: points, summaries, rollups,
-batch statuses. A batch written twice shows up in every one of them."""
+"""What the database holds for a run, against what was posted: points (decoded from the
+run's chunks), summaries, chunk aggregates, batch statuses. A batch written twice shows up
+in every one of them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import math
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.rows import dict_row
 
 from tests.reliability.writers import Series
-
-ROLLUP_LEVELS = 7
+from wavedb_core.repositories.metric_chunks import stored_points
 
 
 @dataclass(frozen=True)
@@ -23,35 +24,34 @@ class MetricTally:
     first_step: int | None
     last_step: int | None
     last_value: float | None
-    rollup_counts: tuple[int, ...]  # the points counted by each rollup level, 1 to 7
+    chunk_count: int  # the points the series' chunk aggregates count
 
 
 def metric_tallies(database_url: str, run_id: str) -> dict[str, MetricTally]:
-    with psycopg.connect(database_url) as connection:
+    tallies: dict[str, MetricTally] = {}
+    with psycopg.connect(database_url, row_factory=dict_row) as connection:
         rows = connection.execute(
-            "SELECT m.name, m.count, m.min, m.max, m.first_step, m.last_step, m.last_value,"
-            " (SELECT count(*) FROM metric_points p WHERE p.metric_id = m.id),"
-            " (SELECT count(DISTINCT step) FROM metric_points p WHERE p.metric_id = m.id),"
-            " ARRAY(SELECT COALESCE(sum(r.count), 0)::bigint FROM generate_series(1, %s) AS l"
-            "  LEFT JOIN metric_rollups r ON r.metric_id = m.id AND r.level = l"
-            "  GROUP BY l ORDER BY l)"
+            "SELECT m.id, m.name, m.count, m.min, m.max, m.first_step, m.last_step,"
+            " m.last_value,"
+            " (SELECT coalesce(sum(c.count), 0) FROM metric_chunks c WHERE c.metric_id = m.id)"
+            "  AS chunk_count"
             " FROM run_metrics m WHERE m.run_id = %s ORDER BY m.name",
-            (ROLLUP_LEVELS, run_id),
+            (run_id,),
         ).fetchall()
-    return {
-        name: MetricTally(
-            points=points,
-            distinct_steps=distinct,
-            count=count,
-            min=low,
-            max=high,
-            first_step=first,
-            last_step=last,
-            last_value=value,
-            rollup_counts=tuple(rollups),
-        )
-        for name, count, low, high, first, last, value, points, distinct, rollups in rows
-    }
+        for row in rows:
+            points = stored_points(connection, int(row["id"]))
+            tallies[str(row["name"])] = MetricTally(
+                points=len(points),
+                distinct_steps=len(set(points.steps)),
+                count=row["count"],
+                min=row["min"],
+                max=row["max"],
+                first_step=row["first_step"],
+                last_step=row["last_step"],
+                last_value=row["last_value"],
+                chunk_count=int(row["chunk_count"]),
+            )
+    return tallies
 
 
 def expected_tally(points: list[tuple[int, float]]) -> MetricTally:
@@ -67,12 +67,13 @@ def expected_tally(points: list[tuple[int, float]]) -> MetricTally:
         first_step=min(step for step, _ in points),
         last_step=last_step,
         last_value=last_value,
-        rollup_counts=(len(points),) * ROLLUP_LEVELS,
+        chunk_count=len(points),
     )
 
 
 def assert_stored_once(database_url: str, run_id: str, posted: Series) -> None:
-    """Every posted point is stored exactly once, summaries and rollups count each once."""
+    """Every posted point is stored exactly once, summaries and chunk aggregates count each
+    once."""
     tallies = metric_tallies(database_url, run_id)
     assert sorted(tallies) == sorted(posted)
     for name, points in posted.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -160,3 +161,22 @@ def test_wrong_setup_is_a_clear_error_at_init(sdk_env: SdkEnvironment) -> None:
     with pytest.raises(wavedb.ConfigError, match="mode must be one of"):
         wavedb.init(project="p", mode="sometimes")
     assert wavedb.run is None
+
+
+def test_client_reads_history_as_columns_and_as_points_alike(sdk_env: SdkEnvironment) -> None:
+    run = wavedb.init(project="columns")
+    for step in range(300):
+        run.log({"loss": math.inf if step == 7 else 1.0 / (step + 1)}, step=step * 2)
+    run.finish()
+    points = sdk_env.wait_for_points(run.id, "loss", 300)
+
+    pages = list(sdk_env.client.series_columns(run.id, "loss"))
+
+    assert len(pages) == 1
+    assert pages[0]["steps"] == [step * 2 for step in range(300)]
+    assert pages[0]["values"][7] == "Infinity"
+    assert pages[0]["values"] == [point["value"] for point in points]
+    assert [point["step"] for point in points] == pages[0]["steps"]
+    first = datetime.fromisoformat(points[0]["timestamp"])
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert first == epoch + timedelta(microseconds=pages[0]["timestamps_us"][0])

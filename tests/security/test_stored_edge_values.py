@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, sign_up
 
@@ -177,3 +178,82 @@ def test_reads_of_stored_edge_values_answer_200_on_every_read_route(
         scalars = get(f"/metric/{run}", limit=5_000, orderBy=order)["data"]
         assert len(scalars) == point_count
     get(f"/runner/{run}")
+
+
+# (step, value, logged µs) of the chunked metric "edge": the times run over the whole
+# int64 range (each difference still fits one), far past what a datetime holds.
+CHUNKED_EDGE_POINTS: list[tuple[int, float, int]] = [
+    (0, BIGGEST, 0),
+    (1, float("nan"), 2**63 - 1),
+    (2, float("inf"), 2**63 - 1),
+    (3, float("-inf"), 0),
+    (4, BIGGEST, -(2**63)),
+    (2**53, BIGGEST, -1),
+    (2**62, 5e-324, 5),
+    (2**63 - 1, -BIGGEST, 7),
+]
+
+
+def _store_chunked_edge_values(database_url: str, run_id: str) -> None:
+    from wavedb_core.repositories.metric_chunks import insert_chunks
+    from wavedb_core.services.chunk_codec import Columns, cut_chunks
+
+    steps, values, times = (list(column) for column in zip(*CHUNKED_EDGE_POINTS, strict=True))
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as connection:
+        row = connection.execute(
+            "INSERT INTO run_metrics (run_id, name) VALUES (%s, 'edge') RETURNING id", (run_id,)
+        ).fetchone()
+        assert row is not None
+        edge = int(row["id"])
+        insert_chunks(connection, edge, cut_chunks(Columns(steps, values, times), size=3))
+        connection.execute(
+            "UPDATE run_metrics SET count = %s, min = %s, max = 'Infinity', first_step = 0,"
+            " last_step = %s, last_value = %s, last_logged_at = 'infinity' WHERE id = %s",
+            (len(steps), -BIGGEST, 2**63 - 1, -BIGGEST, edge),
+        )
+
+
+def test_reads_of_edge_values_stored_in_chunks_answer_200_on_every_read_route(
+    http: httpx.Client, clean_database: str
+) -> None:
+    user = sign_up(http)
+    workspace = _created(http, user, "/v1/workspaces", {"name": "edges"})
+    project = _created(http, user, f"/v1/workspaces/{workspace}/projects", {"name": "edges"})
+    run = _created(http, user, f"/v1/projects/{project}/runs", {"name": "edges"})
+    _store_chunked_edge_values(clean_database, run)
+    auth = user.bearer
+
+    def get(path: str, **params: Any) -> Any:
+        return _ok(http.get(path, params=params, headers=auth))
+
+    expected_steps = [step for step, _, _ in CHUNKED_EDGE_POINTS]
+    raw = get(f"/v1/runs/{run}/series", name="edge", limit=3)
+    assert [item["step"] for item in raw["items"]] == expected_steps[:3]
+    columns = get(f"/v1/runs/{run}/series", name="edge", layout="columns")["columns"]
+    assert columns["steps"] == expected_steps
+    assert columns["values"][1:4] == ["NaN", "Infinity", "-Infinity"]
+    assert columns["timestamps_us"] == [us for _, _, us in CHUNKED_EDGE_POINTS]
+    for points in (1, 2, 1_000, 5_000):
+        for layout in ("buckets", "columns"):
+            get(f"/v1/runs/{run}/series", name="edge", points=points, layout=layout)
+            get("/v1/series", run_ids=run, name="edge", points=points, layout=layout)
+    for step_min, step_max in ((0, 4), (3, 2**53), (2**53, 2**53), (1, 2**53 - 1)):
+        for points in (1, 1_000):
+            get(
+                f"/v1/runs/{run}/series",
+                name="edge",
+                points=points,
+                step_min=step_min,
+                step_max=step_max,
+            )
+        get(f"/v1/runs/{run}/series", name="edge", step_min=step_min, step_max=step_max)
+
+    rows = list(csv.reader(io.StringIO(get(f"/v1/runs/{run}/metrics.csv"))))
+    assert [int(row[2]) for row in rows[1:]] == expected_steps
+    for prefix in ("", "/api"):
+        assert len(get(f"{prefix}/experiments/{run}/logs")["data"]) == len(expected_steps)
+        assert len(get(f"{prefix}/experiments/{run}/metrics")["data"]) == len(expected_steps)
+        exported = list(csv.reader(io.StringIO(get(f"{prefix}/experiments/{run}/logs/csv"))))
+        assert len(exported) == 1 + len(expected_steps)
+    for order in ("timestamp", "step", "step_desc", "time_desc"):
+        assert len(get(f"/metric/{run}", limit=5_000, orderBy=order)["data"]) == len(expected_steps)

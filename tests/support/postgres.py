@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -49,3 +50,20 @@ def with_database(url: str, database: str) -> str:
     conninfo = psycopg.conninfo.conninfo_to_dict(url)
     conninfo["dbname"] = database
     return psycopg.conninfo.make_conninfo(**conninfo)  # type: ignore[arg-type]
+
+
+def apply_migrations_before(connection: psycopg.Connection[Any], version: str) -> None:
+    """The schema as a deployment that stopped before migration `version` has it."""
+    from wavedb_core.db.migrations import bundled_migrations
+
+    connection.execute(
+        "CREATE TABLE schema_migrations ("
+        " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    for migration in bundled_migrations():
+        if migration.version >= version:
+            break
+        connection.execute(migration.sql.encode())
+        connection.execute(
+            "INSERT INTO schema_migrations (version) VALUES (%s)", (migration.version,)
+        )

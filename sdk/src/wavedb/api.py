@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,27 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _iso_time(micros: int) -> str:
+    """A time in µs since the epoch as the API writes times (ISO 8601, UTC, "Z")."""
+    return (_EPOCH + timedelta(microseconds=micros)).isoformat().replace("+00:00", "Z")
+
+
+def _micros(timestamp: str) -> int:
+    delta = datetime.fromisoformat(timestamp.replace("Z", "+00:00")) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _as_columns(items: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {
+        "steps": [item["step"] for item in items],
+        "values": [item["value"] for item in items],
+        "timestamps_us": [_micros(item["timestamp"]) for item in items],
+    }
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
@@ -308,8 +330,28 @@ class ApiClient:
         return items
 
     def series(self, run_id: str, name: str) -> Iterator[dict[str, Any]]:
-        """Every raw point of one metric, by step."""
-        return self.paginate(f"/v1/runs/{run_id}/series", {"name": name, "limit": 10_000})
+        """Every raw point of one metric, by step, as {"step", "value", "timestamp"} (an ISO
+        time in UTC); read as columns, a page of up to 80,000 points at a time."""
+        for page in self.series_columns(run_id, name):
+            times = (_iso_time(us) for us in page["timestamps_us"])
+            for step, value, timestamp in zip(page["steps"], page["values"], times, strict=True):
+                yield {"step": step, "value": value, "timestamp": timestamp}
+
+    def series_columns(self, run_id: str, name: str) -> Iterator[dict[str, list[Any]]]:
+        """Every raw point of one metric as pages of columns, by step: {"steps": [...],
+        "values": [...], "timestamps_us": [...]} (values are numbers or "NaN", "Infinity",
+        "-Infinity"; times are microseconds since the epoch)."""
+        query: dict[str, Any] = {"name": name, "layout": "columns"}
+        while True:
+            page = self.get(f"/v1/runs/{run_id}/series", query)
+            if "columns" in page:
+                yield page["columns"]
+            else:  # a server from before history pages as columns: one object per point
+                yield _as_columns(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            query["cursor"] = cursor
 
     def metrics_csv(self, run_id: str) -> Iterator[bytes]:
         return self.stream(f"/v1/runs/{run_id}/metrics.csv")

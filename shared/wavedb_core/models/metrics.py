@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from wavedb_core.models.base import RequestModel, ResponseModel
-from wavedb_core.models.numbers import MetricValue, parse_metric_value
+from wavedb_core.models.numbers import MetricValue, MetricValueColumn, parse_metric_value
 
 MAX_POINTS_PER_BATCH = 10_000
 MAX_STEP = 2**53
@@ -27,6 +27,10 @@ MAX_RESULTS_PER_REQUEST = 1_000
 MAX_METADATA_BYTES = 16 * 1024
 MAX_SERIES_BUCKETS = 5_000
 MAX_RAW_PAGE = 10_000
+# History pages as columns: at most ~59 bytes of JSON per point (a 16-digit step, a
+# 24-character value, a 16-digit time and separators), so a page stays under 4.8 MB,
+# within Lambda's 6 MB response limit.
+MAX_COLUMNS_PAGE = 80_000
 DEFAULT_RAW_PAGE = 1_000
 MAX_COMPARED_RUNS = 50
 
@@ -318,6 +322,27 @@ class RawSeriesPage(ResponseModel):
     run_id: UUID
     name: str
     items: list[SeriesPoint]
+    next_cursor: str | None
+
+
+HistoryLayout = Literal["points", "columns"]
+
+
+class PointColumns(ResponseModel):
+    """Points as parallel arrays (entry i of each is point i), by step. Times are
+    microseconds since the epoch; values are numbers, or "NaN", "Infinity", "-Infinity"."""
+
+    steps: list[int]
+    values: MetricValueColumn
+    timestamps_us: list[int]
+
+
+class RawSeriesColumnsPage(ResponseModel):
+    """`layout=columns`: a page of raw points as arrays; a page never splits a step."""
+
+    run_id: UUID
+    name: str
+    columns: PointColumns
     next_cursor: str | None
 
 

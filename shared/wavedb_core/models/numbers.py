@@ -42,8 +42,22 @@ def format_metric_value(value: float) -> float | str:
     return value
 
 
+def format_metric_values(values: list[float]) -> list[float | str]:
+    """The JSON form of a list of stored values: as they are when all are finite (one
+    C-speed sum tells), else each non-finite one by its name."""
+    if math.isfinite(sum(values)):
+        return values  # type: ignore[return-value]  # list is invariant; floats are fine
+    return [format_metric_value(value) for value in values]
+
+
 MetricValue = Annotated[
     float,
     BeforeValidator(parse_metric_value),
     PlainSerializer(format_metric_value, return_type=float | str),
+]
+
+# A column of values (history pages as arrays): serialised as one list, not value by value.
+MetricValueColumn = Annotated[
+    list[float],
+    PlainSerializer(format_metric_values, return_type=list[float | str]),
 ]

@@ -81,3 +81,100 @@ def lock_metrics(connection: Connection, metric_ids: Sequence[int]) -> None:
         "SELECT id FROM run_metrics WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
         (sorted(metric_ids),),
     )
+
+
+def _time_of(micros: str) -> str:
+    """SQL for the timestamptz `micros` µs after the epoch, exact at any magnitude (a bigint
+    times an interval is computed in float8, which rounds past 2^53 µs)."""
+    return (
+        f"(timestamptz 'epoch' + ({micros} / 1000000) * interval '1 second'"
+        f" + ({micros} %% 1000000) * interval '1 microsecond')"
+    )
+
+
+@dataclass(frozen=True)
+class SummaryChange:
+    """What a write did to a series' stored points (docs/columnar-store.md).
+
+    `added`: points stored now less points stored before (a replaced step counts 0);
+    `low`/`high`: min and max (NaN ignored) of the chunks written; `first_step`: their
+    first step; the last point of the chunks written (`last_step`, `last_value`, `last_us`).
+    `recompute`: some stored point was replaced, so count, min, max and first step are
+    taken again from the series' chunk aggregates (a replaced min must not linger)."""
+
+    metric_id: int
+    added: int
+    low: float | None
+    high: float | None
+    first_step: int
+    last_step: int
+    last_value: float
+    last_us: int
+    recompute: bool
+
+
+def apply_summary_changes(connection: Connection, changes: Sequence[SummaryChange]) -> None:
+    """Fold the changes into their metrics' summaries (rows locked by the caller). The last
+    point is the one at the highest step, then the latest time, as the rule keeps it."""
+    if not changes:
+        return
+    connection.execute(
+        "UPDATE run_metrics m SET"
+        " count = CASE WHEN s.recompute THEN a.count ELSE m.count + s.added END,"
+        " min = CASE WHEN s.recompute THEN a.low ELSE LEAST(m.min, s.low) END,"
+        " max = CASE WHEN s.recompute THEN a.high ELSE GREATEST(m.max, s.high) END,"
+        " first_step = CASE WHEN s.recompute THEN a.first_step"
+        "  ELSE LEAST(m.first_step, s.first_step) END,"
+        " last_step = CASE WHEN s.newer THEN s.last_step ELSE m.last_step END,"
+        " last_value = CASE WHEN s.newer THEN s.last_value ELSE m.last_value END,"
+        " last_logged_at = CASE WHEN s.newer THEN s.last_at ELSE m.last_logged_at END"
+        " FROM ("
+        "  SELECT c.*,"
+        "   (r.last_step IS NULL OR r.last_logged_at IS NULL"
+        "    OR (c.last_step, c.last_at) >= (r.last_step, r.last_logged_at)) AS newer"
+        f"  FROM (SELECT u.*, {_time_of('u.last_us')} AS last_at"
+        "   FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::float8[], %s::bigint[],"
+        "    %s::bigint[], %s::float8[], %s::bigint[], %s::boolean[])"
+        "    AS u(metric_id, added, low, high, first_step, last_step, last_value, last_us,"
+        "     recompute)) c"
+        "  JOIN run_metrics r ON r.id = c.metric_id"
+        " ) s"
+        " LEFT JOIN LATERAL ("
+        "  SELECT sum(k.count)::bigint AS count, min(k.min) AS low, max(k.max) AS high,"
+        "   min(k.first_step) AS first_step"
+        "  FROM metric_chunks k WHERE s.recompute AND k.metric_id = s.metric_id"
+        " ) a ON true"
+        " WHERE m.id = s.metric_id",
+        (
+            [change.metric_id for change in changes],
+            [change.added for change in changes],
+            [change.low for change in changes],
+            [change.high for change in changes],
+            [change.first_step for change in changes],
+            [change.last_step for change in changes],
+            [change.last_value for change in changes],
+            [change.last_us for change in changes],
+            [change.recompute for change in changes],
+        ),
+    )
+
+
+def summarise_from_chunks(
+    connection: Connection, metric_id: int, last_logged_us: int | None
+) -> None:
+    """Take a series' whole summary again from its chunk aggregates: count, min, max, first
+    step and the last chunk's last point, logged at `last_logged_us` (which the chunk row
+    does not hold: the caller decoded it)."""
+    connection.execute(
+        "UPDATE run_metrics m SET count = coalesce(a.count, 0), min = a.low, max = a.high,"
+        " first_step = a.first_step, last_step = l.last_step, last_value = l.last_value,"
+        " last_logged_at = l.last_at"
+        " FROM (SELECT sum(count)::bigint AS count, min(min) AS low, max(max) AS high,"
+        "   min(first_step) AS first_step FROM metric_chunks WHERE metric_id = %(id)s) a"
+        " LEFT JOIN LATERAL (SELECT last_step, last_value,"
+        f"   {_time_of('%(last_us)s::bigint')} AS last_at"
+        "  FROM metric_chunks WHERE metric_id = %(id)s ORDER BY first_step DESC LIMIT 1) l"
+        "  ON true"
+        " WHERE m.id = %(id)s",
+        {"id": metric_id, "last_us": last_logged_us},
+    )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import struct
 import zlib
 from array import array
@@ -216,7 +217,7 @@ def encode_chunk(points: Columns) -> EncodedChunk:
     steps, values, times = points.steps, points.values, points.times_us
     first_step, last_step = steps[0], steps[-1]
     consecutive = last_step - first_step == count - 1
-    deltas = [later - earlier for earlier, later in itertools.pairwise(times)]
+    deltas = list(map(operator.sub, times[1:], times[:-1]))  # C-speed pairwise differences
     return EncodedChunk(
         first_step=first_step,
         last_step=last_step,
@@ -252,6 +253,20 @@ def decode_chunk(
     if not len(step_list) == len(times) == len(values) == count:
         raise ValueError("a chunk's columns disagree on its number of points")
     return Columns(step_list, values, times)
+
+
+def concatenated(parts: Sequence[Columns]) -> Columns:
+    """Columns of consecutive, disjoint chunks (in step order) as one."""
+    if len(parts) == 1:
+        return parts[0]
+    steps: list[int] = []
+    values: list[float] = []
+    times: list[int] = []
+    for part in parts:
+        steps += part.steps
+        values += part.values
+        times += part.times_us
+    return Columns(steps, values, times)
 
 
 def cut_chunks(points: Columns, size: int = CHUNK_POINTS) -> Iterator[EncodedChunk]:

@@ -52,6 +52,12 @@ def moment_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+# The logged times a CSV can write (years 1 to 9999, as every read clamps them): a stored
+# time may be anything PostgreSQL holds.
+_EARLIEST_US = -62_135_596_800 * 1_000_000
+_LATEST_US = 253_402_300_800 * 1_000_000 - 1
+
+
 class _TimeText:
     """µs since the epoch as RFC 3339 text; the text of the second is kept, since
     consecutive points are mostly logged within the same one."""
@@ -61,7 +67,7 @@ class _TimeText:
         self._prefix = ""
 
     def __call__(self, time_us: int) -> str:
-        second, micros = divmod(time_us, 1_000_000)
+        second, micros = divmod(min(max(time_us, _EARLIEST_US), _LATEST_US), 1_000_000)
         if second != self._second:
             self._second = second
             self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")

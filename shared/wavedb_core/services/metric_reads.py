@@ -3,6 +3,10 @@ and CSV export. Viewers and above may read; invisible runs answer 404."""
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import heapq
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Literal
 from uuid import UUID
@@ -11,14 +15,19 @@ from wavedb_core.db.connection import Connection, get_connection
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.models.metrics import (
+    MAX_COLUMNS_PAGE,
     MAX_COMPARED_RUNS,
+    MAX_RAW_PAGE,
     BucketColumns,
     ComparedSeries,
     ComparedSeriesColumns,
     DownsampledSeries,
     DownsampledSeriesColumns,
+    HistoryLayout,
     MetricSummaryView,
+    PointColumns,
     PointView,
+    RawSeriesColumnsPage,
     RawSeriesPage,
     ResultView,
     RunSeries,
@@ -29,11 +38,12 @@ from wavedb_core.models.metrics import (
 )
 from wavedb_core.pagination import decode_cursor, encode_cursor, malformed_cursor
 from wavedb_core.principal import Principal
-from wavedb_core.repositories import metric_points, rollups, run_metrics, run_results
+from wavedb_core.repositories import rollups, run_metrics, run_results, series_points
 from wavedb_core.repositories.rollups import BucketRow
 from wavedb_core.repositories.run_metrics import MetricRow
-from wavedb_core.services import csv_exports
+from wavedb_core.services import csv_exports, series_reader
 from wavedb_core.services.access import READ, require_run
+from wavedb_core.services.chunk_codec import Columns
 from wavedb_core.services.downsampling import BucketPlan, plan_buckets
 
 PointOrder = Literal["step_asc", "step_desc", "time_asc", "time_desc"]
@@ -68,15 +78,79 @@ def read_points(
     limit: int = 1000,
     offset: int = 0,
 ) -> list[PointView]:
-    """Points of the run (all metrics, or the named ones), `limit` from `offset`."""
+    """Points of the run (all metrics, or the named ones), `limit` from `offset`, with the
+    msg_id and metadata compatibility clients logged them with."""
     if not 1 <= limit <= 100_000 or offset < 0:
         raise ValidationFailed("limit must be 1 to 100000 and offset at least 0")
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    rows = metric_points.read_points(
-        connection, run_id, names=names, order=order, limit=limit, offset=offset
-    )
-    return [PointView.model_validate(row) for row in rows]
+    metrics = [
+        metric
+        for metric in run_metrics.metrics_of_runs(connection, [run_id])
+        if names is None or metric.name in names
+    ]
+    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+    everything = _run_points(connection, metrics, sources, descending=order == "step_desc")
+    if order in ("step_asc", "step_desc"):
+        page = list(itertools.islice(everything, offset, offset + limit))
+    else:
+        newest = order == "time_desc"
+        page = heapq.nsmallest(
+            offset + limit,
+            everything,
+            key=lambda point: (
+                (-point[4], point[1], -point[2]) if newest else (point[4], point[1], point[2])
+            ),
+        )[offset:]
+    return _with_extras(connection, page)
+
+
+_RunPoint = tuple[int, str, int, float, int]  # metric id, name, step, value, logged µs
+
+
+def _run_points(
+    connection: Connection,
+    metrics: Sequence[MetricRow],
+    sources: dict[int, series_points.SeriesSource],
+    *,
+    descending: bool,
+) -> Iterator[_RunPoint]:
+    """Every point of the metrics, by name then step (descending: highest step first)."""
+    for metric in sorted(metrics, key=lambda metric: metric.name):
+        source = sources.get(metric.id)
+        if source is None:
+            continue
+        for batch in series_reader.iter_points(connection, source, descending=descending):
+            for step, value, logged_us in zip(
+                batch.steps, batch.values, batch.times_us, strict=True
+            ):
+                yield metric.id, metric.name, step, value, logged_us
+
+
+def _with_extras(connection: Connection, page: Sequence[_RunPoint]) -> list[PointView]:
+    steps_of: dict[int, list[int]] = {}
+    for metric_id, _, step, _, _ in page:
+        steps_of.setdefault(metric_id, []).append(step)
+    extras = {
+        metric_id: series_points.point_extras(connection, metric_id, steps)
+        for metric_id, steps in steps_of.items()
+    }
+    views = []
+    for metric_id, name, step, value, logged_us in page:
+        by_step, by_time = extras[metric_id]
+        found = by_time.get((step, logged_us)) or by_step.get(step)
+        views.append(
+            PointView.model_construct(
+                metric_id=metric_id,
+                name=name,
+                step=step,
+                value=value,
+                logged_at=series_reader.time_of(logged_us),
+                msg_id=None if found is None else found.msg_id,
+                metadata=None if found is None else found.metadata,
+            )
+        )
+    return views
 
 
 def read_results(principal: Principal, run_id: UUID) -> list[ResultView]:
@@ -99,9 +173,17 @@ def raw_series(
     cursor: str | None = None,
     step_min: int | None = None,
     step_max: int | None = None,
-) -> RawSeriesPage:
-    """A page of raw points by step. A page never splits a step: it ends before a step
-    that does not fit whole, or holds that one step whole when it alone exceeds `limit`."""
+    layout: HistoryLayout = "points",
+) -> RawSeriesPage | RawSeriesColumnsPage:
+    """A page of raw points by step, one object each (`points`) or as arrays (`columns`).
+    A page never splits a step: it ends before a step that does not fit whole, or holds
+    that one step whole when it alone exceeds `limit`."""
+    most = MAX_RAW_PAGE if layout == "points" else MAX_COLUMNS_PAGE
+    if not 1 <= limit <= most:
+        raise ValidationFailed(
+            f"limit: 1 to {most} points per page in the {layout} layout",
+            details=[{"location": "query.limit", "message": f"at most {most}"}],
+        )
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
     if cursor is not None:
@@ -115,20 +197,70 @@ def raw_series(
         after_step = max(after_step, step_min - 1)
     metric = run_metrics.metric_named(connection, run_id, name)
     if metric is None:
-        return RawSeriesPage(run_id=run_id, name=name, items=[], next_cursor=None)
-    rows = metric_points.points_after_step(
-        connection, metric.id, after_step=after_step, step_max=step_max, limit=limit
+        points, following = Columns([], [], []), False
+    else:
+        source = series_points.series_sources(connection, [metric.id])[metric.id]
+        with contextlib.closing(
+            series_reader.iter_points(
+                connection,
+                source,
+                after_step + 1,
+                step_max if step_max is not None else series_points.LAST_STEP,
+            )
+        ) as batches:
+            points, following = _page_of_whole_steps(batches, limit)
+    next_cursor = encode_cursor({"after_step": points.steps[-1]}) if following else None
+    if layout == "columns":
+        return RawSeriesColumnsPage.model_construct(
+            run_id=run_id,
+            name=name,
+            columns=PointColumns.model_construct(
+                steps=points.steps, values=points.values, timestamps_us=points.times_us
+            ),
+            next_cursor=next_cursor,
+        )
+    items = [
+        SeriesPoint.model_construct(step=step, value=value, timestamp=series_reader.time_of(us))
+        for step, value, us in zip(points.steps, points.values, points.times_us, strict=True)
+    ]
+    return RawSeriesPage.model_construct(
+        run_id=run_id, name=name, items=items, next_cursor=next_cursor
     )
-    next_cursor = None
-    if len(rows) > limit:
-        following = rows[limit].step
-        rows = rows[:limit]
-        if rows[-1].step == following:
-            whole = [row for row in rows if row.step != following]
-            rows = whole or metric_points.points_at_step(connection, metric.id, following)
-        next_cursor = encode_cursor({"after_step": rows[-1].step})
-    items = [SeriesPoint(step=row.step, value=row.value, timestamp=row.logged_at) for row in rows]
-    return RawSeriesPage(run_id=run_id, name=name, items=items, next_cursor=next_cursor)
+
+
+def _page_of_whole_steps(batches: Iterator[Columns], limit: int) -> tuple[Columns, bool]:
+    """Up to `limit` points from sorted batches, never splitting a step: the page ends
+    before a step that does not fit whole, or holds that one step whole when it alone
+    exceeds `limit`. Answers the page and whether points follow it."""
+    steps: list[int] = []
+    values: list[float] = []
+    times: list[int] = []
+    lone_step: int | None = None  # set while one step fills the page beyond `limit`
+    for batch in batches:
+        if lone_step is not None:
+            end = bisect.bisect_right(batch.steps, lone_step)
+        else:
+            end = max(0, limit - len(steps))
+        steps += batch.steps[:end]
+        values += batch.values[:end]
+        times += batch.times_us[:end]
+        if end >= len(batch):
+            continue
+        following = batch.steps[end]
+        if lone_step is not None or steps[-1] != following:
+            return Columns(steps, values, times), True
+        cut = bisect.bisect_left(steps, following)
+        if cut > 0:
+            return Columns(steps[:cut], values[:cut], times[:cut]), True
+        lone_step = following  # the page is this one step: read all of it
+        rest = batch.slice(end, len(batch))
+        more = bisect.bisect_right(rest.steps, lone_step)
+        steps += rest.steps[:more]
+        values += rest.values[:more]
+        times += rest.times_us[:more]
+        if more < len(rest):
+            return Columns(steps, values, times), True
+    return Columns(steps, values, times), False
 
 
 # ---------------------------------------------------------------- downsampled series
@@ -152,19 +284,39 @@ def _bucket_rows(
     plan: BucketPlan,
     step_min: int,
     step_max: int,
-) -> dict[int, list[BucketRow]]:
+) -> tuple[dict[int, list[BucketRow]], dict[tuple[int, int], int]]:
+    """Each metric's buckets: from its chunks (points, block summaries or chunk aggregates,
+    whichever is the coarsest finer than a bucket) or, for a series without chunks, from
+    the legacy rollups (or legacy rows for short ranges). Answers the buckets by metric and
+    the first step of each bucket read from chunks, by (metric id, slot)."""
     ids = [metric.id for metric in metrics if metric.count > 0]
     by_metric: dict[int, list[BucketRow]] = {metric.id: [] for metric in metrics}
+    first_steps: dict[tuple[int, int], int] = {}
     if not ids:
-        return by_metric
+        return by_metric, first_steps
+    sources = series_points.series_sources(connection, ids)
+    chunked = {metric_id for metric_id, source in sources.items() if source.has_chunks}
+    for metric_id in chunked:
+        buckets = series_reader.chart_buckets(
+            connection,
+            sources[metric_id],
+            first_step=step_min,
+            last_step=step_max,
+            width=plan.width,
+        )
+        by_metric[metric_id] = [bucket.row for bucket in buckets]
+        first_steps.update(((metric_id, b.row.slot), b.first_step) for b in buckets)
+    legacy = [metric_id for metric_id in ids if metric_id not in chunked]
+    if not legacy:
+        return by_metric, first_steps
     if plan.level is None:
         rows = rollups.raw_buckets(
-            connection, ids, step_min=step_min, step_max=step_max, width=plan.width
+            connection, legacy, step_min=step_min, step_max=step_max, width=plan.width
         )
     else:
         rows = rollups.rollup_buckets(
             connection,
-            ids,
+            legacy,
             level=plan.level,
             first_bucket=plan.first_unit,
             last_bucket=plan.last_unit,
@@ -172,7 +324,7 @@ def _bucket_rows(
         )
     for row in rows:
         by_metric[row.metric_id].append(row)
-    return by_metric
+    return by_metric, first_steps
 
 
 class _SeriesRead:
@@ -193,13 +345,17 @@ class _SeriesRead:
         self.step_max: int | None = None
         self.bucket_width = 1
         self._rows: dict[int, list[BucketRow]] = {}
+        self._first_steps: dict[tuple[int, int], int] = {}
         if steps is not None:
             self.step_min, self.step_max = self._steps = steps
             self._plan = plan_buckets(steps[0], steps[1], points)
             self.bucket_width = self._plan.width
-            self._rows = _bucket_rows(connection, metrics, self._plan, *steps)
+            self._rows, self._first_steps = _bucket_rows(connection, metrics, self._plan, *steps)
 
     def _edges(self, row: BucketRow) -> tuple[int, int]:
+        first = self._first_steps.get((row.metric_id, row.slot))
+        if first is not None:  # from chunks: the steps its points lie between
+            return first, row.last_step
         start, end = self._plan.slot_edges(row.slot)
         if self._plan.level is None:  # raw points were read within the range only
             low, high = self._steps
@@ -343,31 +499,35 @@ def stream_stored_columns(
     step_max: int | None = None,
 ) -> Iterator[StoredColumns]:
     """Every stored point of the run (all metrics, or those named; within the step range)
-    as columns, by name, then step, then time, in blocks of bounded size: the one read
-    that CSV answers and export jobs take points from, so that it alone follows the layout
-    points are stored in. The caller has checked access."""
-    current: StoredColumns | None = None
-    for rows in metric_points.stream_run_rows(
-        connection, run_id, names=names, step_min=step_min, step_max=step_max
-    ):
-        for name, step, value, time_us in rows:
-            if current is None or current.name != name:
-                if current is not None:
-                    yield current
-                current = StoredColumns(name, [], [], [])
-            current.steps.append(step)
-            current.values.append(value)
-            current.times_us.append(time_us)
-        if current is not None and len(current) >= _BLOCK_POINTS:
-            yield current
-            current = None
-    if current is not None:
-        yield current
+    as columns, by name, then step, in blocks of bounded size (one chunk batch or page of
+    legacy rows each): the one read that CSV answers and export jobs take points from. The
+    caller has checked access."""
+    metrics = run_metrics.metrics_of_runs(connection, [run_id])
+    if names is not None:
+        wanted = set(names)
+        metrics = [metric for metric in metrics if metric.name in wanted]
+    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+    first = series_points.FIRST_STEP if step_min is None else step_min
+    last = series_points.LAST_STEP if step_max is None else step_max
+    for metric in sorted(metrics, key=lambda metric: metric.name):
+        source = sources.get(metric.id)
+        if source is None:
+            continue
+        for batch in series_reader.iter_points(connection, source, first, last):
+            yield StoredColumns(metric.name, batch.steps, batch.values, batch.times_us)
 
 
 def first_step_from(connection: Connection, run_id: UUID, step: int) -> int | None:
     """The lowest step at or after `step` holding a point of any metric of the run."""
-    return metric_points.first_step_from(connection, run_id, step)
+    metrics = run_metrics.metrics_of_runs(connection, [run_id])
+    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+    firsts: list[int] = []
+    for source in sources.values():
+        with contextlib.closing(series_reader.iter_points(connection, source, step)) as points:
+            batch = next(points, None)
+        if batch is not None:
+            firsts.append(batch.steps[0])
+    return min(firsts, default=None)
 
 
 _BLOCK_POINTS = 10_000
