@@ -1429,7 +1429,8 @@ export interface paths {
         /**
          * Get Series
          * @description With `points`: at most that many buckets over the step range. Without: raw points by
-         *     step, `limit` at a time (follow `next_cursor`).
+         *     step, `limit` at a time (follow `next_cursor`): one object per point, or with
+         *     `layout=columns` arrays of steps, values and times (µs), far smaller and faster.
          */
         get: operations["get_series_v1_runs__run_id__series_get"];
         put?: never;
@@ -2561,7 +2562,7 @@ export interface components {
             kind: "image" | "audio" | "text" | "file" | "histogram";
             /**
              * Media Id
-             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending).
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
              */
             media_id?: string | null;
             /** Name */
@@ -2691,7 +2692,10 @@ export interface components {
             name: string;
             /** Ready At */
             ready_at: string | null;
-            /** Reject Reason */
+            /**
+             * Reject Reason
+             * @description Why a `rejected` item was refused, or why a `missing` one is unavailable.
+             */
             reject_reason: string | null;
             /**
              * Run Id
@@ -2704,7 +2708,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "ready" | "rejected";
+            status: "pending" | "ready" | "rejected" | "missing";
             /** Step */
             step: number;
             /** Text */
@@ -2933,6 +2937,19 @@ export interface components {
             y_min?: number | null;
         };
         /**
+         * PointColumns
+         * @description Points as parallel arrays (entry i of each is point i), by step. Times are
+         *     microseconds since the epoch; values are numbers, or "NaN", "Infinity", "-Infinity".
+         */
+        PointColumns: {
+            /** Steps */
+            steps: number[];
+            /** Timestamps Us */
+            timestamps_us: number[];
+            /** Values */
+            values: (number | string)[];
+        };
+        /**
          * PointIn
          * @description One point to store. Without a timestamp, the time the batch was received is used.
          */
@@ -3023,6 +3040,22 @@ export interface components {
             description?: string | null;
             /** Name */
             name?: string | null;
+        };
+        /**
+         * RawSeriesColumnsPage
+         * @description `layout=columns`: a page of raw points as arrays; a page never splits a step.
+         */
+        RawSeriesColumnsPage: {
+            columns: components["schemas"]["PointColumns"];
+            /** Name */
+            name: string;
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
         };
         /**
          * RawSeriesPage
@@ -11688,7 +11721,7 @@ export interface operations {
             query?: {
                 name?: string | null;
                 kind?: ("image" | "audio" | "text" | "file" | "histogram") | null;
-                status?: ("pending" | "ready" | "rejected") | null;
+                status?: ("pending" | "ready" | "rejected" | "missing") | null;
                 step_min?: number | null;
                 step_max?: number | null;
                 limit?: number;
@@ -12706,8 +12739,9 @@ export interface operations {
                 after_step?: number | null;
                 /** @description Opaque: the `next_cursor` of the previous page of the same listing, with the same filters and order. Any other value is refused with 400 `invalid_cursor`. */
                 cursor?: string | null;
-                limit?: number;
-                /** @description `buckets`: one object per bucket; `columns`: parallel arrays per field (smaller and faster for charts). */
+                /** @description Raw points per page: at most 10000 one object each (default 1000), at most 80000 with `layout=columns` (the default there). */
+                limit?: number | null;
+                /** @description `buckets`: one object per bucket (or per raw point); `columns`: parallel arrays per field (smaller and faster for charts and history pages). */
                 layout?: "buckets" | "columns";
             };
             header?: never;
@@ -12724,7 +12758,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DownsampledSeries"] | components["schemas"]["DownsampledSeriesColumns"] | components["schemas"]["RawSeriesPage"];
+                    "application/json": components["schemas"]["DownsampledSeries"] | components["schemas"]["DownsampledSeriesColumns"] | components["schemas"]["RawSeriesPage"] | components["schemas"]["RawSeriesColumnsPage"];
                 };
             };
             /** @description The request is malformed, or holds a value that cannot be stored */
@@ -12802,7 +12836,7 @@ export interface operations {
                 points?: number;
                 step_min?: number | null;
                 step_max?: number | null;
-                /** @description `buckets`: one object per bucket; `columns`: parallel arrays per field (smaller and faster for charts). */
+                /** @description `buckets`: one object per bucket (or per raw point); `columns`: parallel arrays per field (smaller and faster for charts and history pages). */
                 layout?: "buckets" | "columns";
             };
             header?: never;
