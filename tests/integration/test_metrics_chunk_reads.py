@@ -563,3 +563,24 @@ def test_reads_of_a_series_with_chunks_and_unlisted_legacy_rows_merge_them_by_th
 
     assert read == list(zip(steps, values, times, strict=True))
     _check_chart(chart, steps, values, times, 40)
+
+
+def test_compatibility_reads_of_a_converting_series_keep_the_point_logged_last_in_every_order(
+    user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    steps, values, times = _converting_series(clean_database, run.id)
+    principal, run_id = _principal(user), uuid.UUID(run.id)
+    expected = list(zip(steps, values, times, strict=True))
+
+    def read(order: str, **page: int) -> list[tuple[int, float, int]]:
+        points = metric_reads.read_points(principal, run_id, order=order, **page)  # type: ignore[arg-type]
+        return [(p.step, p.value, _micros(p.logged_at)) for p in points]
+
+    assert read("step_desc", limit=100_000) == expected[::-1]
+    assert read("step_desc", limit=10, offset=495) == expected[::-1][495:505]
+    by_time = sorted(expected, key=lambda point: (point[2], point[0]))
+    assert read("time_asc", limit=100_000) == by_time
+    assert (
+        read("time_desc", limit=7, offset=3)
+        == sorted(expected, key=lambda point: (-point[2], -point[0]))[3:10]
+    )
