@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, sign_up
 
@@ -200,6 +201,7 @@ def _store_chunked_edge_values(database_url: str, run_id: str) -> None:
     steps, values, times = (list(column) for column in zip(*CHUNKED_EDGE_POINTS, strict=True))
     with psycopg.connect(database_url, autocommit=True) as connection:
         edge = _metric(connection, run_id, "edge")
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as connection:
         insert_chunks(connection, edge, cut_chunks(Columns(steps, values, times), size=3))
         connection.execute(
             "UPDATE run_metrics SET count = %s, min = %s, max = 'Infinity', first_step = 0,"
