@@ -9,7 +9,7 @@ import csv
 import heapq
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
@@ -89,25 +89,30 @@ def read_points(
         raise ValidationFailed("limit must be 1 to 100000 and offset at least 0")
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    metrics = [
-        metric
-        for metric in run_metrics.metrics_of_runs(connection, [run_id])
-        if names is None or metric.name in names
-    ]
-    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
-    everything = _run_points(connection, metrics, sources, descending=order == "step_desc")
-    if order in ("step_asc", "step_desc"):
-        page = list(itertools.islice(everything, offset, offset + limit))
-    else:
-        newest = order == "time_desc"
-        page = heapq.nsmallest(
-            offset + limit,
-            everything,
-            key=lambda point: (
-                (-point[4], point[1], -point[2]) if newest else (point[4], point[1], point[2])
-            ),
-        )[offset:]
-    return _with_extras(connection, page)
+    with series_points.one_snapshot(connection):
+        metrics = [
+            metric
+            for metric in run_metrics.metrics_of_runs(connection, [run_id])
+            if names is None or metric.name in names
+        ]
+        sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+        with contextlib.closing(
+            _run_points(connection, metrics, sources, descending=order == "step_desc")
+        ) as everything:
+            if order in ("step_asc", "step_desc"):
+                page = list(itertools.islice(everything, offset, offset + limit))
+            else:
+                newest = order == "time_desc"
+                page = heapq.nsmallest(
+                    offset + limit,
+                    everything,
+                    key=lambda point: (
+                        (-point[4], point[1], -point[2])
+                        if newest
+                        else (point[4], point[1], point[2])
+                    ),
+                )[offset:]
+        return _with_extras(connection, page)
 
 
 _RunPoint = tuple[int, str, int, float, int]  # metric id, name, step, value, logged µs
@@ -119,7 +124,7 @@ def _run_points(
     sources: dict[int, series_points.SeriesSource],
     *,
     descending: bool,
-) -> Iterator[_RunPoint]:
+) -> Generator[_RunPoint]:
     """Every point of the metrics, by name then step (descending: highest step first)."""
     for metric in sorted(metrics, key=lambda metric: metric.name):
         source = sources.get(metric.id)
@@ -204,16 +209,17 @@ def raw_series(
     if metric is None:
         points, following = Columns([], [], []), False
     else:
-        source = series_points.series_sources(connection, [metric.id])[metric.id]
-        with contextlib.closing(
-            series_reader.iter_points(
-                connection,
-                source,
-                after_step + 1,
-                step_max if step_max is not None else series_points.LAST_STEP,
-            )
-        ) as batches:
-            points, following = _page_of_whole_steps(batches, limit)
+        with series_points.one_snapshot(connection):
+            source = series_points.series_sources(connection, [metric.id])[metric.id]
+            with contextlib.closing(
+                series_reader.iter_points(
+                    connection,
+                    source,
+                    after_step + 1,
+                    step_max if step_max is not None else series_points.LAST_STEP,
+                )
+            ) as batches:
+                points, following = _page_of_whole_steps(batches, limit)
     next_cursor = encode_cursor({"after_step": points.steps[-1]}) if following else None
     if layout == "columns":
         return RawSeriesColumnsPage.model_construct(
@@ -513,25 +519,26 @@ def _csv_chunks(connection: Connection, run_id: UUID) -> Iterator[str]:
     writer.writerow(_CSV_COLUMNS)
     yield buffer.getvalue()
     run = str(run_id)
-    metrics = run_metrics.metrics_of_runs(connection, [run_id])
-    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
-    for metric in sorted(metrics, key=lambda metric: metric.name):
-        source = sources.get(metric.id)
-        if source is None:
-            continue
-        for batch in series_reader.iter_points(connection, source):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(
-                (
-                    run,
-                    metric.name,
-                    step,
-                    format_metric_value(value),
-                    _timestamp(series_reader.time_of(logged_us)),
+    with series_points.one_snapshot(connection):  # one view, however long the export
+        metrics = run_metrics.metrics_of_runs(connection, [run_id])
+        sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+        for metric in sorted(metrics, key=lambda metric: metric.name):
+            source = sources.get(metric.id)
+            if source is None:
+                continue
+            for batch in series_reader.iter_points(connection, source):
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerows(
+                    (
+                        run,
+                        metric.name,
+                        step,
+                        format_metric_value(value),
+                        _timestamp(series_reader.time_of(logged_us)),
+                    )
+                    for step, value, logged_us in zip(
+                        batch.steps, batch.values, batch.times_us, strict=True
+                    )
                 )
-                for step, value, logged_us in zip(
-                    batch.steps, batch.values, batch.times_us, strict=True
-                )
-            )
-            yield buffer.getvalue()
+                yield buffer.getvalue()
