@@ -361,7 +361,10 @@ class _SeriesRead:
             self.step_min, self.step_max = self._steps = steps
             self._plan = plan_buckets(steps[0], steps[1], points)
             self.bucket_width = self._plan.width
-            self._rows, self._first_steps = _bucket_rows(connection, metrics, self._plan, *steps)
+            with series_points.one_snapshot(connection):
+                self._rows, self._first_steps = _bucket_rows(
+                    connection, metrics, self._plan, *steps
+                )
 
     def _edges(self, row: BucketRow) -> tuple[int, int]:
         first = self._first_steps.get((row.metric_id, row.slot))
