@@ -184,6 +184,12 @@ EXPECTED: dict[str, Expected] = {
         check=event_rows_metrics.lists_items,
         setup=event_rows_metrics.run_with_points,
     ),
+    "metrics_series_columns.json": Expected(
+        "MetricsFunction",
+        200,
+        check=event_rows_metrics.has_point_columns,
+        setup=event_rows_metrics.run_with_points,
+    ),
     "metrics_compare.json": Expected(
         "MetricsFunction",
         200,

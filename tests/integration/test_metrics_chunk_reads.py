@@ -563,3 +563,63 @@ def test_reads_of_a_series_with_chunks_and_unlisted_legacy_rows_merge_them_by_th
 
     assert read == list(zip(steps, values, times, strict=True))
     _check_chart(chart, steps, values, times, 40)
+
+
+def test_compatibility_reads_of_a_converting_series_keep_the_point_logged_last_in_every_order(
+    user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    steps, values, times = _converting_series(clean_database, run.id)
+    principal, run_id = _principal(user), uuid.UUID(run.id)
+    expected = list(zip(steps, values, times, strict=True))
+
+    def read(order: str, **page: int) -> list[tuple[int, float, int]]:
+        points = metric_reads.read_points(principal, run_id, order=order, **page)  # type: ignore[arg-type]
+        return [(p.step, p.value, _micros(p.logged_at)) for p in points]
+
+    assert read("step_desc", limit=100_000) == expected[::-1]
+    assert read("step_desc", limit=10, offset=495) == expected[::-1][495:505]
+    by_time = sorted(expected, key=lambda point: (point[2], point[0]))
+    assert read("time_asc", limit=100_000) == by_time
+    assert (
+        read("time_desc", limit=7, offset=3)
+        == sorted(expected, key=lambda point: (-point[2], -point[0]))[3:10]
+    )
+
+
+def test_csv_reads_one_snapshot_while_the_worker_rewrites_chunks(
+    user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    import psycopg
+
+    from wavedb_core.repositories import metric_chunks
+    from wavedb_core.services.chunk_codec import Columns, cut_chunks
+
+    steps = list(range(20_000))
+    old_values = [1.0] * len(steps)
+    metric_id = load_chunks(clean_database, run.id, "loss", steps, old_values, _times(steps))
+    with psycopg.connect(clean_database, autocommit=True) as connection:
+        # Small chunks: the series takes several reads of a batch of chunks.
+        connection.execute("DELETE FROM metric_chunks WHERE metric_id = %s", (metric_id,))
+        metric_chunks.insert_chunks(
+            connection,  # type: ignore[arg-type]
+            metric_id,
+            cut_chunks(Columns(steps, old_values, _times(steps)), size=100),
+        )
+
+    def rewrite() -> None:  # what a worker's recut does: other chunks, other values
+        with psycopg.connect(clean_database, autocommit=True) as connection:
+            connection.execute("DELETE FROM metric_chunks WHERE metric_id = %s", (metric_id,))
+            metric_chunks.insert_chunks(
+                connection,  # type: ignore[arg-type]
+                metric_id,
+                cut_chunks(Columns(steps, [2.0] * len(steps), _times(steps)), size=150),
+            )
+
+    exported = metric_reads.iter_points_csv(_principal(user), uuid.UUID(run.id))
+    text = [next(exported), next(exported)]  # the header, then the first batch
+    rewrite()
+    text.extend(exported)
+
+    rows = list(csv.reader(io.StringIO(b"".join(text).decode())))[1:]
+    assert [int(row[2]) for row in rows] == steps
+    assert {row[3] for row in rows} == {"1.0"}

@@ -71,6 +71,14 @@ def lists_items(answer: dict[str, Any]) -> bool:
     return len(http_body(answer)["items"]) > 0
 
 
+def has_point_columns(answer: dict[str, Any]) -> bool:
+    columns = http_body(answer)["columns"]
+    return bool(
+        columns["steps"] == list(range(100))
+        and len(columns["values"]) == len(columns["timestamps_us"]) == 100
+    )
+
+
 def has_buckets(answer: dict[str, Any]) -> bool:
     return len(http_body(answer)["buckets"]) > 0
 

@@ -8,10 +8,12 @@ a time by step, so a reader of any length holds one batch in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from psycopg.pq import TransactionStatus
 from psycopg.rows import args_row, tuple_row
 
 from wavedb_core.db.connection import Connection
@@ -30,6 +32,20 @@ _LOGGED_US = (
     "(extract(epoch FROM least(greatest(logged_at, timestamptz '0001-01-01 00:00:00+00'),"
     " timestamptz '9999-12-31 23:59:59.999999+00')) * 1000000)::bigint"
 )
+
+
+@contextmanager
+def one_snapshot(connection: Connection) -> Iterator[None]:
+    """Reads within the block see the database as it was at their first query (a
+    read-only REPEATABLE READ transaction): a series read a batch of chunks at a time is
+    not torn by a worker recutting its chunks in between. Within a transaction already
+    open, the reads are that transaction's."""
+    if connection.info.transaction_status != TransactionStatus.IDLE:
+        yield
+        return
+    with connection.transaction():
+        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,13 @@ from wavedb_core.models.exports import (
 )
 from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.principal import Principal
-from wavedb_core.repositories import export_jobs, run_metrics, run_results, run_table_exports
+from wavedb_core.repositories import (
+    export_jobs,
+    run_metrics,
+    run_results,
+    run_table_exports,
+    series_points,
+)
 from wavedb_core.repositories.export_jobs import ExportJobRow
 from wavedb_core.services import csv_exports, metric_reads
 from wavedb_core.services.access import READ, require_project, require_run
@@ -238,7 +244,10 @@ def run_job(job_id: UUID) -> str:
             part_bytes=settings.export_part_bytes,
         ) as upload:
             rows = 0
-            with closing(_chunks(connection, job)) as chunks:
+            with (
+                series_points.one_snapshot(connection),
+                closing(_chunks(connection, job)) as chunks,
+            ):
                 for chunk in chunks:
                     upload.write(chunk)
                     rows += chunk.count(b"\n")

@@ -7,7 +7,7 @@ import bisect
 import contextlib
 import heapq
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
@@ -84,25 +84,30 @@ def read_points(
         raise ValidationFailed("limit must be 1 to 100000 and offset at least 0")
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    metrics = [
-        metric
-        for metric in run_metrics.metrics_of_runs(connection, [run_id])
-        if names is None or metric.name in names
-    ]
-    sources = series_points.series_sources(connection, [metric.id for metric in metrics])
-    everything = _run_points(connection, metrics, sources, descending=order == "step_desc")
-    if order in ("step_asc", "step_desc"):
-        page = list(itertools.islice(everything, offset, offset + limit))
-    else:
-        newest = order == "time_desc"
-        page = heapq.nsmallest(
-            offset + limit,
-            everything,
-            key=lambda point: (
-                (-point[4], point[1], -point[2]) if newest else (point[4], point[1], point[2])
-            ),
-        )[offset:]
-    return _with_extras(connection, page)
+    with series_points.one_snapshot(connection):
+        metrics = [
+            metric
+            for metric in run_metrics.metrics_of_runs(connection, [run_id])
+            if names is None or metric.name in names
+        ]
+        sources = series_points.series_sources(connection, [metric.id for metric in metrics])
+        with contextlib.closing(
+            _run_points(connection, metrics, sources, descending=order == "step_desc")
+        ) as everything:
+            if order in ("step_asc", "step_desc"):
+                page = list(itertools.islice(everything, offset, offset + limit))
+            else:
+                newest = order == "time_desc"
+                page = heapq.nsmallest(
+                    offset + limit,
+                    everything,
+                    key=lambda point: (
+                        (-point[4], point[1], -point[2])
+                        if newest
+                        else (point[4], point[1], point[2])
+                    ),
+                )[offset:]
+        return _with_extras(connection, page)
 
 
 _RunPoint = tuple[int, str, int, float, int]  # metric id, name, step, value, logged µs
@@ -114,7 +119,7 @@ def _run_points(
     sources: dict[int, series_points.SeriesSource],
     *,
     descending: bool,
-) -> Iterator[_RunPoint]:
+) -> Generator[_RunPoint]:
     """Every point of the metrics, by name then step (descending: highest step first)."""
     for metric in sorted(metrics, key=lambda metric: metric.name):
         source = sources.get(metric.id)
@@ -199,16 +204,17 @@ def raw_series(
     if metric is None:
         points, following = Columns([], [], []), False
     else:
-        source = series_points.series_sources(connection, [metric.id])[metric.id]
-        with contextlib.closing(
-            series_reader.iter_points(
-                connection,
-                source,
-                after_step + 1,
-                step_max if step_max is not None else series_points.LAST_STEP,
-            )
-        ) as batches:
-            points, following = _page_of_whole_steps(batches, limit)
+        with series_points.one_snapshot(connection):
+            source = series_points.series_sources(connection, [metric.id])[metric.id]
+            with contextlib.closing(
+                series_reader.iter_points(
+                    connection,
+                    source,
+                    after_step + 1,
+                    step_max if step_max is not None else series_points.LAST_STEP,
+                )
+            ) as batches:
+                points, following = _page_of_whole_steps(batches, limit)
     next_cursor = encode_cursor({"after_step": points.steps[-1]}) if following else None
     if layout == "columns":
         return RawSeriesColumnsPage.model_construct(
@@ -350,7 +356,10 @@ class _SeriesRead:
             self.step_min, self.step_max = self._steps = steps
             self._plan = plan_buckets(steps[0], steps[1], points)
             self.bucket_width = self._plan.width
-            self._rows, self._first_steps = _bucket_rows(connection, metrics, self._plan, *steps)
+            with series_points.one_snapshot(connection):
+                self._rows, self._first_steps = _bucket_rows(
+                    connection, metrics, self._plan, *steps
+                )
 
     def _edges(self, row: BucketRow) -> tuple[int, int]:
         first = self._first_steps.get((row.metric_id, row.slot))
@@ -555,4 +564,9 @@ def iter_points_csv(principal: Principal, run_id: UUID) -> Iterator[bytes]:
     before the first chunk is asked for; points are then streamed."""
     connection = get_connection()
     require_run(connection, principal, run_id, READ)
-    return csv_exports.long_csv(str(run_id), stream_stored_columns(connection, run_id))
+    return _csv_in_one_snapshot(connection, run_id)
+
+
+def _csv_in_one_snapshot(connection: Connection, run_id: UUID) -> Iterator[bytes]:
+    with series_points.one_snapshot(connection):  # one view, however long the export
+        yield from csv_exports.long_csv(str(run_id), stream_stored_columns(connection, run_id))
