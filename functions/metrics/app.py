@@ -5,6 +5,8 @@ import re
 from typing import Annotated
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import FastAPI
 
 import wavedb_core.tora_compat.accounts as tora_accounts

@@ -3,6 +3,8 @@ metrics, user), served at the root as adapters onto our services, in WaveDB's an
 
 from typing import Annotated
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, FastAPI, File, Form, Path, Query, UploadFile, status
 
 from wavedb_core.http import AuthenticatedPrincipal, ClientIp, answers, http_handler
