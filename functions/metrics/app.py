@@ -20,6 +20,7 @@ from wavedb_core.http import (
 )
 from wavedb_core.models.metric_columns import MetricBatchRequest
 from wavedb_core.models.metrics import (
+    DEFAULT_COMPARED_BUCKETS,
     DEFAULT_RAW_PAGE,
     MAX_COMPARED_RUNS,
     MAX_METRIC_NAME_LENGTH,
@@ -179,7 +180,7 @@ def compare_series(
         ),
     ],
     name: MetricNameQuery,
-    points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = 1_000,
+    points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = DEFAULT_COMPARED_BUCKETS,
     step_min: StepQuery = None,
     step_max: StepQuery = None,
     layout: LayoutQuery = "buckets",

@@ -13,6 +13,7 @@ from uuid import UUID
 from wavedb_core.db.connection import Connection, get_connection
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import (
+    DEFAULT_RAW_PAGE,
     MAX_COMPARED_RUNS,
     BucketColumns,
     ComparedSeries,
@@ -69,7 +70,7 @@ def read_points(
     *,
     names: Sequence[str] | None = None,
     order: PointOrder = "step_asc",
-    limit: int = 1000,
+    limit: int = DEFAULT_RAW_PAGE,
     offset: int = 0,
 ) -> list[PointView]:
     """Points of the run (all metrics, or the named ones), `limit` from `offset`."""
