@@ -69,7 +69,7 @@ def test_snapstart_hooks_registered_with_the_runtime(runtime: FakeRuntime) -> No
 
 
 def test_snapstart_without_runtime_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)
     monkeypatch.setattr(snapstart, "_registered", False)
 
     assert not snapstart.register_hooks()
