@@ -10,11 +10,12 @@ EVENT ?=
 # from busy ones; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
-.PHONY: help install run invoke test lint typecheck template-check sam-local web web-test web-types web-types-check browser clean
+.PHONY: help install run invoke test test-fast lint typecheck template-check sam-local web web-test web-types web-types-check browser clean
 
 help:
 	@echo "make run                      start the local stack on http://127.0.0.1:$(PORT)"
 	@echo "make test                     lint, type-check, template checks and the test suites"
+	@echo "make test-fast                the unit and integration suites (no browser, no torch)"
 	@echo "make web                      build the dashboard (web/dist), served at / by make run"
 	@echo "make web-types                regenerate the dashboard's API types from the OpenAPI document"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<file>.json   invoke one function's handler"
@@ -86,6 +87,11 @@ sam-local: $(STAMP)
 
 test: lint typecheck template-check web-types-check web-test web browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+
+# The inner loop: unit and integration tests only (markers set in tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal \
+		-m "(unit or integration) and not browser and not torch" tests/unit tests/integration
 
 .PHONY: bench bench-sdk bench-web bench-serverless
 # MLflow lives in its own virtual environment: it pins versions the project does not use.

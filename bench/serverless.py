@@ -12,12 +12,19 @@ PYTHONDONTWRITEBYTECODE=1 for the same reason. Each handler module is imported i
 process with `python -X importtime`, with the environment the template gives the function and
 the variables Lambda sets; the figure is the cumulative import time of the handler module
 (the minimum of several runs, as a cold start on an idle core is the best case).
+
+With `--instructions` it also counts the instructions each import executes (valgrind's
+callgrind, one run each, less those of an interpreter that imports nothing): unlike the
+time, the count does not depend on what else the machine is doing, so two builds compare
+on a busy machine too.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -132,6 +139,38 @@ def time_import(python: Path, function: FunctionSpec, runs: int) -> ImportTiming
     )
 
 
+def count_instructions(python: Path, function: FunctionSpec, code: str) -> float:
+    """Millions of instructions the interpreter executes to run `code` in the function's
+    environment (callgrind's total)."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    answer = subprocess.run(  # noqa: S603
+        [*valgrind, str(python), "-s", "-c", code],
+        cwd=function.code_dir,
+        env=lambda_environment(function),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", answer.stderr)
+    if answer.returncode != 0 or found is None:
+        raise SystemExit(f"{function.logical_id}: valgrind failed:\n{answer.stderr[-2000:]}")
+    return int(found.group(1)) / 1e6
+
+
+def import_instructions(python: Path, functions: list[FunctionSpec]) -> dict[str, float]:
+    """Millions of instructions of each handler module's import."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    interpreter = count_instructions(python, functions[0], "pass")
+    return {
+        function.logical_id: count_instructions(
+            python, function, f"import {function.handler.rsplit('.', 1)[0]}"
+        )
+        - interpreter
+        for function in functions
+    }
+
+
 def _top_level_imports(rows: list[tuple[str, int, int]], module: str) -> list[tuple[str, float]]:
     """The packages the handler pulls in, heaviest first (cumulative ms of each root package)."""
     roots: dict[str, float] = {}
@@ -222,6 +261,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-build", action="store_true", help="measure the existing build")
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each import's instructions (valgrind; independent of the load)",
+    )
+    parser.add_argument(
         "--build-dir", type=Path, default=BUILD_DIR, help="a `sam build` output (with --skip-build)"
     )
     options = parser.parse_args()
@@ -241,6 +285,12 @@ def main() -> None:
     }
     sizes = {name: package_size(name, directories[name]) for name in sorted(directories)}
     print_report(timings, sizes, functions, options.runs)
+    if options.instructions:
+        print("\nInstructions of each handler module's import (millions, callgrind)\n")
+        print("| function | M instructions |")
+        print("|---|---:|")
+        for name, count in import_instructions(python, functions).items():
+            print(f"| {name} | {count:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,20 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 TEST_JWT_SECRET = secrets.token_urlsafe(48)
 
+# Markers every test of a folder gets, so that `-m` picks suites (see `make test-fast`).
+FOLDER_MARKERS = {"unit": ("unit",), "integration": ("integration",), "e2e": ("browser",)}
+# The SDK's integrations with machine learning frameworks import them.
+FRAMEWORK_MODULES = ("test_integration_", "test_tensorboard_import")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.relative_to(REPOSITORY / "tests").parts
+        for marker in FOLDER_MARKERS.get(parts[0], ()) if len(parts) > 1 else ():
+            item.add_marker(marker)
+        if item.path.name.startswith(FRAMEWORK_MODULES):
+            item.add_marker("torch")
+
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:

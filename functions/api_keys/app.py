@@ -2,6 +2,8 @@
 
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler

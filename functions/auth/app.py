@@ -1,5 +1,7 @@
 """Accounts: sign up, log in, refresh, log out, confirm e-mail, and the current user."""
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, status
 
 from wavedb_core.http import (

@@ -1,5 +1,7 @@
 """GET /health: is the service up, and can it reach the database, S3 and SQS?"""
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 

@@ -11,14 +11,15 @@ receive (`outage_hold_seconds`), so that the queue's few receives span hours of 
 instead of minutes and good batches do not end up in the dead-letter queue.
 """
 
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+import sys
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch.base import FailureResponse, SuccessResponse
+from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wavedb_core.aws import aws_client
 from wavedb_core.queue import BatchPart, InvalidPoints, MalformedMessage, decode_part
@@ -43,15 +44,6 @@ OUTAGE_MAX_HOLD_SECONDS = 11 * 3600
 
 class DatabaseUnreachable(RuntimeError):
     """A part not tried: an earlier part of the invocation found the database unreachable."""
-
-
-@dataclass
-class _Invocation:
-    database_unreachable: bool = False
-    held_back: list[SQSRecord] = field(default_factory=list)
-
-
-_invocation: ContextVar[_Invocation | None] = ContextVar("ingest_invocation", default=None)
 
 
 def outage_hold_seconds(receive_count: int) -> int:
@@ -80,13 +72,6 @@ def _give_up(part: BatchPart, error: Exception) -> None:
         logger.exception("could not mark the batch failed", extra={"batch_id": part.batch_id})
 
 
-def _hold_back_for_outage(record: SQSRecord) -> None:
-    invocation = _invocation.get()
-    if invocation is not None:
-        invocation.database_unreachable = True
-        invocation.held_back.append(record)
-
-
 def record_handler(record: SQSRecord) -> None:
     try:
         part = decode_part(record.body)
@@ -98,10 +83,6 @@ def record_handler(record: SQSRecord) -> None:
         if isinstance(error, InvalidPoints) and _last_attempt(record):
             _give_up(error.part, error)
         raise
-    invocation = _invocation.get()
-    if invocation is not None and invocation.database_unreachable:
-        _hold_back_for_outage(record)
-        raise DatabaseUnreachable("not tried: the database is unreachable")
     try:
         written = write_part_reconnecting(part)
     except Exception as error:
@@ -110,7 +91,6 @@ def record_handler(record: SQSRecord) -> None:
                 "the database is unreachable; the invocation's unwritten parts are held back",
                 extra={"batch_id": part.batch_id, "error_type": type(error).__name__},
             )
-            _hold_back_for_outage(record)
             raise
         last_attempt = _last_attempt(record)
         logger.exception(
@@ -168,16 +148,44 @@ def hold_back(records: list[SQSRecord]) -> None:
         logger.exception("could not hold the messages back; the queue's timeout applies")
 
 
-_process_batch = sqs_batch_handler(record_handler)
+class OutageHoldingProcessor(BatchProcessor):
+    """Partial batch processing of the ingest queue that stops at a database outage: once a
+    record finds the database unreachable, the others are not tried (each fails with
+    DatabaseUnreachable), and every record that failed for want of a database is held back
+    on its queue (`hold_back`) once the batch's answer is made."""
+
+    def __init__(self) -> None:
+        # Every failing record is reported, even when the whole batch fails: never raise.
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.database_unreachable = False
+        self.held_back: list[SQSRecord] = []
+
+    def _prepare(self) -> None:
+        super()._prepare()  # type: ignore[no-untyped-call]
+        self.database_unreachable = False
+        self.held_back = []
+
+    def _process_record(self, record: dict[str, Any]) -> SuccessResponse | FailureResponse:
+        if not self.database_unreachable:
+            return super()._process_record(record)
+        try:
+            raise DatabaseUnreachable("not tried: the database is unreachable")
+        except DatabaseUnreachable:
+            return self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
+
+    def failure_handler(self, record: Any, exception: ExceptionInfo) -> FailureResponse:
+        error = exception[1]
+        if isinstance(error, DatabaseUnreachable) or (
+            isinstance(error, Exception) and database_unreachable(error)
+        ):
+            self.database_unreachable = True
+            self.held_back.append(record)
+        return super().failure_handler(record, exception)
+
+    def _clean(self) -> None:
+        super()._clean()  # type: ignore[no-untyped-call]
+        if self.held_back:
+            hold_back(self.held_back)
 
 
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    invocation = _Invocation()
-    token = _invocation.set(invocation)
-    try:
-        response: dict[str, Any] = _process_batch(event, context)
-    finally:
-        _invocation.reset(token)
-    if invocation.held_back:
-        hold_back(invocation.held_back)
-    return response
+handler = sqs_batch_handler(record_handler, OutageHoldingProcessor())

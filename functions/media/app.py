@@ -4,6 +4,8 @@ histograms, listing with download URLs, one item, deletion."""
 from typing import Annotated
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Query, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler

@@ -5,6 +5,8 @@ import re
 from typing import Annotated
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
@@ -19,6 +21,7 @@ from wavedb_core.http import (
 from wavedb_core.models.base import ErrorBody
 from wavedb_core.models.metric_columns import MetricBatchRequest
 from wavedb_core.models.metrics import (
+    DEFAULT_COMPARED_BUCKETS,
     DEFAULT_RAW_PAGE,
     MAX_COLUMNS_PAGE,
     MAX_COMPARED_RUNS,
@@ -198,7 +201,7 @@ def compare_series(
         ),
     ],
     name: MetricNameQuery,
-    points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = 1_000,
+    points: Annotated[int, Query(ge=1, le=MAX_SERIES_BUCKETS)] = DEFAULT_COMPARED_BUCKETS,
     step_min: StepQuery = None,
     step_max: StepQuery = None,
     layout: LayoutQuery = "buckets",

@@ -3,6 +3,8 @@ user's chart layout of one."""
 
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler

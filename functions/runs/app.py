@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from wavedb_core.http import (

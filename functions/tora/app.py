@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import FastAPI
 
 import wavedb_core.tora_compat.accounts as tora_accounts
 import wavedb_core.tora_compat.experiments as tora_experiments
 import wavedb_core.tora_compat.logs as tora_logs
 import wavedb_core.tora_compat.workspaces as tora_workspaces
-from wavedb_core.http import http_handler
-from wavedb_core.http.app import API_VERSION
-from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
-from wavedb_core.tora_compat.errors import error_body, install_tora_error_handlers
+from wavedb_core.http import create_app, http_handler
+from wavedb_core.http.app import ApiErrors
+from wavedb_core.http.error_responses import ErrorShapes
+from wavedb_core.tora_compat.errors import TORA_ERROR_SHAPE, error_body
 from wavedb_core.tora_compat.models import ToraAuthenticationFailedBody, ToraErrorBody
 
 ROUTERS = (
@@ -32,20 +34,13 @@ TORA_ERRORS = ErrorShapes(
 
 
 def create_tora_app() -> FastAPI:
-    app = FastAPI(
-        title="WaveDB Tora compatibility",
-        version=API_VERSION,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
+    """Every router at the root and under /api, and the /api-only routes."""
+    return create_app(
+        *[(router, prefix) for prefix in ("", "/api") for router in ROUTERS],
+        (tora_accounts.api_only_router, "/api"),
+        title="Tora compatibility",
+        errors=ApiErrors(shape=TORA_ERROR_SHAPE, documented=TORA_ERRORS),
     )
-    install_tora_error_handlers(app)
-    for prefix in ("", "/api"):
-        for router in ROUTERS:
-            app.include_router(router, prefix=prefix)
-    app.include_router(tora_accounts.api_only_router, prefix="/api")
-    declare_error_responses(app, TORA_ERRORS)
-    return app
 
 
 def _too_large(_event: dict[str, Any], limit: int) -> dict[str, Any]:

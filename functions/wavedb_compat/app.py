@@ -3,14 +3,16 @@ metrics, user), served at the root as adapters onto our services, in WaveDB's an
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, File, Form, Path, Query, UploadFile, status
+import wavedb_core.cold_start  # noqa: F401
 
-from wavedb_core.http import AuthenticatedPrincipal, ClientIp, answers, http_handler
-from wavedb_core.http.app import API_VERSION
-from wavedb_core.http.error_responses import ErrorShapes, declare_error_responses
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
+
+from wavedb_core.http import AuthenticatedPrincipal, ClientIp, answers, create_app, http_handler
+from wavedb_core.http.app import ApiErrors
+from wavedb_core.http.error_responses import ErrorShapes
 from wavedb_core.models.metrics import MAX_STEP, MetricName
 from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
-from wavedb_core.wavedb_compat.errors import install_wavedb_error_handlers, malformed_body
+from wavedb_core.wavedb_compat.errors import WAVEDB_ERROR_SHAPE, malformed_body
 from wavedb_core.wavedb_compat.media import (
     IMAGE_ROUTE_KEY,
     MAX_IMAGE_REQUEST_BYTES,
@@ -156,23 +158,13 @@ WAVEDB_ERRORS = ErrorShapes(
 )
 
 
-def _create_app() -> FastAPI:
-    """Not the shared `create_app`: these routes answer WaveDB's error shapes."""
-    app = FastAPI(
-        title="WaveDB compatibility routes",
-        version=API_VERSION,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        redirect_slashes=False,
-    )
-    install_wavedb_error_handlers(app)
-    app.include_router(router)
-    declare_error_responses(app, WAVEDB_ERRORS)
-    return app
-
-
-app = _create_app()
+# Not our error shapes: these routes answer WaveDB's.
+app = create_app(
+    router,
+    title="compatibility routes",
+    errors=ApiErrors(shape=WAVEDB_ERROR_SHAPE, documented=WAVEDB_ERRORS),
+    redirect_slashes=False,
+)
 # JSON routes keep the default body limit; the image route takes a multipart body up to
 # what one Lambda invocation can carry (see wavedb_compat.media).
 handler = http_handler(

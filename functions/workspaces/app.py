@@ -3,6 +3,8 @@ invitations (sent by a workspace's admins, answered by the invitee)."""
 
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, Response, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler

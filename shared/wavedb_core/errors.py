@@ -83,3 +83,10 @@ class ServiceUnavailable(WaveDBError):
         self, message: str, *, code: str | None = None, retry_after_seconds: int = 1
     ) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after_seconds)}, code=code)
+
+
+class InternalError(WaveDBError):
+    """An unexpected failure: the request was not completed (details go to the log only)."""
+
+    status_code = 500
+    code = "internal_error"

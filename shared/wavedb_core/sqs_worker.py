@@ -30,13 +30,18 @@ if TYPE_CHECKING:  # the HTTP package imports FastAPI, which a worker does not n
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def sqs_batch_handler(record_handler: Callable[[SQSRecord], None]) -> LambdaHandler:
-    """A Lambda handler for SQS events that runs `record_handler` on each record."""
+def sqs_batch_handler(
+    record_handler: Callable[[SQSRecord], None], processor: BatchProcessor | None = None
+) -> LambdaHandler:
+    """A Lambda handler for SQS events that runs `record_handler` on each record, with
+    `processor` (a BatchProcessor of SQS records that never raises) or Powertools' own."""
     logger = Logger()
     tracer = function_tracer()
     metrics = Metrics()
     # Every failing record is reported, even when the whole batch fails: never raise.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    processor = processor or BatchProcessor(
+        event_type=EventType.SQS, raise_on_entire_batch_failure=False
+    )
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)

@@ -262,12 +262,31 @@ def test_http_api_routes_each_integrate_one_function_with_payload_two(
     transformed: Callable[[str], dict[str, Any]],
 ) -> None:
     template = transformed("defaults")
-    functions = set(_resources(template, "AWS::Lambda::Function"))
+    # A function is called by its ARN, or by its alias when it is on SnapStart.
+    callee = {"${" + name + ".Arn}": name for name in _resources(template, "AWS::Lambda::Function")}
+    for alias, resource in _resources(template, "AWS::Lambda::Alias").items():
+        callee["${" + alias + "}"] = resource["Properties"]["FunctionName"]["Ref"]
     for method, path, operation in _routes(template):
         integration = operation["x-amazon-apigateway-integration"]
         assert integration["payloadFormatVersion"] == "2.0", f"{method} {path}"
-        targets = [name for name in functions if "${" + name + ".Arn}" in json.dumps(integration)]
+        targets = [name for ref, name in callee.items() if ref in json.dumps(integration)]
         assert len(targets) == 1, f"{method.upper()} {path} integrates {targets}"
+
+
+def test_snapstart_functions_are_called_through_their_published_alias(
+    transformed: Callable[[str], dict[str, Any]],
+) -> None:
+    template = transformed("defaults")
+    on_snapstart = {
+        name
+        for name, resource in _resources(template, "AWS::Lambda::Function").items()
+        if resource["Properties"].get("SnapStart", {}).get("ApplyOn") == "PublishedVersions"
+    }
+    assert on_snapstart == {"ToraFunction", "WaveDBCompatFunction"}
+    for method, path, operation in _routes(template):
+        uri = json.dumps(operation["x-amazon-apigateway-integration"])
+        for name in on_snapstart:
+            assert "${" + name + ".Arn}" not in uri, f"{method.upper()} {path} skips the alias"
 
 
 @pytest.mark.parametrize("scenario", ["defaults", "every-option"])

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pydantic
 import pytest
-import torch
 
 import wavedb
 import wavedb.integrations
@@ -122,7 +121,10 @@ def test_init_config_numpy_scalars_arrays_and_dtypes_become_json(offline_run: An
     }
 
 
+@pytest.mark.torch
 def test_init_config_torch_scalars_tensors_and_dtypes_become_json(offline_run: Any) -> None:
+    import torch  # only here: `make test-fast` runs this module without torch
+
     run = offline_run(
         {
             "scale": torch.tensor(0.25),
@@ -148,9 +150,12 @@ def test_config_update_converts_like_init(offline_run: Any) -> None:
     assert run.config == {"opt": "sgd", "steps": 3}
 
 
+@pytest.mark.torch
 def test_summary_numpy_torch_and_enum_numbers_are_kept_other_values_left_out(
     offline_run: Any,
 ) -> None:
+    import torch
+
     run = offline_run({})
     run.summary["a"] = np.float32(0.5)
     run.summary["b"] = torch.tensor(2.0)

@@ -1,19 +1,15 @@
-"""One error mapping for every function: each error is JSON with a code and a message."""
+"""Our API's error bodies: each error is JSON with a code and a message (the policy of
+which failure answers which status is in error_policy)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-from aws_lambda_powertools import Logger
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavedb_core.errors import ServiceUnavailable, WaveDBError
-
-logger = Logger(child=True)
+from wavedb_core.errors import WaveDBError
+from wavedb_core.http.error_policy import ErrorShape, is_malformed_json
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -58,8 +54,7 @@ def validation_details(errors: Any) -> list[dict[str, str]]:
     ]
 
 
-async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, WaveDBError)
+def _domain_error(error: WaveDBError) -> JSONResponse:
     return error_response(
         error.status_code,
         error.code,
@@ -69,10 +64,8 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    errors = list(error.errors())
-    if any(item.get("type") == "json_invalid" for item in errors):
+def _invalid_request(errors: list[dict[str, Any]]) -> JSONResponse:
+    if is_malformed_json(errors):
         return error_response(400, "malformed_json", "the request body is not valid JSON")
     details = validation_details(errors)
     first = details[0] if details else {"location": "request", "message": "invalid"}
@@ -84,8 +77,7 @@ async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+def _http_error(error: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = str(error.detail) if error.detail else code.replace("_", " ")
     return error_response(
@@ -93,32 +85,7 @@ async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    # The environment's connection is re-opened on next use (see db.connection).
-    logger.warning("database unavailable", extra={"error_type": type(error).__name__})
-    return await _on_domain_error(
-        request,
-        ServiceUnavailable(
-            "the database cannot be reached; retry shortly", code="database_unavailable"
-        ),
-    )
-
-
-async def _on_unstorable_value(_: Request, error: Exception) -> JSONResponse:
-    # Data the database refuses (a NUL byte, a number out of range) came from the request.
-    logger.info("value refused by the database", extra={"error_type": type(error).__name__})
-    return error_response(400, "invalid_value", "a value in the request cannot be stored")
-
-
-async def _on_unexpected_error(_: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-    return error_response(500, "internal_error", "internal error; the request was not completed")
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(WaveDBError, _on_domain_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(psycopg.OperationalError, _on_database_unavailable)
-    app.add_exception_handler(psycopg.DataError, _on_unstorable_value)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+# Our own API's bodies: `{"code", "message", "details"?}`.
+ERROR_SHAPE = ErrorShape(
+    domain_error=_domain_error, invalid_request=_invalid_request, http_error=_http_error
+)

@@ -18,6 +18,7 @@ from mangum import Mangum
 
 from wavedb_core.errors import PayloadTooLarge
 from wavedb_core.settings import get_settings
+from wavedb_core.snapstart import register_hooks
 from wavedb_core.tracing import function_tracer
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -164,6 +165,7 @@ def http_handler(
     tracer = function_tracer()
     metrics = Metrics()
     asgi = Mangum(app, lifespan="off")
+    register_hooks()  # for a function on SnapStart (see wavedb_core.snapstart)
     route_limits = dict(route_body_limits or {})
     answer_too_large = too_large_body or _payload_too_large
     answer_malformed = malformed_body or _malformed_json

@@ -119,7 +119,7 @@ class RequestModel(BaseModel):
     (after a text's length is checked as sent), text may not hold NUL characters, and a
     number is never true or false."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -148,7 +148,7 @@ class RequestModel(BaseModel):
 class ResponseModel(BaseModel):
     """A response body."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
 class ErrorBody(ResponseModel):

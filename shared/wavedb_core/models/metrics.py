@@ -26,6 +26,7 @@ MAX_METRIC_NAME_LENGTH = 256
 MAX_RESULTS_PER_REQUEST = 1_000
 MAX_METADATA_BYTES = 16 * 1024
 MAX_SERIES_BUCKETS = 5_000
+DEFAULT_COMPARED_BUCKETS = 1_000
 MAX_RAW_PAGE = 10_000
 # History pages as columns: at most ~59 bytes of JSON per point (a 16-digit step, a
 # 24-character value, a 16-digit time and separators), so a page stays under 4.8 MB,

@@ -15,6 +15,7 @@ from wavedb_core.db.connection import Connection, get_connection
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metric_columns import StoredColumns
 from wavedb_core.models.metrics import (
+    DEFAULT_RAW_PAGE,
     MAX_COLUMNS_PAGE,
     MAX_COMPARED_RUNS,
     MAX_RAW_PAGE,
@@ -75,7 +76,7 @@ def read_points(
     *,
     names: Sequence[str] | None = None,
     order: PointOrder = "step_asc",
-    limit: int = 1000,
+    limit: int = DEFAULT_RAW_PAGE,
     offset: int = 0,
 ) -> list[PointView]:
     """Points of the run (all metrics, or the named ones), `limit` from `offset`, with the

@@ -33,7 +33,7 @@ from wavedb_core.models.runs import (
     check_provenance,
     check_tags,
 )
-from wavedb_core.pagination import MAX_PAGE_SIZE
+from wavedb_core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import runs as repository
 from wavedb_core.repositories.run_search import Scope
@@ -378,7 +378,7 @@ def list_runs(
     created_before: datetime | None = None,
     filter: str | None = None,
     sort: str = DEFAULT_RUN_SORT,
-    limit: int = 50,
+    limit: int = DEFAULT_PAGE_SIZE,
     cursor: str | None = None,
 ) -> RunPage:
     """A page of the runs the caller can see, narrowed to a workspace or a project (404 if

@@ -7,16 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
-from aws_lambda_powertools import Logger
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wavedb_core.errors import ValidationFailed, WaveDBError
-
-logger = Logger(child=True)
+from wavedb_core.http.error_policy import ErrorShape, is_malformed_json
 
 AUTHENTICATE_HEADER = {"WWW-Authenticate": 'Bearer realm="api"'}
 
@@ -32,6 +27,7 @@ _CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "UNPROCESSABLE_ENTITY",
     429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_SERVER_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
 _UUID_ERRORS = frozenset({"uuid_parsing", "uuid_type", "uuid_version"})
@@ -84,13 +80,7 @@ def _describe(errors: Sequence[dict[str, Any]]) -> str:
     return "; ".join(described[:_MAX_DETAILS])
 
 
-async def _on_authentication_failed(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ToraAuthenticationFailed)
-    return authentication_failed_response(error.message)
-
-
-async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, WaveDBError)
+def _domain_error(error: WaveDBError) -> JSONResponse:
     if isinstance(error, ValidationFailed):
         # Tora answers its own validation failures as 400 VALIDATION_ERROR.
         return error_response(400, "VALIDATION_ERROR", error.message)
@@ -103,10 +93,8 @@ async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    errors = [dict(item) for item in error.errors()]
-    if any(item.get("type") == "json_invalid" for item in errors):
+def _invalid_request(errors: list[dict[str, Any]]) -> JSONResponse:
+    if is_malformed_json(errors):
         return error_response(400, "BAD_REQUEST", "the request body is not valid JSON")
     malformed_ids = [item for item in errors if item.get("type") in _UUID_ERRORS]
     if malformed_ids:
@@ -119,42 +107,20 @@ async def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     return error_response(422, "UNPROCESSABLE_ENTITY", message, details=details)
 
 
-async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+def _http_error(error: StarletteHTTPException) -> JSONResponse:
     status = error.status_code
     code = _CODES.get(status, "HTTP_ERROR")
     message = str(error.detail) if error.detail else code.replace("_", " ").lower()
     return error_response(status, code, message, headers=dict(error.headers or {}) or None)
 
 
-async def _on_database_unavailable(_: Request, error: Exception) -> JSONResponse:
-    # The environment's connection is re-opened on next use (see wavedb_core.db.connection).
-    logger.warning("database unavailable", extra={"error_type": type(error).__name__})
-    return error_response(
-        503,
-        "SERVICE_UNAVAILABLE",
-        "the database cannot be reached; retry shortly",
-        headers={"Retry-After": "1"},
-    )
+def _authentication_failed(error: ToraAuthenticationFailed) -> JSONResponse:
+    return authentication_failed_response(error.message)
 
 
-async def _on_unstorable_value(_: Request, error: Exception) -> JSONResponse:
-    logger.info("value refused by the database", extra={"error_type": type(error).__name__})
-    return error_response(400, "BAD_REQUEST", "a value in the request cannot be stored")
-
-
-async def _on_unexpected_error(_: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-    return error_response(
-        500, "INTERNAL_SERVER_ERROR", "internal error; the request was not completed"
-    )
-
-
-def install_tora_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ToraAuthenticationFailed, _on_authentication_failed)
-    app.add_exception_handler(WaveDBError, _on_domain_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(psycopg.OperationalError, _on_database_unavailable)
-    app.add_exception_handler(psycopg.DataError, _on_unstorable_value)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+TORA_ERROR_SHAPE = ErrorShape(
+    domain_error=_domain_error,
+    invalid_request=_invalid_request,
+    http_error=_http_error,
+    own_errors={ToraAuthenticationFailed: _authentication_failed},
+)

@@ -6,17 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import psycopg
 import pydantic
-from aws_lambda_powertools import Logger
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wavedb_core.errors import Unauthorized, ValidationFailed, WaveDBError
-
-logger = Logger(child=True)
+from wavedb_core.errors import InternalError, Unauthorized, ValidationFailed, WaveDBError
+from wavedb_core.http.error_policy import ErrorShape, is_malformed_json
 
 VALIDATION_ERROR = "ValidationError"
 _REQUEST_PARTS = frozenset({"body", "query", "path", "header"})
@@ -80,18 +75,15 @@ def _reasons_of(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-async def _on_request_validation(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    errors = list(error.errors())
-    if any(item.get("type") == "json_invalid" for item in errors):
+def _invalid_request(errors: list[dict[str, Any]]) -> JSONResponse:
+    if is_malformed_json(errors):
         return validation_response(
             [{"name": "body", "message": "the request body is not valid JSON"}]
         )
     return validation_response(_reasons_of(errors))
 
 
-async def _on_model_validation(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, pydantic.ValidationError)
+def _invalid_model(error: pydantic.ValidationError) -> JSONResponse:
     return validation_response(_reasons_of(error.errors(include_input=False)))
 
 
@@ -108,35 +100,33 @@ def _reasons_of_domain_error(error: ValidationFailed) -> list[dict[str, str]]:
     return reasons or [{"name": "body", "message": error.message}]
 
 
-async def _on_domain_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, WaveDBError)
+def _domain_error(error: WaveDBError) -> JSONResponse:
     if isinstance(error, ValidationFailed):
         return validation_response(_reasons_of_domain_error(error))
     if isinstance(error, Unauthorized):
         return JSONResponse(
             status_code=401, content=error_body("unauthorized"), headers=error.headers or None
         )
+    # An internal error names nothing; the others name their kind (ServiceUnavailable...).
+    name = None if isinstance(error, InternalError) else type(error).__name__
     return JSONResponse(
         status_code=error.status_code,
-        content=error_body(error.message, name=type(error).__name__),
+        content=error_body(error.message, name=name),
         headers=error.headers or None,
     )
 
 
-async def _on_compat_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, WaveDBCompatError)
+def _compat_error(error: WaveDBCompatError) -> JSONResponse:
     return JSONResponse(
         status_code=error.status_code, content=error_body(error.message, name=error.name)
     )
 
 
-async def _on_compat_validation(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, WaveDBValidationError)
+def _compat_validation(error: WaveDBValidationError) -> JSONResponse:
     return validation_response(error.reasons)
 
 
-async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+def _http_error(error: StarletteHTTPException) -> JSONResponse:
     if error.status_code == 404:
         return JSONResponse(status_code=404, content=error_body("route not found"))
     if error.status_code == 405:
@@ -151,39 +141,13 @@ async def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_database_unavailable(_: Request, error: Exception) -> JSONResponse:
-    logger.warning("database unavailable", extra={"error_type": type(error).__name__})
-    return JSONResponse(
-        status_code=503,
-        content=error_body(
-            "the database cannot be reached; retry shortly", name="ServiceUnavailable"
-        ),
-        headers={"Retry-After": "1"},
-    )
-
-
-async def _on_unstorable_value(_: Request, error: Exception) -> JSONResponse:
-    logger.info("value refused by the database", extra={"error_type": type(error).__name__})
-    return JSONResponse(
-        status_code=400,
-        content=error_body("a value in the request cannot be stored", name="BadRequest"),
-    )
-
-
-async def _on_unexpected_error(_: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-    return JSONResponse(
-        status_code=500, content=error_body("internal error; the request was not completed")
-    )
-
-
-def install_wavedb_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _on_request_validation)
-    app.add_exception_handler(pydantic.ValidationError, _on_model_validation)
-    app.add_exception_handler(WaveDBError, _on_domain_error)
-    app.add_exception_handler(WaveDBCompatError, _on_compat_error)
-    app.add_exception_handler(WaveDBValidationError, _on_compat_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(psycopg.OperationalError, _on_database_unavailable)
-    app.add_exception_handler(psycopg.DataError, _on_unstorable_value)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+WAVEDB_ERROR_SHAPE = ErrorShape(
+    domain_error=_domain_error,
+    invalid_request=_invalid_request,
+    http_error=_http_error,
+    own_errors={
+        pydantic.ValidationError: _invalid_model,
+        WaveDBCompatError: _compat_error,
+        WaveDBValidationError: _compat_validation,
+    },
+)
