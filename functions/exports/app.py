@@ -3,6 +3,8 @@ the media bucket (through the export worker), and their status with a presigned 
 
 from uuid import UUID
 
+import wavedb_core.cold_start  # noqa: F401
+
 from fastapi import APIRouter, status
 
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app, http_handler
