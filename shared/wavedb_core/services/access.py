@@ -88,10 +88,9 @@ def require_project(
     found = access.project_role(connection, principal.user_id, project_id)
     if found is None:
         raise NotFound("project not found", code="project_not_found")
-    workspace_id, role_name = found
-    role = Role.parse(role_name)
+    role = Role.parse(found.role)
     _require(role, minimum, "project")
-    return ProjectAccess(project_id, workspace_id, role)
+    return ProjectAccess(project_id, found.workspace_id, role)
 
 
 def require_run(
@@ -101,7 +100,6 @@ def require_run(
     found = access.run_role(connection, principal.user_id, run_id)
     if found is None:
         raise NotFound("run not found", code="run_not_found")
-    project_id, workspace_id, role_name = found
-    role = Role.parse(role_name)
+    role = Role.parse(found.role)
     _require(role, minimum, "run")
-    return RunAccess(run_id, project_id, workspace_id, role)
+    return RunAccess(run_id, found.project_id, found.workspace_id, role)
