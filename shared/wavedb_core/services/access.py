@@ -14,6 +14,7 @@ from wavedb_core.db.connection import Connection
 from wavedb_core.errors import Forbidden, NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import access
+from wavedb_core.vocabulary import MemberRole
 
 
 class Role(IntEnum):
@@ -29,8 +30,16 @@ class Role(IntEnum):
         return cls[name.upper()]
 
     @property
-    def label(self) -> str:
-        return self.name.lower()
+    def label(self) -> MemberRole:
+        return _LABELS[self]
+
+
+_LABELS: dict[Role, MemberRole] = {
+    Role.VIEWER: "viewer",
+    Role.MEMBER: "member",
+    Role.ADMIN: "admin",
+    Role.OWNER: "owner",
+}
 
 
 READ = Role.VIEWER
