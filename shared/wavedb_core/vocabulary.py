@@ -14,3 +14,5 @@ StartingStatus = Literal["pending", "running"]
 MemberRole = Literal["owner", "admin", "member", "viewer"]
 InvitedRole = Literal["admin", "member", "viewer"]
 InvitationStatus = Literal["pending", "accepted", "declined", "revoked"]
+
+BatchStatus = Literal["queued", "written", "failed"]

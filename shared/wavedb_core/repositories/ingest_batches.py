@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.vocabulary import BatchStatus
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class BatchRow:
     parts: int
     parts_written: int
     point_count: int
-    status: str
+    status: BatchStatus
     error: str | None
     created_at: datetime
     written_at: datetime | None
