@@ -13,6 +13,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
 
 
 @dataclass(frozen=True)
@@ -259,17 +260,18 @@ def delete_media(connection: Connection, run_id: UUID, media_id: UUID) -> MediaR
 def expire_abandoned_grants(connection: Connection, before: datetime, reason: str) -> int:
     """Reject pending items whose grants ran out before `before`, and queue their keys for
     deletion (a late or failed upload may have left an object). Answers how many."""
-    row = connection.execute(
-        "WITH expired AS ("
-        "  UPDATE media SET status = 'rejected', reject_reason = %s"
-        "  WHERE status = 'pending' AND grant_expires_at < %s RETURNING object_key),"
-        " queued AS ("
-        "  INSERT INTO orphaned_objects (object_key) SELECT object_key FROM expired"
-        "  ON CONFLICT (object_key) DO NOTHING)"
-        " SELECT count(*) AS expired FROM expired",
-        (reason, before),
-    ).fetchone()
-    return int(row["expired"]) if row else 0  # type: ignore[call-overload]
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        expired = cursor.execute(
+            "WITH expired AS ("
+            "  UPDATE media SET status = 'rejected', reject_reason = %s"
+            "  WHERE status = 'pending' AND grant_expires_at < %s RETURNING object_key),"
+            " queued AS ("
+            "  INSERT INTO orphaned_objects (object_key) SELECT object_key FROM expired"
+            "  ON CONFLICT (object_key) DO NOTHING)"
+            " SELECT count(*) FROM expired",
+            (reason, before),
+        ).fetchone()
+    return expired or 0
 
 
 def orphaned_keys(connection: Connection, limit: int) -> list[str]:
