@@ -16,3 +16,5 @@ InvitedRole = Literal["admin", "member", "viewer"]
 InvitationStatus = Literal["pending", "accepted", "declined", "revoked"]
 
 BatchStatus = Literal["queued", "written", "failed"]
+
+ApiKeyScope = Literal["read", "write"]

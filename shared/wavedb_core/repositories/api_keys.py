@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.vocabulary import ApiKeyScope
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class ApiKeyRow:
     name: str
     lookup_id: str
     key_hash: bytes
-    scopes: list[str]
+    scopes: list[ApiKeyScope]
     rate_limit_per_minute: int | None
     created_at: datetime
     expires_at: datetime | None
@@ -40,7 +41,7 @@ def insert_api_key(
     name: str,
     lookup_id: str,
     key_hash: bytes,
-    scopes: list[str],
+    scopes: list[ApiKeyScope],
     rate_limit_per_minute: int | None,
     expires_at: datetime | None,
 ) -> ApiKeyRow:
