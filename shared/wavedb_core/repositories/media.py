@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg import sql
@@ -15,6 +15,9 @@ from psycopg.types.json import Jsonb
 from wavedb_core.db.connection import Connection
 from wavedb_core.db.rows import scalar_of
 
+if TYPE_CHECKING:  # the media models are not needed to read rows
+    from wavedb_core.models.media import MediaKind, MediaStatus
+
 
 @dataclass(frozen=True)
 class MediaRow:
@@ -22,8 +25,8 @@ class MediaRow:
     run_id: UUID
     name: str
     step: int
-    kind: str
-    status: str
+    kind: MediaKind
+    status: MediaStatus
     caption: str | None
     content_type: str | None
     filename: str | None
@@ -73,7 +76,7 @@ class MediaFilter:
 @dataclass(frozen=True)
 class NameSummaryRow:
     name: str
-    kind: str
+    kind: MediaKind
     count: int
     ready: int
     min_step: int
