@@ -160,13 +160,13 @@ def find_member(connection: Connection, *, workspace_id: UUID, user_id: UUID) ->
 
 
 def count_owners(connection: Connection, workspace_id: UUID) -> int:
-    row = connection.execute(
-        "SELECT count(*) AS owners FROM workspace_members WHERE workspace_id = %s"
-        " AND role = 'owner'",
-        (workspace_id,),
-    ).fetchone()
-    assert row is not None
-    return int(str(row["owners"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        owners = cursor.execute(
+            "SELECT count(*) FROM workspace_members WHERE workspace_id = %s AND role = 'owner'",
+            (workspace_id,),
+        ).fetchone()
+    assert owners is not None
+    return owners
 
 
 def set_member_role(
@@ -196,8 +196,9 @@ def has_member_with_email(connection: Connection, *, workspace_id: UUID, email: 
 
 def count_workspaces_created_by(connection: Connection, user_id: UUID) -> int:
     """The workspaces the user made that still exist (the personal one included)."""
-    row = connection.execute(
-        "SELECT count(*) AS workspaces FROM workspaces WHERE created_by = %s", (user_id,)
-    ).fetchone()
-    assert row is not None
-    return int(str(row["workspaces"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        created = cursor.execute(
+            "SELECT count(*) FROM workspaces WHERE created_by = %s", (user_id,)
+        ).fetchone()
+    assert created is not None
+    return created
