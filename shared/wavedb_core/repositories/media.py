@@ -278,10 +278,10 @@ def expire_abandoned_grants(connection: Connection, before: datetime, reason: st
 
 
 def orphaned_keys(connection: Connection, limit: int) -> list[str]:
-    rows = connection.execute(
-        "SELECT object_key FROM orphaned_objects ORDER BY orphaned_at LIMIT %s", (limit,)
-    ).fetchall()
-    return [str(row["object_key"]) for row in rows]
+    with connection.cursor(row_factory=scalar_of(str)) as cursor:
+        return cursor.execute(
+            "SELECT object_key FROM orphaned_objects ORDER BY orphaned_at LIMIT %s", (limit,)
+        ).fetchall()
 
 
 def forget_orphans(connection: Connection, keys: Sequence[str]) -> None:
