@@ -26,7 +26,7 @@ class Role(IntEnum):
     OWNER = 4  # also rename and delete the workspace
 
     @classmethod
-    def parse(cls, name: str) -> Role:
+    def parse(cls, name: MemberRole) -> Role:
         return cls[name.upper()]
 
     @property
