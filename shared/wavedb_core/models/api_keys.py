@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.vocabulary import ApiKeyScope
 
-Scope = Literal["read", "write"]
 ApiKeyName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
@@ -46,7 +46,7 @@ class ApiKeyCreateRequest(RequestModel):
     )
 
     name: ApiKeyName
-    scopes: list[Scope] = Field(default=["read", "write"], min_length=1)
+    scopes: list[ApiKeyScope] = Field(default=["read", "write"], min_length=1)
     expires_at: datetime | None = Field(
         default=None,
         description="When the key stops working: a future time, with its time zone.",
@@ -63,7 +63,7 @@ class ApiKeyCreateRequest(RequestModel):
 
     @field_validator("scopes")
     @classmethod
-    def _unique_scopes(cls, scopes: list[Scope]) -> list[Scope]:
+    def _unique_scopes(cls, scopes: list[ApiKeyScope]) -> list[ApiKeyScope]:
         return sorted(set(scopes))
 
     @field_validator("expires_at")
@@ -84,7 +84,7 @@ class ApiKeyOut(ResponseModel):
     id: UUID
     name: str
     prefix: str = Field(description="The first, public part of the key, to recognise it.")
-    scopes: list[Scope]
+    scopes: list[ApiKeyScope]
     rate_limit_per_minute: int | None
     created_at: datetime
     last_used_at: datetime | None

@@ -19,6 +19,7 @@ from pydantic import (
 
 from wavedb_core.models.base import RequestModel, ResponseModel
 from wavedb_core.models.numbers import MetricValue, MetricValueColumn, parse_metric_value
+from wavedb_core.vocabulary import BatchStatus
 
 MAX_POINTS_PER_BATCH = 10_000
 MAX_STEP = 2**53
@@ -54,7 +55,6 @@ EARLIEST_POINT_US = 0
 END_OF_POINT_TIMES_US = 7_258_118_400_000_000
 POINT_TIME_RANGE = "from 1970-01-01T00:00:00Z to before 2200-01-01T00:00:00Z"
 
-BatchStatus = Literal["queued", "written", "failed"]
 PointOrder = Literal["step_asc", "step_desc", "time_asc", "time_desc"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_validator
@@ -17,9 +17,7 @@ from wavedb_core.models.base import (
     Rfc3339Time,
     at_most_as_sent,
 )
-
-RunStatus = Literal["pending", "running", "finished", "failed", "crashed", "canceled"]
-StartingStatus = Literal["pending", "running"]
+from wavedb_core.vocabulary import RunStatus, StartingStatus
 
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 STARTING_STATUSES: frozenset[str] = frozenset(get_args(StartingStatus))

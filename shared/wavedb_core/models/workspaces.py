@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
 from wavedb_core.models.accounts import EmailAddress
 from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.vocabulary import InvitationStatus, InvitedRole, MemberRole
 
 WorkspaceName = Annotated[
     str,
@@ -21,8 +22,6 @@ Description = Annotated[
     StringConstraints(strip_whitespace=True, max_length=2000),
     at_most_as_sent(2000),
 ]
-MemberRole = Literal["owner", "admin", "member", "viewer"]
-InvitedRole = Literal["admin", "member", "viewer"]
 
 
 class WorkspaceCreateRequest(RequestModel):
@@ -100,7 +99,7 @@ class InvitationOut(ResponseModel):
     invited_by: UserSummary | None = Field(
         description="Who sent the invitation (null once that account is deleted)."
     )
-    status: Literal["pending", "accepted", "declined", "revoked"]
+    status: InvitationStatus
     created_at: datetime
     expires_at: datetime
     invite_url: str | None = Field(

@@ -9,6 +9,8 @@ from uuid import UUID
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
+from wavedb_core.vocabulary import ApiKeyScope
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class ApiKeyRow:
     name: str
     lookup_id: str
     key_hash: bytes
-    scopes: list[str]
+    scopes: list[ApiKeyScope]
     rate_limit_per_minute: int | None
     created_at: datetime
     expires_at: datetime | None
@@ -40,7 +42,7 @@ def insert_api_key(
     name: str,
     lookup_id: str,
     key_hash: bytes,
-    scopes: list[str],
+    scopes: list[ApiKeyScope],
     rate_limit_per_minute: int | None,
     expires_at: datetime | None,
 ) -> ApiKeyRow:
@@ -93,10 +95,11 @@ def touch_last_used(connection: Connection, key_id: UUID) -> None:
 
 def count_active_api_keys(connection: Connection, user_id: UUID) -> int:
     """The user's keys that still work: not revoked and not expired."""
-    row = connection.execute(
-        "SELECT count(*) AS active FROM api_keys WHERE user_id = %s AND revoked_at IS NULL"
-        " AND (expires_at IS NULL OR expires_at > now())",
-        (user_id,),
-    ).fetchone()
-    assert row is not None
-    return int(str(row["active"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        active = cursor.execute(
+            "SELECT count(*) FROM api_keys WHERE user_id = %s AND revoked_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > now())",
+            (user_id,),
+        ).fetchone()
+    assert active is not None
+    return active

@@ -8,18 +8,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.rows import tuple_row
+from psycopg.rows import class_row, tuple_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
 
 
 def series_in_conversion(connection: Connection, metric_ids: Sequence[int]) -> set[int]:
     """Which of the series still have legacy rows to convert."""
-    rows = connection.execute(
-        "SELECT metric_id FROM metric_chunk_migration WHERE metric_id = ANY(%s)",
-        (list(metric_ids),),
-    ).fetchall()
-    return {int(row["metric_id"]) for row in rows}  # type: ignore[call-overload]
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        return set(
+            cursor.execute(
+                "SELECT metric_id FROM metric_chunk_migration WHERE metric_id = ANY(%s)",
+                (list(metric_ids),),
+            ).fetchall()
+        )
 
 
 def list_unlisted_series(connection: Connection) -> None:
@@ -43,21 +46,19 @@ def claim_series(connection: Connection) -> SeriesToConvert | None:
     """A series left to convert, its progress row and its run_metrics row locked (in the
     caller's transaction), skipping any series another transaction holds: a writer of its
     points or another conversion."""
-    row = connection.execute(
-        "SELECT g.metric_id, g.done_through_step FROM metric_chunk_migration g"
-        " JOIN run_metrics m ON m.id = g.metric_id"
-        " ORDER BY g.metric_id LIMIT 1 FOR UPDATE OF m, g SKIP LOCKED"
-    ).fetchone()
-    if row is None:
-        return None
-    done = row["done_through_step"]
-    return SeriesToConvert(int(str(row["metric_id"])), None if done is None else int(str(done)))
+    with connection.cursor(row_factory=class_row(SeriesToConvert)) as cursor:
+        return cursor.execute(
+            "SELECT g.metric_id, g.done_through_step FROM metric_chunk_migration g"
+            " JOIN run_metrics m ON m.id = g.metric_id"
+            " ORDER BY g.metric_id LIMIT 1 FOR UPDATE OF m, g SKIP LOCKED"
+        ).fetchone()
 
 
 def series_left(connection: Connection) -> int:
-    row = connection.execute("SELECT count(*) AS n FROM metric_chunk_migration").fetchone()
-    assert row is not None
-    return int(str(row["n"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        left = cursor.execute("SELECT count(*) FROM metric_chunk_migration").fetchone()
+    assert left is not None
+    return left
 
 
 def last_step_within(
@@ -65,12 +66,12 @@ def last_step_within(
 ) -> int | None:
     """The step of the `points`-th legacy row after `after_step` (None: fewer are left), so
     that a transaction converts about `points` rows and every row of its last step."""
-    row = connection.execute(
-        "SELECT step FROM metric_points WHERE metric_id = %s AND step > %s"
-        " ORDER BY step OFFSET %s LIMIT 1",
-        (metric_id, _range(after_step, None)[0], points - 1),
-    ).fetchone()
-    return None if row is None else int(row["step"])  # type: ignore[call-overload]
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        return cursor.execute(
+            "SELECT step FROM metric_points WHERE metric_id = %s AND step > %s"
+            " ORDER BY step OFFSET %s LIMIT 1",
+            (metric_id, _range(after_step, None)[0], points - 1),
+        ).fetchone()
 
 
 @dataclass(frozen=True)
@@ -104,15 +105,16 @@ def legacy_columns(
 ) -> LegacyColumns:
     """The legacy rows of the step range (after_step, through_step] as three arrays."""
     low, high = _range(after_step, through_step)
-    row = connection.execute(
-        f"SELECT coalesce(array_agg(step ORDER BY {_ROW_ORDER}), '{{}}') AS steps,"
-        f" coalesce(array_agg(value ORDER BY {_ROW_ORDER}), '{{}}') AS values,"
-        f" coalesce(array_agg({_LOGGED_US} ORDER BY {_ROW_ORDER}), '{{}}') AS times"
-        " FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s",
-        (metric_id, low, high),
-    ).fetchone()
-    assert row is not None
-    return LegacyColumns(row["steps"], row["values"], row["times"])  # type: ignore[arg-type]
+    with connection.cursor(row_factory=class_row(LegacyColumns)) as cursor:
+        columns = cursor.execute(
+            f"SELECT coalesce(array_agg(step ORDER BY {_ROW_ORDER}), '{{}}') AS steps,"
+            f" coalesce(array_agg(value ORDER BY {_ROW_ORDER}), '{{}}') AS values,"
+            f" coalesce(array_agg({_LOGGED_US} ORDER BY {_ROW_ORDER}), '{{}}') AS times_us"
+            " FROM metric_points WHERE metric_id = %s AND step > %s AND step <= %s",
+            (metric_id, low, high),
+        ).fetchone()
+    assert columns is not None
+    return columns
 
 
 def legacy_extras(

@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.vocabulary import BatchStatus
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,17 @@ class BatchRow:
     parts: int
     parts_written: int
     point_count: int
-    status: str
+    status: BatchStatus
     error: str | None
     created_at: datetime
     written_at: datetime | None
     content_digest: bytes | None  # None for batches recorded before digests were kept
+
+
+@dataclass(frozen=True)
+class PartClaim:
+    batch_exists: bool
+    claimed: bool
 
 
 _COLUMNS = (
@@ -64,18 +71,19 @@ def claim_part(connection: Connection, run_id: UUID, batch_id: str, part: int) -
     True: first time; False: already written (a redelivery); None: no such batch (its run
     was deleted).
     """
-    row = connection.execute(
-        "WITH batch AS (SELECT 1 FROM ingest_batches WHERE run_id = %s AND batch_id = %s),"
-        " claimed AS (INSERT INTO ingest_batch_parts (run_id, batch_id, part)"
-        "  SELECT %s, %s, %s FROM batch ON CONFLICT DO NOTHING RETURNING 1)"
-        " SELECT EXISTS (SELECT 1 FROM batch) AS batch_exists,"
-        "  EXISTS (SELECT 1 FROM claimed) AS claimed",
-        (run_id, batch_id, run_id, batch_id, part),
-    ).fetchone()
-    assert row is not None
-    if not row["batch_exists"]:
+    with connection.cursor(row_factory=class_row(PartClaim)) as cursor:
+        claim = cursor.execute(
+            "WITH batch AS (SELECT 1 FROM ingest_batches WHERE run_id = %s AND batch_id = %s),"
+            " claimed AS (INSERT INTO ingest_batch_parts (run_id, batch_id, part)"
+            "  SELECT %s, %s, %s FROM batch ON CONFLICT DO NOTHING RETURNING 1)"
+            " SELECT EXISTS (SELECT 1 FROM batch) AS batch_exists,"
+            "  EXISTS (SELECT 1 FROM claimed) AS claimed",
+            (run_id, batch_id, run_id, batch_id, part),
+        ).fetchone()
+    assert claim is not None
+    if not claim.batch_exists:
         return None
-    return bool(row["claimed"])
+    return claim.claimed
 
 
 def count_written_part(connection: Connection, run_id: UUID, batch_id: str) -> None:

@@ -10,6 +10,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.vocabulary import InvitationStatus, InvitedRole
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,11 @@ class InvitationRow:
     workspace_id: UUID
     workspace_name: str
     email: str
-    role: str
+    role: InvitedRole
     invited_by_id: UUID | None
     invited_by_email: str | None
     invited_by_name: str | None
-    status: str
+    status: InvitationStatus
     created_at: datetime
     expires_at: datetime
     # SHA-256 of the secret token mailed to the address (None for invitations made before
@@ -46,7 +47,7 @@ def insert_invitation(
     invitation_id: UUID,
     workspace_id: UUID,
     email: str,
-    role: str,
+    role: InvitedRole,
     invited_by: UUID,
     expires_at: datetime,
     token_hash: bytes,
@@ -102,7 +103,7 @@ def list_pending_for_workspace(connection: Connection, workspace_id: UUID) -> li
         return cursor.fetchall()
 
 
-def respond(connection: Connection, invitation_id: UUID, status: str) -> bool:
+def respond(connection: Connection, invitation_id: UUID, status: InvitationStatus) -> bool:
     """Close a pending invitation with `status`; False when it was not pending."""
     cursor = connection.execute(
         "UPDATE workspace_invitations SET status = %s, responded_at = now()"

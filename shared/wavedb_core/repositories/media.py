@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg import sql
@@ -13,6 +13,10 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
+
+if TYPE_CHECKING:  # the media models are not needed to read rows
+    from wavedb_core.models.media import MediaKind, MediaStatus
 
 
 @dataclass(frozen=True)
@@ -21,8 +25,8 @@ class MediaRow:
     run_id: UUID
     name: str
     step: int
-    kind: str
-    status: str
+    kind: MediaKind
+    status: MediaStatus
     caption: str | None
     content_type: str | None
     filename: str | None
@@ -72,7 +76,7 @@ class MediaFilter:
 @dataclass(frozen=True)
 class NameSummaryRow:
     name: str
-    kind: str
+    kind: MediaKind
     count: int
     ready: int
     min_step: int
@@ -259,24 +263,25 @@ def delete_media(connection: Connection, run_id: UUID, media_id: UUID) -> MediaR
 def expire_abandoned_grants(connection: Connection, before: datetime, reason: str) -> int:
     """Reject pending items whose grants ran out before `before`, and queue their keys for
     deletion (a late or failed upload may have left an object). Answers how many."""
-    row = connection.execute(
-        "WITH expired AS ("
-        "  UPDATE media SET status = 'rejected', reject_reason = %s"
-        "  WHERE status = 'pending' AND grant_expires_at < %s RETURNING object_key),"
-        " queued AS ("
-        "  INSERT INTO orphaned_objects (object_key) SELECT object_key FROM expired"
-        "  ON CONFLICT (object_key) DO NOTHING)"
-        " SELECT count(*) AS expired FROM expired",
-        (reason, before),
-    ).fetchone()
-    return int(row["expired"]) if row else 0  # type: ignore[call-overload]
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        expired = cursor.execute(
+            "WITH expired AS ("
+            "  UPDATE media SET status = 'rejected', reject_reason = %s"
+            "  WHERE status = 'pending' AND grant_expires_at < %s RETURNING object_key),"
+            " queued AS ("
+            "  INSERT INTO orphaned_objects (object_key) SELECT object_key FROM expired"
+            "  ON CONFLICT (object_key) DO NOTHING)"
+            " SELECT count(*) FROM expired",
+            (reason, before),
+        ).fetchone()
+    return expired or 0
 
 
 def orphaned_keys(connection: Connection, limit: int) -> list[str]:
-    rows = connection.execute(
-        "SELECT object_key FROM orphaned_objects ORDER BY orphaned_at LIMIT %s", (limit,)
-    ).fetchall()
-    return [str(row["object_key"]) for row in rows]
+    with connection.cursor(row_factory=scalar_of(str)) as cursor:
+        return cursor.execute(
+            "SELECT object_key FROM orphaned_objects ORDER BY orphaned_at LIMIT %s", (limit,)
+        ).fetchall()
 
 
 def forget_orphans(connection: Connection, keys: Sequence[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from wavedb_core.db.connection import Connection
@@ -19,6 +20,11 @@ class PointExtras(NamedTuple):
     metadata: dict[str, Any] | None
 
 
+class StoredMsgId(NamedTuple):
+    metric_id: int
+    msg_id: str
+
+
 def known_msg_ids(
     connection: Connection, metric_ids: Sequence[int], msg_ids: Sequence[str]
 ) -> set[tuple[int, str]]:
@@ -26,15 +32,16 @@ def known_msg_ids(
     on a legacy row of metric_points not converted yet."""
     if not msg_ids:
         return set()
-    rows = connection.execute(
-        "WITH asked AS (SELECT DISTINCT m, i FROM unnest(%s::bigint[], %s::uuid[]) AS a(m, i))"
-        " SELECT m, i::text AS msg_id FROM asked"
-        " WHERE EXISTS (SELECT 1 FROM metric_point_extras e WHERE e.metric_id = m"
-        "   AND e.msg_id = i)"
-        "  OR EXISTS (SELECT 1 FROM metric_points p WHERE p.metric_id = m AND p.msg_id = i)",
-        (list(metric_ids), list(msg_ids)),
-    ).fetchall()
-    return {(int(row["m"]), str(row["msg_id"])) for row in rows}  # type: ignore[call-overload]
+    with connection.cursor(row_factory=class_row(StoredMsgId)) as cursor:
+        rows = cursor.execute(
+            "WITH asked AS (SELECT DISTINCT m, i FROM unnest(%s::bigint[], %s::uuid[]) AS a(m, i))"
+            " SELECT m AS metric_id, i::text AS msg_id FROM asked"
+            " WHERE EXISTS (SELECT 1 FROM metric_point_extras e WHERE e.metric_id = m"
+            "   AND e.msg_id = i)"
+            "  OR EXISTS (SELECT 1 FROM metric_points p WHERE p.metric_id = m AND p.msg_id = i)",
+            (list(metric_ids), list(msg_ids)),
+        ).fetchall()
+    return {(row.metric_id, row.msg_id) for row in rows}
 
 
 def delete_extras(connection: Connection, metric_ids: Sequence[int], steps: Sequence[int]) -> None:

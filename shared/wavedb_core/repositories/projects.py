@@ -10,6 +10,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,11 @@ def find_project(connection: Connection, project_id: UUID) -> ProjectRow | None:
 
 
 def find_project_by_name(connection: Connection, workspace_id: UUID, name: str) -> UUID | None:
-    row = connection.execute(
-        "SELECT id FROM projects WHERE workspace_id = %s AND lower(name) = lower(%s)",
-        (workspace_id, name),
-    ).fetchone()
-    return None if row is None else row["id"]  # type: ignore[return-value]
+    with connection.cursor(row_factory=scalar_of(UUID)) as cursor:
+        return cursor.execute(
+            "SELECT id FROM projects WHERE workspace_id = %s AND lower(name) = lower(%s)",
+            (workspace_id, name),
+        ).fetchone()
 
 
 def list_projects(connection: Connection, workspace_id: UUID) -> list[ProjectRow]:

@@ -26,6 +26,12 @@ class MetricRow:
     last_logged_at: datetime | None
 
 
+@dataclass(frozen=True)
+class MetricId:
+    id: int
+    name: str
+
+
 _COLUMNS = "id, run_id, name, count, min, max, last_value, last_step, first_step, last_logged_at"
 
 
@@ -67,11 +73,12 @@ def ensure_metrics(connection: Connection, run_id: UUID, names: Sequence[str]) -
         " ORDER BY name ON CONFLICT (run_id, name) DO NOTHING",
         (run_id, ordered),
     )
-    rows = connection.execute(
-        "SELECT id, name FROM run_metrics WHERE run_id = %s AND name = ANY(%s)",
-        (run_id, ordered),
-    ).fetchall()
-    return {str(row["name"]): int(row["id"]) for row in rows}  # type: ignore[call-overload]
+    with connection.cursor(row_factory=class_row(MetricId)) as cursor:
+        rows = cursor.execute(
+            "SELECT id, name FROM run_metrics WHERE run_id = %s AND name = ANY(%s)",
+            (run_id, ordered),
+        ).fetchall()
+    return {row.name: row.id for row in rows}
 
 
 def lock_metrics(connection: Connection, metric_ids: Sequence[int]) -> None:

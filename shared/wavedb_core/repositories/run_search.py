@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from wavedb_core.db.connection import Connection
@@ -487,13 +487,16 @@ def name_uses(connection: Connection, scope: Scope, name: str) -> NameUse:
         result_name=result_name,
         metric_name=metric_name,
     )
-    with connection.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(statement, params.values)
-        row = cursor.fetchone()
-    assert row is not None
-    return NameUse(
-        config=bool(row["config"]), result=bool(row["result"]), metric=bool(row["metric"])
-    )
+    with connection.cursor(row_factory=class_row(NameUse)) as cursor:
+        uses = cursor.execute(statement, params.values).fetchone()
+    assert uses is not None
+    return uses
+
+
+@dataclass(frozen=True)
+class KnownName:
+    kind: str  # config, metrics or results
+    name: str
 
 
 def known_names(connection: Connection, scope: Scope, *, limit: int = 30) -> dict[str, list[str]]:
@@ -510,8 +513,7 @@ def known_names(connection: Connection, scope: Scope, *, limit: int = 30) -> dic
         "  JOIN runs r ON r.id = x.run_id WHERE {where} ORDER BY 1 LIMIT {limit}) n"
     ).format(where=where, limit=bound)
     known: dict[str, list[str]] = {"config": [], "metrics": [], "results": []}
-    with connection.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(statement, params.values)
-        for row in cursor.fetchall():
-            known[str(row["kind"])].append(str(row["name"]))
+    with connection.cursor(row_factory=class_row(KnownName)) as cursor:
+        for row in cursor.execute(statement, params.values).fetchall():
+            known[row.kind].append(row.name)
     return known

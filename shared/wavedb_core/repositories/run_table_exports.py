@@ -10,27 +10,28 @@ from uuid import UUID
 from psycopg.rows import dict_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
 
 _CHUNK_ROWS = 500
 
 
 def metric_names(connection: Connection, project_id: UUID) -> list[str]:
     """The names of the metrics with points of any run of the project, sorted."""
-    rows = connection.execute(
-        "SELECT DISTINCT m.name FROM runs r JOIN run_metrics m ON m.run_id = r.id"
-        " WHERE r.project_id = %s AND m.count > 0 ORDER BY m.name",
-        (project_id,),
-    ).fetchall()
-    return [str(row["name"]) for row in rows]
+    with connection.cursor(row_factory=scalar_of(str)) as cursor:
+        return cursor.execute(
+            "SELECT DISTINCT m.name FROM runs r JOIN run_metrics m ON m.run_id = r.id"
+            " WHERE r.project_id = %s AND m.count > 0 ORDER BY m.name",
+            (project_id,),
+        ).fetchall()
 
 
 def result_names(connection: Connection, project_id: UUID) -> list[str]:
-    rows = connection.execute(
-        "SELECT DISTINCT x.name FROM runs r JOIN run_results x ON x.run_id = r.id"
-        " WHERE r.project_id = %s ORDER BY x.name",
-        (project_id,),
-    ).fetchall()
-    return [str(row["name"]) for row in rows]
+    with connection.cursor(row_factory=scalar_of(str)) as cursor:
+        return cursor.execute(
+            "SELECT DISTINCT x.name FROM runs r JOIN run_results x ON x.run_id = r.id"
+            " WHERE r.project_id = %s ORDER BY x.name",
+            (project_id,),
+        ).fetchall()
 
 
 def stream_configs(connection: Connection, project_id: UUID) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.vocabulary import RunStatus
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class RunRow:
     config: dict[str, Any]
     tags: list[str]
     notes: str
-    status: str
+    status: RunStatus
     created_by: UUID | None
     created_at: datetime
     updated_at: datetime
@@ -67,7 +68,7 @@ def insert_run(
     config: dict[str, Any],
     tags: list[str],
     notes: str,
-    status: str,
+    status: RunStatus,
     created_by: UUID,
     run_id: UUID | None = None,
     provenance: dict[str, Any] | None = None,
@@ -131,7 +132,7 @@ def update_run(
     config: dict[str, Any] | None,
     tags: list[str] | None,
     notes: str | None,
-    status: str | None,
+    status: RunStatus | None,
     provenance: dict[str, Any] | None = None,
     ended_at: datetime | None = None,
 ) -> RunRow | None:

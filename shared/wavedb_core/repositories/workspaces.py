@@ -9,6 +9,8 @@ from uuid import UUID
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
+from wavedb_core.db.rows import scalar_of
+from wavedb_core.vocabulary import MemberRole
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class MembershipRow:
     description: str
     is_personal: bool
     created_by: UUID | None
-    role: str
+    role: MemberRole
     created_at: datetime
     updated_at: datetime
 
@@ -30,7 +32,7 @@ class MemberRow:
     user_id: UUID
     email: str
     name: str
-    role: str
+    role: MemberRole
     joined_at: datetime
 
 
@@ -71,13 +73,15 @@ def insert_personal_workspace(
 
 
 def find_personal_workspace_id(connection: Connection, user_id: UUID) -> UUID | None:
-    row = connection.execute(
-        "SELECT id FROM workspaces WHERE created_by = %s AND is_personal", (user_id,)
-    ).fetchone()
-    return None if row is None else row["id"]  # type: ignore[return-value]
+    with connection.cursor(row_factory=scalar_of(UUID)) as cursor:
+        return cursor.execute(
+            "SELECT id FROM workspaces WHERE created_by = %s AND is_personal", (user_id,)
+        ).fetchone()
 
 
-def add_member(connection: Connection, *, workspace_id: UUID, user_id: UUID, role: str) -> bool:
+def add_member(
+    connection: Connection, *, workspace_id: UUID, user_id: UUID, role: MemberRole
+) -> bool:
     """Add a member; False (and nothing changed) when the user already is one."""
     cursor = connection.execute(
         "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, %s)"
@@ -156,17 +160,17 @@ def find_member(connection: Connection, *, workspace_id: UUID, user_id: UUID) ->
 
 
 def count_owners(connection: Connection, workspace_id: UUID) -> int:
-    row = connection.execute(
-        "SELECT count(*) AS owners FROM workspace_members WHERE workspace_id = %s"
-        " AND role = 'owner'",
-        (workspace_id,),
-    ).fetchone()
-    assert row is not None
-    return int(str(row["owners"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        owners = cursor.execute(
+            "SELECT count(*) FROM workspace_members WHERE workspace_id = %s AND role = 'owner'",
+            (workspace_id,),
+        ).fetchone()
+    assert owners is not None
+    return owners
 
 
 def set_member_role(
-    connection: Connection, *, workspace_id: UUID, user_id: UUID, role: str
+    connection: Connection, *, workspace_id: UUID, user_id: UUID, role: MemberRole
 ) -> None:
     connection.execute(
         "UPDATE workspace_members SET role = %s WHERE workspace_id = %s AND user_id = %s",
@@ -192,8 +196,9 @@ def has_member_with_email(connection: Connection, *, workspace_id: UUID, email: 
 
 def count_workspaces_created_by(connection: Connection, user_id: UUID) -> int:
     """The workspaces the user made that still exist (the personal one included)."""
-    row = connection.execute(
-        "SELECT count(*) AS workspaces FROM workspaces WHERE created_by = %s", (user_id,)
-    ).fetchone()
-    assert row is not None
-    return int(str(row["workspaces"]))
+    with connection.cursor(row_factory=scalar_of(int)) as cursor:
+        created = cursor.execute(
+            "SELECT count(*) FROM workspaces WHERE created_by = %s", (user_id,)
+        ).fetchone()
+    assert created is not None
+    return created

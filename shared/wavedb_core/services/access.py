@@ -14,6 +14,7 @@ from wavedb_core.db.connection import Connection
 from wavedb_core.errors import Forbidden, NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.repositories import access
+from wavedb_core.vocabulary import MemberRole
 
 
 class Role(IntEnum):
@@ -25,12 +26,20 @@ class Role(IntEnum):
     OWNER = 4  # also rename and delete the workspace
 
     @classmethod
-    def parse(cls, name: str) -> Role:
+    def parse(cls, name: MemberRole) -> Role:
         return cls[name.upper()]
 
     @property
-    def label(self) -> str:
-        return self.name.lower()
+    def label(self) -> MemberRole:
+        return _LABELS[self]
+
+
+_LABELS: dict[Role, MemberRole] = {
+    Role.VIEWER: "viewer",
+    Role.MEMBER: "member",
+    Role.ADMIN: "admin",
+    Role.OWNER: "owner",
+}
 
 
 READ = Role.VIEWER
@@ -88,10 +97,9 @@ def require_project(
     found = access.project_role(connection, principal.user_id, project_id)
     if found is None:
         raise NotFound("project not found", code="project_not_found")
-    workspace_id, role_name = found
-    role = Role.parse(role_name)
+    role = Role.parse(found.role)
     _require(role, minimum, "project")
-    return ProjectAccess(project_id, workspace_id, role)
+    return ProjectAccess(project_id, found.workspace_id, role)
 
 
 def require_run(
@@ -101,7 +109,6 @@ def require_run(
     found = access.run_role(connection, principal.user_id, run_id)
     if found is None:
         raise NotFound("run not found", code="run_not_found")
-    project_id, workspace_id, role_name = found
-    role = Role.parse(role_name)
+    role = Role.parse(found.role)
     _require(role, minimum, "run")
-    return RunAccess(run_id, project_id, workspace_id, role)
+    return RunAccess(run_id, found.project_id, found.workspace_id, role)

@@ -40,7 +40,7 @@ def _describe(row: api_keys.ApiKeyRow) -> ApiKeyOut:
         id=row.id,
         name=row.name,
         prefix=f"{API_KEY_KIND}_{row.lookup_id}",
-        scopes=sorted(row.scopes),  # type: ignore[arg-type]
+        scopes=sorted(row.scopes),
         rate_limit_per_minute=row.rate_limit_per_minute,
         created_at=row.created_at,
         last_used_at=row.last_used_at,

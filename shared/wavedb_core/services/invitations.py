@@ -32,6 +32,7 @@ from wavedb_core.services.mailer import can_send_email, send_email
 from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
 from wavedb_core.services.workspaces import WorkspaceView, workspace_view
 from wavedb_core.settings import get_settings
+from wavedb_core.vocabulary import MemberRole
 
 logger = Logger(child=True)
 
@@ -52,12 +53,13 @@ class NewInvitation:
     invite_url: str | None
 
 
-def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -> NewInvitation:
+def invite(
+    principal: Principal, workspace_id: UUID, *, email: str, role: MemberRole
+) -> NewInvitation:
     """Invite `email` to the workspace with `role` (admins and owners), and mail the invitee
     the secret link; where no mail can be sent the link is answered for the inviter to pass on
     (it works only for an account with the invited address)."""
-    invited_role = Role.parse(role)
-    if invited_role not in INVITABLE_ROLES:
+    if role == "owner":  # the one role not in INVITABLE_ROLES
         raise ValidationFailed(
             "invitations give the admin, member or viewer role; make owners from members",
             details=[{"location": "body.role", "message": "must be admin, member or viewer"}],
@@ -78,7 +80,7 @@ def invite(principal: Principal, workspace_id: UUID, *, email: str, role: str) -
             invitation_id=invitation_id,
             workspace_id=workspace_id,
             email=email,
-            role=invited_role.label,
+            role=role,
             invited_by=principal.user_id,
             expires_at=datetime.now(UTC) + INVITATION_TTL,
             token_hash=token.digest,

@@ -247,8 +247,8 @@ def _view(row: MediaRow, *, full_text: bool) -> MediaView:
         run_id=row.run_id,
         name=row.name,
         step=row.step,
-        kind=row.kind,  # type: ignore[arg-type]
-        status=row.status,  # type: ignore[arg-type]
+        kind=row.kind,
+        status=row.status,
         caption=row.caption,
         content_type=row.content_type,
         filename=row.filename,

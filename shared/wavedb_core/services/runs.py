@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -45,6 +45,7 @@ from wavedb_core.services.access import (
     require_run,
     require_workspace,
 )
+from wavedb_core.vocabulary import RunStatus
 
 logger = Logger(child=True)
 
@@ -150,10 +151,17 @@ def _tags(value: Iterable[str] | None) -> list[str] | None:
         raise _invalid("tags", str(error)) from error
 
 
-def _status(value: str | None, allowed: frozenset[str]) -> str | None:
-    if value is not None and value not in allowed:
+def _status(value: str | None, allowed: frozenset[str]) -> RunStatus | None:
+    """`value` if it is one of `allowed` (run statuses), None if it is None."""
+    if value is None:
+        return None
+    if value not in allowed or not _is_run_status(value):
         raise _invalid("status", f"must be one of {', '.join(sorted(allowed))}")
     return value
+
+
+def _is_run_status(value: str) -> TypeGuard[RunStatus]:
+    return value in RUN_STATUSES
 
 
 _ADJECTIVES = (

@@ -21,6 +21,7 @@ from wavedb_core.repositories import users
 from wavedb_core.repositories import workspaces as repository
 from wavedb_core.services.access import MANAGE, READ, Role, require_workspace
 from wavedb_core.services.quotas import reserve_workspace
+from wavedb_core.vocabulary import MemberRole
 
 logger = Logger(child=True)
 
@@ -38,7 +39,7 @@ class WorkspaceView:
     name: str
     description: str
     is_personal: bool
-    role: str
+    role: MemberRole
     created_at: datetime
     updated_at: datetime
 
@@ -48,7 +49,7 @@ class MemberView:
     user_id: UUID
     email: str
     name: str
-    role: str
+    role: MemberRole
     joined_at: datetime
 
 
@@ -202,7 +203,7 @@ def list_members(principal: Principal, workspace_id: UUID) -> list[MemberView]:
 
 
 def set_member_role(
-    principal: Principal, workspace_id: UUID, user_id: UUID, *, role: str
+    principal: Principal, workspace_id: UUID, user_id: UUID, *, role: MemberRole
 ) -> MemberView:
     """Change a member's role (admins and owners; only owners make or unmake owners)."""
     new_role = Role.parse(role)
