@@ -2,7 +2,7 @@
 // page and the live runs refreshed while one is live), the filters and sort from the URL, the chosen columns (kept per project in this browser) and the selection, with
 // everything derived from them for the view (pages/run_table.tsx).
 import { keepPreviousData, useInfiniteQuery, useQueryClient, type InfiniteData } from "@tanstack/preact-query";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api, type Page } from "../api";
 import { useAsync, usePolling } from "../lib/hooks";
 import {
@@ -87,6 +87,9 @@ export function useRunTableState(projectId: string, query: URLSearchParams) {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
   });
+  // The sort the rows shown are in: the header says a new sort once the server's rows for it are here.
+  const shownSort = useRef(search.sort);
+  if (runQuery.data && !runQuery.isPlaceholderData) shownSort.current = search.sort;
   const loadedRuns = useMemo(() => runQuery.data?.pages.flatMap((page) => page.items), [runQuery.data]);
   const problem = searchProblem(runQuery.error);
   const runs = {
@@ -189,7 +192,7 @@ export function useRunTableState(projectId: string, query: URLSearchParams) {
     selected,
     setSelected,
     filters,
-    sort: search.sort,
+    sort: shownSort.current,
     anyActive,
     rows,
     hasMore,
