@@ -63,7 +63,8 @@ def test_run_table_searches_sorts_and_pages_on_the_server_with_rows_virtualised(
     # Only the rows in view (and a few either side) are in the DOM.
     assert 10 <= rows.count() < 60, rows.count()
     listings = _run_listings(requests)
-    assert listings and all(query.get("limit") == [str(PAGE)] for query in listings)
+    assert listings
+    assert all(query.get("limit") == [str(PAGE)] for query in listings)
     assert all("cursor" not in query for query in listings)
 
     # Scrolling to the end loads the next pages by cursor; the DOM stays small.
@@ -77,7 +78,9 @@ def test_run_table_searches_sorts_and_pages_on_the_server_with_rows_virtualised(
     assert rows.count() < 60
     assert any("cursor" in query for query in _run_listings(requests))
     scroller.evaluate("element => { element.scrollTop = element.scrollHeight; }")
-    expect(page.get_by_test_id("run-link").last).to_have_text("seed")  # newest first: seed is oldest
+    expect(page.get_by_test_id("run-link").last).to_have_text(
+        "seed"
+    )  # newest first: seed is oldest
     assert rows.count() < 60
 
     # The query box's conditions go to the server as filter=.
