@@ -350,6 +350,44 @@ def save_run_page(
     print(f"screenshot: {path}")
 
 
+def save_screenshots(
+    browser: Browser,
+    base_url: str,
+    tokens: dict[str, Any],
+    project_id: str,
+    run_ids: list[str],
+    compared: list[str],
+    directory: Path,
+) -> None:
+    """The README's pictures: a run page, the project view grouped by optimizer (one line per
+    group with its min-max band) and compare of runs grouped the same way."""
+    save_run_page(browser, base_url, tokens, run_ids[0], directory / "run-page.png")
+    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1050})
+    context.add_init_script(_session_script(tokens))
+    page = context.new_page()
+    page.goto(f"/#/projects/{project_id}?charts=1")
+    page.get_by_test_id("group-by-select").select_option("optimizer")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=project-chart]')]"
+        ".filter(chart => chart.dataset.groups === '3').length >= 3",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(directory / "grouping.png"))
+    page.locator('[data-testid="group-key"][data-key="optimizer"] button').click()
+    page.wait_for_timeout(500)
+    page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=compare-chart]')]"
+        ".filter(chart => chart.dataset.groups === '3').length >= 3",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(directory / "compare.png"))
+    context.close()
+    print(f"screenshots: {directory}")
+
+
 def api_ms(client: httpx.Client, path: str, params: dict[str, Any], repeat: int = 5) -> float:
     timings = []
     for _ in range(repeat):
@@ -381,6 +419,11 @@ def main() -> None:
     parser.add_argument("--chromium", default=str(CHROMIUM))
     parser.add_argument(
         "--screenshot", type=Path, help="also save a screenshot of a run page (PNG) here"
+    )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="save the README's screenshots (run-page.png, grouping.png, compare.png) here",
     )
     options = parser.parse_args()
 
@@ -504,6 +547,10 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
             version = browser.version
             if options.screenshot and small:
                 save_run_page(browser, base, tokens, run_ids[0], options.screenshot)
+            if options.screenshots and small:
+                save_screenshots(
+                    browser, base, tokens, project_id, run_ids, compared, options.screenshots
+                )
         finally:
             browser.close()
 
