@@ -108,13 +108,43 @@ def create_project(client: httpx.Client, runs: int) -> tuple[dict[str, Any], str
         run = _ok(
             client.post(
                 f"/v1/projects/{project['id']}/runs",
-                json={"name": f"run-{index:03d}", "config": config, "tags": ["sweep"]},
+                json={
+                    "name": f"run-{index:03d}",
+                    "config": config,
+                    "tags": ["sweep"],
+                    "provenance": _provenance(index),
+                },
                 headers=bearer,
             ),
             201,
         )
         run_ids.append(run["id"])
     return tokens, project["id"], run_ids
+
+
+def _provenance(index: int) -> dict[str, Any]:
+    """Where a run came from, as the SDK records it (for the run page's picture)."""
+    return {
+        "sdk": {"version": "0.1.0"},
+        "host": f"gpu-node-{index % 4:02d}",
+        "user": "ada",
+        "os": "Linux-6.8.0-x86_64-with-glibc2.39",
+        "cwd": "/home/ada/sweep",
+        "python": {
+            "version": "3.11.9",
+            "implementation": "cpython",
+            "executable": "/usr/bin/python3",
+        },
+        "command": {"argv": ["train.py", "--config", "configs/sweep.yaml", f"--index={index}"]},
+        "git": {
+            "commit": "4f2c9e1b7d3a8c6e5f0a1b2c3d4e5f6a7b8c9d0e",
+            "branch": "sweep",
+            "remote": "https://github.com/acme/vision.git",
+            "dirty": False,
+        },
+        "packages": {"count": 187},
+        "gpu": {"count": 8, "models": ["NVIDIA H100 80GB HBM3"] * 8},
+    }
 
 
 def _curve(name: str, step: int, steps: int, run: int) -> float:
@@ -365,21 +395,21 @@ def save_screenshots(
     context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1050})
     context.add_init_script(_session_script(tokens))
     page = context.new_page()
-    page.goto(f"/#/projects/{project_id}?charts=1")
+    page.goto(f"/#/projects/{project_id}?charts=1&smooth=0.6")
     page.get_by_test_id("group-by-select").select_option("optimizer")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=project-chart]')]"
-        ".filter(chart => chart.dataset.groups === '3').length >= 3",
+        "() => [...document.querySelectorAll('[data-testid=project-chart] .chart')]"
+        ".filter(chart => chart.dataset.lines === '3').length >= 6",
         timeout=60_000,
     )
     page.wait_for_timeout(800)
     page.screenshot(path=str(directory / "grouping.png"))
     page.locator('[data-testid="group-key"][data-key="optimizer"] button').click()
     page.wait_for_timeout(500)
-    page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer")
+    page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer&smooth=0.6")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=compare-chart]')]"
-        ".filter(chart => chart.dataset.groups === '3').length >= 3",
+        "() => [...document.querySelectorAll('[data-testid=compare-chart] .chart')]"
+        ".filter(chart => chart.dataset.lines === '3').length >= 4",
         timeout=60_000,
     )
     page.wait_for_timeout(800)
@@ -555,15 +585,18 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
             browser.close()
 
     print()
+    if small:
+        print(
+            f"{options.runs} runs x {len(METRICS)} metrics x {options.steps:,} steps"
+            f" = {points:,} points"
+        )
+    if large_id:
+        print(f"{options.large_runs:,} runs with configs, two metric summaries and a result each")
     print(f"Chromium {version}, headless; cold page loads, ms from navigation start")
     print()
     print("| view | median ms | fastest | slowest | API read behind it, median ms |")
     print("|---|---:|---:|---:|---:|")
     if small:
-        print(
-            f"<!-- {options.runs} runs x {len(METRICS)} metrics x {options.steps:,} steps"
-            f" = {points:,} points -->"
-        )
         print(_row(f"run table ({options.runs} runs, summaries): first rows", table, table_api))
         print(_row(f"compare {len(compared)} runs: first chart drawn", compare_first, compare_api))
         print(
