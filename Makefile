@@ -23,7 +23,7 @@ help:
 	@echo "make sam-local                the events and start-api in SAM's containers (needs Docker)"
 	@echo "make bench                    WaveDB next to MLflow: ingest, reads, SDK cost (20-25 min)"
 	@echo "make bench-sdk                only the SDK's per-call cost next to MLflow's"
-	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points)"
+	@echo "make bench-web                dashboard load times in Chromium (100 runs, 10M points; a 20,000-run table)"
 	@echo "make bench-serverless         cold import of each built handler, size of each package"
 
 $(BIN)/python:

@@ -8,13 +8,18 @@ headless Chromium (Playwright, /usr/bin/chromium) and measures, from navigation 
 
 1. the run table: until all 100 rows are in the table;
 2. compare of 20 runs: until the first chart, and until all 10 charts, show all 20 runs;
-3. a run page: until all 10 metric charts are drawn.
+3. a run page: until all 10 metric charts are drawn;
+4. a second project of 20,000 runs (seeded straight into PostgreSQL, each with a config,
+   two metric summaries and a result): until the run table's first rows show, unsorted,
+   sorted by a summary column, and filtered by the query box (the server searches, sorts
+   and pages; the table keeps only the rows in view in the DOM).
 
 Each is measured on a cold page load (new browser context) several times; the figures are
 the median, fastest and slowest. The API time of the reads behind each view is shown next
 to them.
 
     make bench-web                   # or: .venv/bin/python bench/dashboard_load.py
+    .venv/bin/python bench/dashboard_load.py --only-large   # just the 20,000-run project
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,13 +108,43 @@ def create_project(client: httpx.Client, runs: int) -> tuple[dict[str, Any], str
         run = _ok(
             client.post(
                 f"/v1/projects/{project['id']}/runs",
-                json={"name": f"run-{index:03d}", "config": config, "tags": ["sweep"]},
+                json={
+                    "name": f"run-{index:03d}",
+                    "config": config,
+                    "tags": ["sweep"],
+                    "provenance": _provenance(index),
+                },
                 headers=bearer,
             ),
             201,
         )
         run_ids.append(run["id"])
     return tokens, project["id"], run_ids
+
+
+def _provenance(index: int) -> dict[str, Any]:
+    """Where a run came from, as the SDK records it (for the run page's picture)."""
+    return {
+        "sdk": {"version": "0.1.0"},
+        "host": f"gpu-node-{index % 4:02d}",
+        "user": "ada",
+        "os": "Linux-6.8.0-x86_64-with-glibc2.39",
+        "cwd": "/home/ada/sweep",
+        "python": {
+            "version": "3.11.9",
+            "implementation": "cpython",
+            "executable": "/usr/bin/python3",
+        },
+        "command": {"argv": ["train.py", "--config", "configs/sweep.yaml", f"--index={index}"]},
+        "git": {
+            "commit": "4f2c9e1b7d3a8c6e5f0a1b2c3d4e5f6a7b8c9d0e",
+            "branch": "sweep",
+            "remote": "https://github.com/acme/vision.git",
+            "dirty": False,
+        },
+        "packages": {"count": 187},
+        "gpu": {"count": 8, "models": ["NVIDIA H100 80GB HBM3"] * 8},
+    }
 
 
 def _curve(name: str, step: int, steps: int, run: int) -> float:
@@ -171,6 +207,82 @@ def load_points(database_url: str, run_ids: list[str], steps: int) -> float:
     return time.perf_counter() - started
 
 
+LARGE_OPTIMIZERS = ["adam", "sgd", "adamw", "lion"]
+LARGE_STATUSES = ["finished", "finished", "finished", "failed", "crashed"]
+# (what it shows, the run table's URL query)
+LARGE_VIEWS: list[tuple[str, str]] = [
+    ("first rows, newest first", ""),
+    ("first rows sorted by a summary column (loss, descending)", "?sort=-summary:loss"),
+    ("first rows filtered by the query box", "?q=lr%3C0.001%20optimizer.name%3Dadam%20loss%3C0.5"),
+]
+
+
+def seed_large_project(
+    client: httpx.Client, database_url: str, workspace_id: str, runs: int
+) -> str:
+    """A project of `runs` runs in the bench user's workspace: created through the API, its
+    runs COPYed into PostgreSQL (configs, two metric summaries and a result each)."""
+    project = _ok(
+        client.post(f"/v1/workspaces/{workspace_id}/projects", json={"name": f"sweep-{runs}"}),
+        201,
+    )
+    rng = random.Random(20_000)  # noqa: S311 (made-up data, repeatable)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    run_rows, metric_rows, result_rows = [], [], []
+    for index in range(runs):
+        run_id = uuid.uuid4()
+        created = start + timedelta(seconds=30 * index)
+        config = {
+            "lr": round(10 ** rng.uniform(-5, -1), 8),
+            "optimizer": {"name": rng.choice(LARGE_OPTIMIZERS), "momentum": rng.choice([0.0, 0.9])},
+            "batch": rng.choice([16, 32, 64, 128]),
+            "seed": index % 1000,
+            "model": {"layers": rng.randint(2, 48), "width": rng.choice([256, 512, 1024])},
+        }
+        run_rows.append(
+            (
+                run_id,
+                project["id"],
+                workspace_id,
+                f"run-{index}",
+                json.dumps(config),
+                "{sweep-" + str(index % 10) + "}",
+                rng.choice(LARGE_STATUSES),
+                created,
+                created,
+                created,
+                created + timedelta(hours=2),
+            )
+        )
+        low = rng.uniform(0, 1)
+        metric_rows.append((run_id, "loss", 1000, low, 3 * rng.random() + low, low + 0.1, 999, 0))
+        metric_rows.append((run_id, "val/acc", 100, 0.1, 0.99, rng.random(), 99, 0))
+        result_rows.append((run_id, "acc", rng.random(), created))
+    with psycopg.connect(database_url) as connection:
+        for table, columns, rows in (
+            (
+                "runs",
+                "id, project_id, workspace_id, name, config, tags, status, created_at,"
+                " updated_at, started_at, ended_at",
+                run_rows,
+            ),
+            (
+                "run_metrics",
+                "run_id, name, count, min, max, last_value, last_step, first_step",
+                metric_rows,
+            ),
+            ("run_results", "run_id, name, value, logged_at", result_rows),
+        ):
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        connection.execute("ANALYZE")
+    return str(project["id"])
+
+
 # ---------------------------------------------------------------- browser
 
 
@@ -209,10 +321,13 @@ def time_view(
     return timings
 
 
-def _table_ready(runs: int) -> Callable[[Page], None]:
+def _table_ready(rows: int) -> Callable[[Page], None]:
+    """Ready once the table shows `rows` rows (it renders only those in view, so the first
+    screenful: at most about 30 on a 1000 px high window)."""
+
     def ready(page: Page) -> None:
         page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=run-row]').length === {runs}",
+            f"() => document.querySelectorAll('[data-testid=run-row]').length >= {rows}",
             timeout=60_000,
             polling="raf",
         )
@@ -265,6 +380,44 @@ def save_run_page(
     print(f"screenshot: {path}")
 
 
+def save_screenshots(
+    browser: Browser,
+    base_url: str,
+    tokens: dict[str, Any],
+    project_id: str,
+    run_ids: list[str],
+    compared: list[str],
+    directory: Path,
+) -> None:
+    """The README's pictures: a run page, the project view grouped by optimizer (one line per
+    group with its min-max band) and compare of runs grouped the same way."""
+    save_run_page(browser, base_url, tokens, run_ids[0], directory / "run-page.png")
+    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1050})
+    context.add_init_script(_session_script(tokens))
+    page = context.new_page()
+    page.goto(f"/#/projects/{project_id}?charts=1&smooth=0.6")
+    page.get_by_test_id("group-by-select").select_option("optimizer")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=project-chart] .chart')]"
+        ".filter(chart => chart.dataset.lines === '3').length >= 6",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(directory / "grouping.png"))
+    page.locator('[data-testid="group-key"][data-key="optimizer"] button').click()
+    page.wait_for_timeout(500)
+    page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer&smooth=0.6")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=compare-chart] .chart')]"
+        ".filter(chart => chart.dataset.lines === '3').length >= 4",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(directory / "compare.png"))
+    context.close()
+    print(f"screenshots: {directory}")
+
+
 def api_ms(client: httpx.Client, path: str, params: dict[str, Any], repeat: int = 5) -> float:
     timings = []
     for _ in range(repeat):
@@ -287,9 +440,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--compare", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--large-runs", type=int, default=20_000, help="runs of the large project (0: none)"
+    )
+    parser.add_argument(
+        "--only-large", action="store_true", help="time only the large project's run table"
+    )
     parser.add_argument("--chromium", default=str(CHROMIUM))
     parser.add_argument(
         "--screenshot", type=Path, help="also save a screenshot of a run page (PNG) here"
+    )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="save the README's screenshots (run-page.png, grouping.png, compare.png) here",
     )
     options = parser.parse_args()
 
@@ -313,90 +477,141 @@ def main() -> None:
         stack.stop()
 
 
+def _large_api_params(query: str) -> dict[str, Any]:
+    """The listing's parameters behind one of LARGE_VIEWS (as the table asks for them)."""
+    params: dict[str, Any] = {"limit": 100}
+    if query.startswith("?sort="):
+        params["sort"] = query.removeprefix("?sort=").replace("summary:", "summary.")
+    elif query.startswith("?q="):
+        from urllib.parse import unquote
+
+        params["filter"] = unquote(query.removeprefix("?q="))
+    return params
+
+
 def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
+    small = not options.only_large
     with httpx.Client(base_url=stack.api_url, timeout=120) as client:
-        tokens, project_id, run_ids = create_project(client, options.runs)
+        tokens, project_id, run_ids = create_project(client, options.runs if small else 0)
         client.headers["Authorization"] = f"Bearer {tokens['access_token']}"
         points = options.runs * len(METRICS) * options.steps
-        print(f"loading {points:,} points ...", flush=True)
-        seconds = load_points(stack.database_url, run_ids, options.steps)
-        print(f"loaded in {seconds:.0f} s", flush=True)
-        compared = run_ids[: options.compare]
-        table_api = api_ms(client, f"/v1/projects/{project_id}/runs", {"limit": 500})
-        compare_api = api_ms(
-            client,
-            "/v1/series",
-            {
-                "run_ids": ",".join(compared),
-                "name": "train/loss",
-                "points": 600,
-                "layout": "columns",
-            },
-        )
-        run_api = api_ms(
-            client,
-            f"/v1/runs/{run_ids[0]}/series",
-            {"name": "train/loss", "points": 600, "layout": "columns"},
-        )
+        if small:
+            print(f"loading {points:,} points ...", flush=True)
+            seconds = load_points(stack.database_url, run_ids, options.steps)
+            print(f"loaded in {seconds:.0f} s", flush=True)
+            compared = run_ids[: options.compare]
+            table_api = api_ms(client, f"/v1/projects/{project_id}/runs", {"limit": 100})
+            compare_api = api_ms(
+                client,
+                "/v1/series",
+                {
+                    "run_ids": ",".join(compared),
+                    "name": "train/loss",
+                    "points": 600,
+                    "layout": "columns",
+                },
+            )
+            run_api = api_ms(
+                client,
+                f"/v1/runs/{run_ids[0]}/series",
+                {"name": "train/loss", "points": 600, "layout": "columns"},
+            )
+        large_id = ""
+        large_api: list[float] = []
+        if options.large_runs:
+            workspace_id = _ok(client.get(f"/v1/projects/{project_id}"))["workspace_id"]
+            print(f"seeding a project of {options.large_runs:,} runs ...", flush=True)
+            large_id = seed_large_project(
+                client, stack.database_url, workspace_id, options.large_runs
+            )
+            large_api = [
+                api_ms(client, f"/v1/projects/{large_id}/runs", _large_api_params(query))
+                for _, query in LARGE_VIEWS
+            ]
 
     with sync_playwright() as driver:
         browser = launch_chromium(driver, Path(options.chromium))
         try:
             base = stack.api_url
-            table = time_view(
-                browser,
-                base,
-                tokens,
-                f"/projects/{project_id}",
-                _table_ready(options.runs),
-                options.repeat,
-            )
-            compare_path = f"/compare?runs={','.join(compared)}"
-            compare_first = time_view(
-                browser,
-                base,
-                tokens,
-                compare_path,
-                _compare_ready(len(compared), every_chart=False),
-                options.repeat,
-            )
-            compare_all = time_view(
-                browser,
-                base,
-                tokens,
-                compare_path,
-                _compare_ready(len(compared), every_chart=True),
-                options.repeat,
-            )
-            run_page = time_view(
-                browser, base, tokens, f"/runs/{run_ids[0]}", _run_page_ready, options.repeat
-            )
+            if small:
+                table = time_view(
+                    browser,
+                    base,
+                    tokens,
+                    f"/projects/{project_id}",
+                    _table_ready(min(options.runs, 20)),
+                    options.repeat,
+                )
+                compare_path = f"/compare?runs={','.join(compared)}"
+                compare_first = time_view(
+                    browser,
+                    base,
+                    tokens,
+                    compare_path,
+                    _compare_ready(len(compared), every_chart=False),
+                    options.repeat,
+                )
+                compare_all = time_view(
+                    browser,
+                    base,
+                    tokens,
+                    compare_path,
+                    _compare_ready(len(compared), every_chart=True),
+                    options.repeat,
+                )
+                run_page = time_view(
+                    browser, base, tokens, f"/runs/{run_ids[0]}", _run_page_ready, options.repeat
+                )
+            large = [
+                time_view(
+                    browser,
+                    base,
+                    tokens,
+                    f"/projects/{large_id}{query}",
+                    _table_ready(10),
+                    options.repeat,
+                )
+                for _, query in LARGE_VIEWS
+                if large_id
+            ]
             version = browser.version
-            if options.screenshot:
+            if options.screenshot and small:
                 save_run_page(browser, base, tokens, run_ids[0], options.screenshot)
+            if options.screenshots and small:
+                save_screenshots(
+                    browser, base, tokens, project_id, run_ids, compared, options.screenshots
+                )
         finally:
             browser.close()
 
     print()
-    print(
-        f"{options.runs} runs x {len(METRICS)} metrics x {options.steps:,} steps"
-        f" = {points:,} points; Chromium {version}, headless; cold page loads, ms from"
-        " navigation start"
-    )
+    if small:
+        print(
+            f"{options.runs} runs x {len(METRICS)} metrics x {options.steps:,} steps"
+            f" = {points:,} points"
+        )
+    if large_id:
+        print(f"{options.large_runs:,} runs with configs, two metric summaries and a result each")
+    print(f"Chromium {version}, headless; cold page loads, ms from navigation start")
     print()
     print("| view | median ms | fastest | slowest | API read behind it, median ms |")
     print("|---|---:|---:|---:|---:|")
-    print(_row(f"run table ({options.runs} rows, summaries)", table, table_api))
-    print(_row(f"compare {len(compared)} runs: first chart drawn", compare_first, compare_api))
-    print(
-        _row(
-            f"compare {len(compared)} runs: all {len(METRICS) - 2} open charts",
-            compare_all,
-            compare_api,
+    if small:
+        print(_row(f"run table ({options.runs} runs, summaries): first rows", table, table_api))
+        print(_row(f"compare {len(compared)} runs: first chart drawn", compare_first, compare_api))
+        print(
+            _row(
+                f"compare {len(compared)} runs: all {len(METRICS) - 2} open charts",
+                compare_all,
+                compare_api,
+            )
         )
-    )
-    open_charts = len(METRICS) - 2  # the two system/ charts start folded
-    print(_row(f"run page ({len(METRICS)} metrics, {open_charts} open charts)", run_page, run_api))
+        open_charts = len(METRICS) - 2  # the two system/ charts start folded
+        print(
+            _row(f"run page ({len(METRICS)} metrics, {open_charts} open charts)", run_page, run_api)
+        )
+    for (label, _), timings, api in zip(LARGE_VIEWS[: len(large)], large, large_api, strict=True):
+        print(_row(f"run table of {options.large_runs:,} runs: {label}", timings, api))
 
 
 if __name__ == "__main__":

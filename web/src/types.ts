@@ -99,6 +99,8 @@ export interface Run {
   started_at: string | null;
   ended_at: string | null;
   heartbeat_at: string | null;
+  /** Where the run came from, as its SDK recorded it (read through lib/provenance.ts). */
+  provenance?: Record<string, unknown> | null;
   summary: RunSummary | null;
 }
 

@@ -227,7 +227,7 @@ export function Chart({ lines, xAxis, logScale, smoothing, bands = true, height 
   if (xAxis !== "step" && model.xAxis === "step" && !empty) notes.push("no logging times: plotted by step");
 
   return (
-    <div class="chart" data-bands={model.columns.filter((column) => column.role === "max").length} data-lines={lines.length}>
+    <div class="chart" data-bands={model.columns.filter((column) => column.role === "max").length} data-lines={lines.length} data-x-axis={model.xAxis}>
       <div class="chart-readout" aria-live="off">
         <span class="muted">step</span> <span data-testid="hover-step" class="chart-step" ref={stepOut} />
         <span class="muted">value</span> <span data-testid="hover-value" class="chart-value" ref={valueOut} />

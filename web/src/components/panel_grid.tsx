@@ -201,6 +201,7 @@ function PanelCard({
       data-panel-id={panel.id}
       data-span={size.span}
       data-height={size.height}
+      data-x-axis={panel.x_axis}
       style={{ gridColumn: `span ${Math.min(size.span, columns)}` }}
     >
       {summaries.length === 0 ? (

@@ -1,6 +1,7 @@
 // The run table's view pieces: cells, header, rows, the column chooser, the select-all box and the
 // empty project's hint. They render what the state hook (pages/run_table_state.ts) computed.
-import { useEffect, useRef, useState } from "preact/hooks";
+import type { RefObject } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import {
   cellValue,
@@ -13,6 +14,7 @@ import {
   type Row,
   type SortSpec,
 } from "../lib/run_table";
+import { rowWindow, type RowWindow } from "../lib/virtual_rows";
 import { href } from "../router";
 import type { Project, Run, Workspace } from "../types";
 import { StatusBadge, Empty } from "./common";
@@ -157,20 +159,82 @@ export function ColumnChooser({
   );
 }
 
+/** A row's height before one is measured (px). */
+const DEFAULT_ROW_HEIGHT = 37;
+
+/**
+ * The rows of `count` to render in the scrolled container `scroller` (only those in view, plus
+ * some either side); `onNearEnd` is called when the view comes near the last row (to load more).
+ */
+export function useRowWindow(scroller: RefObject<HTMLElement>, count: number, onNearEnd: () => void): RowWindow {
+  const [view, setView] = useState({ top: 0, height: 800, rowHeight: DEFAULT_ROW_HEIGHT, offset: 0 });
+  const nearEndRef = useRef(onNearEnd);
+  nearEndRef.current = onNearEnd;
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return undefined;
+    const measure = () => {
+      const row = element.querySelector<HTMLElement>("tbody tr[data-testid='run-row']");
+      const head = element.querySelector<HTMLElement>("thead");
+      const rowHeight = row?.getBoundingClientRect().height || DEFAULT_ROW_HEIGHT;
+      const offset = head?.getBoundingClientRect().height ?? 0;
+      const height = element.clientHeight || window.innerHeight;
+      setView((current) =>
+        current.top === element.scrollTop && current.height === height && Math.abs(current.rowHeight - rowHeight) < 0.5 && current.offset === offset
+          ? current
+          : { top: element.scrollTop, height, rowHeight, offset },
+      );
+    };
+    measure();
+    element.addEventListener("scroll", measure, { passive: true });
+    window.addEventListener("resize", measure);
+    return () => {
+      element.removeEventListener("scroll", measure);
+      window.removeEventListener("resize", measure);
+    };
+  }, [scroller.current, count]);
+  const range = rowWindow(count, view.rowHeight, view.top, view.height, 10, view.offset);
+  useEffect(() => {
+    if (count > 0 && range.end >= count - 10) nearEndRef.current();
+  }, [range.end, count]);
+  return range;
+}
+
+/** A spacer row standing for `height` px of rows left out of the DOM. */
+export function SpacerRow({ height, columns }: { height: number; columns: number }) {
+  if (height <= 0) return null;
+  return (
+    <tr class="spacer-row" aria-hidden="true">
+      <td colSpan={columns} style={{ height: `${height}px`, padding: 0, border: "none" }} />
+    </tr>
+  );
+}
+
 export function HeaderCell({
   columnKey,
   sort,
   onSort,
   className,
+  sortable = true,
 }: {
   columnKey: ColumnKey;
   sort: SortSpec | null;
   onSort: (key: ColumnKey) => void;
   className?: string;
+  /** False for columns the server cannot sort by. */
+  sortable?: boolean;
 }) {
   const active = sort?.key === columnKey;
   const ariaSort = active ? (sort.direction === "asc" ? "ascending" : "descending") : "none";
   const { kind, name } = parseColumnKey(columnKey);
+  if (!sortable) {
+    return (
+      <th scope="col" class={`col-${kind}${className ? ` ${className}` : ""}`} data-testid="column-header" data-key={columnKey} title={kind === "builtin" ? undefined : `${kind}: ${name}`}>
+        {kind !== "builtin" && <span class="col-kind">{kind === "config" ? "config" : "summary"}</span>}
+        <span class="col-name">{columnLabel(columnKey)}</span>
+      </th>
+    );
+  }
   return (
     <th
       scope="col"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SeriesBucket } from "../types";
-import { EMPTY_LAYOUT, compilePattern, defaultLayout, panelsFor, freshPanelId, movePanel, newPanel, normalizeLayout, panelMetrics, panelTitle, resized, yRange } from "./layout";
+import { EMPTY_LAYOUT, compilePattern, defaultLayout, defaultXAxis, panelsFor, freshPanelId, movePanel, newPanel, normalizeLayout, panelMetrics, panelTitle, resized, yRange } from "./layout";
 import { buildPlot } from "./series";
 
 const NAMES = ["train/loss", "val/loss", "train/acc", "val/acc", "lr", "system/gpu.0.util"];
@@ -91,5 +91,16 @@ describe("relative time axis", () => {
     );
     expect(model.xAxis).toBe("relative");
     expect(model.data[0]).toEqual([0, 5, 10]);
+  });
+});
+
+describe("system metrics on a wall-clock axis", () => {
+  it("starts system metric panels on wall time and the others on steps", () => {
+    const axes = Object.fromEntries(panelsFor(NAMES).map((panel) => [panel.metrics[0], panel.x_axis]));
+    expect(axes["system/gpu.0.util"]).toBe("time");
+    expect(axes["train/loss"]).toBe("step");
+    expect(defaultXAxis(["system/cpu", "system/training_step"])).toBe("time");
+    expect(defaultXAxis(["system/cpu", "train/loss"])).toBe("step");
+    expect(defaultXAxis([])).toBe("step");
   });
 });

@@ -109,10 +109,18 @@ export function panelMetrics(panel: Panel, available: readonly string[]): string
   return [...new Set(chosen)].slice(0, MAX_PANEL_METRICS);
 }
 
-/** A panel per metric, sections in their usual order (system metrics last). */
+/** A panel per metric, sections in their usual order (system metrics last, on a wall-clock axis:
+ * they are sampled by time, and lined up with training by the time of each step). */
 export function panelsFor(metricNames: readonly string[]): Panel[] {
   const names = groupMetrics(metricNames).flatMap((section) => section.names);
-  return names.slice(0, MAX_PANELS).map((name) => newPanel({ id: `metric:${name}`.slice(0, 64), metrics: [name] }));
+  return names
+    .slice(0, MAX_PANELS)
+    .map((name) => newPanel({ id: `metric:${name}`.slice(0, 64), metrics: [name], x_axis: defaultXAxis([name]) }));
+}
+
+/** The x axis a new panel of these metrics starts with: wall time when they are all system metrics. */
+export function defaultXAxis(metricNames: readonly string[]): Panel["x_axis"] {
+  return metricNames.length > 0 && metricNames.every(isSystemMetric) ? "time" : "step";
 }
 
 /** Whether a metric is one the SDK samples from the machine (`system/…`). */

@@ -6,13 +6,14 @@ import { ApiError, api, describeError, exportAndDownload } from "../api";
 import { MetricSearch } from "../components/chart_controls";
 import { Empty, ErrorMessage, Loading, StatusBadge } from "../components/common";
 import { MediaGallery } from "../components/media";
+import { ProvenanceFacts } from "../components/provenance";
 import { PanelGrid } from "../components/panel_grid";
 import { flattenConfig } from "../lib/compare";
 import { formatConfigValue, formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import { useLivePolling } from "../components/live";
 import { isActive } from "../lib/run_table";
-import { EMPTY_LAYOUT, MAX_PANELS, defaultLayout, freshPanelId, newPanel, isSystemMetric, panelMetrics, panelsFor, type Panel } from "../lib/layout";
+import { EMPTY_LAYOUT, MAX_PANELS, defaultLayout, defaultXAxis, freshPanelId, newPanel, isSystemMetric, panelMetrics, panelsFor, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
 import { useProjectLayout } from "../layout_api";
 import { href, updateQuery } from "../router";
@@ -200,13 +201,22 @@ function RunHeader({ run, projectName, onPatch, live }: { run: Run; projectName?
           <dt>Duration</dt>
           <dd>{formatDuration(run.started_at ?? run.created_at, run.ended_at)}</dd>
         </div>
-        <div>
-          <dt>Heartbeat</dt>
-          <dd title={run.heartbeat_at ?? ""}>
-            {formatRelative(run.heartbeat_at)}
-            {live && <span class="muted"> · refreshing every 3 s</span>}
-          </dd>
-        </div>
+        {live ? (
+          <div data-testid="run-heartbeat">
+            <dt>Heartbeat</dt>
+            <dd title={run.heartbeat_at ?? ""}>
+              {formatRelative(run.heartbeat_at)}
+              <span class="muted"> · refreshing every 3 s</span>
+            </dd>
+          </div>
+        ) : (
+          run.ended_at && (
+            <div data-testid="run-ended">
+              <dt>Ended</dt>
+              <dd title={run.ended_at}>{formatTime(run.ended_at)}</dd>
+            </div>
+          )
+        )}
         <div>
           <dt>Id</dt>
           <dd>
@@ -214,6 +224,7 @@ function RunHeader({ run, projectName, onPatch, live }: { run: Run; projectName?
           </dd>
         </div>
       </dl>
+      <ProvenanceFacts runId={run.id} provenance={run.provenance} />
       {run.description && <p class="run-description">{run.description}</p>}
       <TagsEditor tags={run.tags} onChange={(tags) => onPatch({ tags })} />
       <NotesEditor notes={run.notes} onSave={(notes) => onPatch({ notes })} />
@@ -339,7 +350,10 @@ function ChartsTab({ run, metrics, error, reload, search }: { run: Run; metrics:
           type="button"
           data-testid="add-panel"
           disabled={!metrics || adding !== null || panels.length >= MAX_PANELS}
-          onClick={() => setAdding(newPanel({ id: freshPanelId(panels), metrics: filterMetrics(names, search).slice(0, 1) }))}
+          onClick={() => {
+            const first = filterMetrics(names, search).slice(0, 1);
+            setAdding(newPanel({ id: freshPanelId(panels), metrics: first, x_axis: defaultXAxis(first) }));
+          }}
         >
           Add panel
         </button>

@@ -1,15 +1,16 @@
 // A project's runs: filters, sorting and columns in the URL or per project, live refresh, compare,
 // and charts of the runs shown. The state lives in run_table_state.ts, the pieces of the table in
 // components/run_table_parts.tsx; this page lays them out.
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { PageProps } from "../app";
 import { ErrorMessage, Loading } from "../components/common";
 import { ProjectCharts } from "../components/project_charts";
-import { ColumnChooser, HeaderCell, NoRuns, RunRow, SelectAll, inputValue } from "../components/run_table_parts";
+import { ColumnChooser, HeaderCell, NoRuns, RunRow, SelectAll, SpacerRow, inputValue, useRowWindow } from "../components/run_table_parts";
 import { formatTime } from "../lib/format";
 import { BUILTIN_COLUMNS, MAX_COMPARE, STATUS_FILTER_OPTIONS } from "../lib/run_table";
 import { parseChartSettings } from "../lib/series";
 import { href, navigate, updateQuery } from "../router";
+import { serverSortField } from "../run_search";
 import { REFRESH_MS, useRunTableState } from "./run_table_state";
 import "../styles/accounts.css";
 import "../styles/run_table.css";
@@ -28,12 +29,14 @@ export function RunTablePage({ params, query }: PageProps) {
     sort,
     anyActive,
     rows,
+    hasMore,
+    loadMore,
+    searching,
     discovered,
     tags,
     columns,
     numericColumns,
-    filtered,
-    sorted,
+    filterErrors,
     visibleIds,
     visibleRuns,
     showCharts,
@@ -46,6 +49,8 @@ export function RunTablePage({ params, query }: PageProps) {
     onSelectAll,
   } = useRunTableState(projectId, query);
 
+  const scroller = useRef<HTMLDivElement>(null);
+  const shown = useRowWindow(scroller, rows.length, loadMore);
   const title = project.data?.name ?? "Runs";
   useEffect(() => {
     document.title = `${title} · WaveDB`;
@@ -62,7 +67,8 @@ export function RunTablePage({ params, query }: PageProps) {
         <span class="spacer" />
         {runs.data && (
           <span class="muted run-count" data-testid="run-count">
-            {filtersActive ? `${sorted.length} of ${rows.length} runs` : `${rows.length} run${rows.length === 1 ? "" : "s"}`}
+            {`${rows.length}${hasMore ? "+" : ""} ${filtersActive ? "matching " : ""}run${rows.length === 1 && !hasMore ? "" : "s"}`}
+            {searching ? " …" : ""}
           </span>
         )}
         {anyActive && (
@@ -119,10 +125,10 @@ export function RunTablePage({ params, query }: PageProps) {
           <input
             type="search"
             placeholder="Query, e.g. lr>0.01 optimizer=adam loss<0.5"
-            title="Space-separated conditions on config keys and summary values: key=value, !=, <, <=, >, >=. Nested config keys with dots (model.layers>4); quote values with spaces."
+            title="Conditions on config keys and summary values, searched by the server: key=value, !=, <, <=, >, >=, ~ (contains). Side by side or with and; or, not and parentheses combine them. Nested config keys with dots (model.layers>4), metrics.loss.min, results.acc; quote values with spaces."
             value={filters.query}
-            aria-invalid={filtered.errors.length > 0}
-            aria-describedby={filtered.errors.length ? "filter-query-errors" : undefined}
+            aria-invalid={filterErrors.length > 0}
+            aria-describedby={filterErrors.length ? "filter-query-errors" : undefined}
             spellcheck={false}
             autoCapitalize="off"
             onInput={(event) => updateQuery({ q: inputValue(event) || undefined })}
@@ -160,10 +166,10 @@ export function RunTablePage({ params, query }: PageProps) {
           Compare ({selected.size})
         </button>
       </div>
-      {filtered.errors.length > 0 && (
+      {filterErrors.length > 0 && (
         <div class="message error query-errors" id="filter-query-errors" role="status" data-testid="filter-query-error">
           <ul>
-            {filtered.errors.map((error) => (
+            {filterErrors.map((error) => (
               <li key={error}>{error}</li>
             ))}
           </ul>
@@ -192,10 +198,10 @@ export function RunTablePage({ params, query }: PageProps) {
         />
       ) : !runs.data ? (
         <Loading label="Loading runs…" />
-      ) : !rows.length ? (
+      ) : !rows.length && !filtersActive && !filterErrors.length ? (
         <NoRuns project={project.data} workspace={workspace.data} />
       ) : (
-        <div class="table-scroll run-table-scroll">
+        <div class="table-scroll run-table-scroll" ref={scroller} data-testid="run-table-scroll">
           <table class="data run-table" data-testid="run-table">
             <thead>
               <tr>
@@ -203,20 +209,27 @@ export function RunTablePage({ params, query }: PageProps) {
                   <SelectAll visibleIds={visibleIds} selected={selected} onChange={onSelectAll} />
                 </th>
                 {BUILTIN_COLUMNS.map((key) => (
-                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} className={key === "duration" ? "number" : undefined} />
+                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} sortable={serverSortField(key) !== null} className={key === "duration" ? "number" : undefined} />
                 ))}
                 {columns.map((key) => (
-                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} className={numericColumns.has(key) ? "number" : undefined} />
+                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} sortable={serverSortField(key) !== null} className={numericColumns.has(key) ? "number" : undefined} />
                 ))}
               </tr>
             </thead>
             <tbody>
-              {sorted.map((row) => (
+              <SpacerRow height={shown.before} columns={BUILTIN_COLUMNS.length + columns.length + 1} />
+              {rows.slice(shown.start, shown.end).map((row) => (
                 <RunRow key={row.run.id} row={row} columns={columns} numericColumns={numericColumns} selected={selected.has(row.run.id)} onSelect={onSelect} />
               ))}
+              <SpacerRow height={shown.after} columns={BUILTIN_COLUMNS.length + columns.length + 1} />
             </tbody>
           </table>
-          {!sorted.length && (
+          {hasMore && (
+            <div class="muted load-more" data-testid="run-table-more">
+              Loading more runs as you scroll…
+            </div>
+          )}
+          {!rows.length && (
             <div class="empty no-match" data-testid="run-table-empty">
               No runs match these filters.{" "}
               <button type="button" class="link" onClick={clearFilters}>
