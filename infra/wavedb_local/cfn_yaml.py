@@ -5,11 +5,15 @@ short-form tags (`!Ref`, `!Sub`, `!GetAtt a.b`...) into their long forms, refuse
 keys and reads JSON templates too. Its nodes are `dict`/`list`/`str` subclasses that carry
 their line numbers; the local stack gets plain dicts, lists and strings, so nothing
 downstream (the model, the environments handed to function processes) holds cfn-lint's
-types. cfn-lint is imported when a template is read, not when this module is.
+types. cfn-lint is imported when a template is read, not when this module is; importing it
+takes about 0.4 s (it brings sympy and networkx), so `run` starts that import on a thread
+(`import_decoder_in_background`) while PostgreSQL and moto start.
 """
 
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,18 @@ def load_template_text(text: str, *, source: str = "the template") -> dict[str, 
 def load_template_file(path: Path) -> dict[str, Any]:
     """Parse the template file at `path`."""
     return load_template_text(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def import_decoder_in_background() -> threading.Thread:
+    """Start importing cfn-lint's decoder and Globals merge on a daemon thread."""
+
+    def import_decoder() -> None:
+        for module in ("cfnlint.decode", "cfnlint.template.transforms._sam_globals"):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=import_decoder, name="import-cfn-lint", daemon=True)
+    thread.start()
+    return thread
 
 
 def _plain(value: Any) -> Any:
