@@ -1,6 +1,6 @@
 """Reading a template's YAML or JSON text with cfn-lint's decoder.
 
-cfn-lint's decoder (the one `cfn-lint` and `sam validate` read templates with) turns the
+cfn-lint's decoder (the one `cfn-lint` and `sam validate --lint` read templates with) turns the
 short-form tags (`!Ref`, `!Sub`, `!GetAtt a.b`...) into their long forms, refuses duplicate
 keys and reads JSON templates too. Its nodes are `dict`/`list`/`str` subclasses that carry
 their line numbers; the local stack gets plain dicts, lists and strings, so nothing
