@@ -1,4 +1,12 @@
-"""Evaluating CloudFormation intrinsic functions, conditions and parameters."""
+"""Evaluating CloudFormation intrinsic functions, conditions and parameters.
+
+This stays ours because the local stack needs one value per expression, for the parameter
+values it was started with and the local names of the resources: cfn-lint's resolvers
+(`cfnlint.jsonschema._resolvers_cfn`) enumerate every value an expression may take while
+validating, leave `Ref`/`Fn::GetAtt` of resources unresolved and run inside its validator
+with a whole `cfnlint.Template`; SAM's `IntrinsicsResolver` (in `samtranslator`, not a
+dependency) resolves `Ref`, `Fn::Sub`, `Fn::GetAtt` and `Fn::FindInMap`, and no conditions.
+"""
 
 from __future__ import annotations
 

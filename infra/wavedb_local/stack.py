@@ -20,6 +20,7 @@ from wavedb_local.aws_emulator import (
     account_id_of_caller,
     aws_client,
 )
+from wavedb_local.cfn_yaml import import_decoder_in_background
 from wavedb_local.config import ConfigurationError, LocalStackConfig
 from wavedb_local.environment import (
     REMOVED_LOCALLY,
@@ -102,6 +103,7 @@ class LocalStack:
             self._socket = _bind(config.host, config.port)
             self._cleanup.callback(self._close_socket)
             self.port = int(self._socket.getsockname()[1])
+        import_decoder_in_background()  # read the template sooner, once the services are up
         self.database_url = self._start_database()
         self.aws_endpoint, account_id = self._start_aws()
         self.naming = LocalNaming(

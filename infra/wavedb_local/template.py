@@ -1,4 +1,15 @@
-"""Reading `template.yaml` into a `StackModel`: Globals merged, intrinsics resolved."""
+"""Reading `template.yaml` into a `StackModel`: Globals merged, intrinsics resolved.
+
+cfn-lint reads the text (`cfn_yaml`) and merges the Globals (`with_globals_merged`), as it
+does when it validates the template. What stays here is what no installed library does for
+a template that is run rather than deployed or linted: reading the SAM resources as they are
+written (an event's name, a function's local `CodeUri` folder, the routes and authorizers of
+an HttpApi) into the model, with local names, URLs and ARNs for `Ref` and `Fn::GetAtt`.
+SAM's own translator (`samtranslator`, not a dependency) would first turn each resource into
+plain CloudFormation (Lambda functions, event source mappings, an OpenAPI body per API,
+permissions), from which the same facts would have to be read back; see the package
+README, "How the template is read", for the measurements behind keeping this reader.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +24,6 @@ from wavedb_local.cfn_yaml import load_template_file
 from wavedb_local.intrinsics import (
     IntrinsicResolver,
     TemplateError,
-    is_intrinsic,
     parameter_values,
     pseudo_parameters,
 )
@@ -52,18 +62,19 @@ _QUEUE_ATTRIBUTES = (
 _HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
 
 
-def merge_globals(global_value: Any, local_value: Any) -> Any:
-    """SAM's Globals merge: maps merge, lists concatenate, otherwise the local value wins."""
-    if is_intrinsic(global_value) or is_intrinsic(local_value):
-        return copy.deepcopy(local_value)
-    if isinstance(global_value, dict) and isinstance(local_value, dict):
-        merged = copy.deepcopy(global_value)
-        for key, value in local_value.items():
-            merged[key] = merge_globals(merged[key], value) if key in merged else value
-        return merged
-    if isinstance(global_value, list) and isinstance(local_value, list):
-        return copy.deepcopy(global_value) + copy.deepcopy(local_value)
-    return copy.deepcopy(local_value)
+def with_globals_merged(document: dict[str, Any]) -> dict[str, Any]:
+    """The template with its Globals merged into its SAM resources, as SAM's transform does.
+
+    cfn-lint's merge (maps merge, lists concatenate, otherwise the resource's value wins,
+    `IgnoreGlobals` honoured) is the one it validates SAM templates with. The `Globals`
+    section stays, for the implicit HttpApi that no resource declares.
+    """
+    from cfnlint.template.transforms._sam_globals import (  # type: ignore[import-untyped]
+        merge_globals,
+    )
+
+    merged: dict[str, Any] = merge_globals(copy.deepcopy(document))
+    return merged
 
 
 def load_stack(
@@ -74,7 +85,7 @@ def load_stack(
 ) -> StackModel:
     """Read the template at `template_path` into the model the local stack runs."""
     template_path = template_path.resolve()
-    document = load_template_file(template_path)
+    document = with_globals_merged(load_template_file(template_path))
     return _StackReader(
         template_path, document, naming or LocalNaming(), parameter_overrides
     ).read()
@@ -153,14 +164,7 @@ class _StackReader:
         return condition is None or self.resolver.condition(str(condition))
 
     def _properties(self, logical_id: str) -> dict[str, Any]:
-        resource = self.resources[logical_id]
-        properties = resource.get("Properties") or {}
-        section = {SERVERLESS_FUNCTION: "Function", SERVERLESS_HTTP_API: "HttpApi"}.get(
-            str(resource.get("Type"))
-        )
-        if section is not None and section in self.globals:
-            properties = merge_globals(self.globals[section], properties)
-        return dict(properties)
+        return dict(self.resources[logical_id].get("Properties") or {})
 
     # ------------------------------------------------------------------ functions
     def _function(
@@ -364,7 +368,7 @@ class _StackReader:
         for logical_id in self._present(SERVERLESS_HTTP_API):
             apis[logical_id] = self._http_api(logical_id, self._properties(logical_id))
         if IMPLICIT_HTTP_API not in apis:
-            implicit = merge_globals(self.globals.get("HttpApi") or {}, {})
+            implicit = copy.deepcopy(self.globals.get("HttpApi") or {})
             apis[IMPLICIT_HTTP_API] = self._http_api(IMPLICIT_HTTP_API, implicit)
         return apis
 

@@ -133,6 +133,30 @@ def test_invoke_prints_only_the_handler_answer_on_stdout(database_url: str, tmp_
     assert (tmp_path / "tick.jsonl").exists()
 
 
+def test_invoke_template_with_a_duplicate_key_fails_naming_the_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    text = FIXTURE_TEMPLATE.read_text(encoding="utf-8")
+    template = FIXTURE_TEMPLATE.with_name("duplicate-key-template.yaml")
+    template.write_text(text.replace("    Timeout: 5\n", "    Timeout: 5\n    Timeout: 6\n", 1))
+    try:
+        result = _invoke(
+            "TickFunction",
+            "--template",
+            str(template),
+            DATABASE_URL=database_url,
+            WAVEDB_DATA_DIR=str(tmp_path / "data"),
+            WAVEDB_PARAMETER_OVERRIDES=f"RecordDir={tmp_path}",
+        )
+    finally:
+        template.unlink()
+
+    assert result.returncode == 2
+    assert "cannot be read" in result.stderr
+    assert "Duplicate found 'Timeout'" in result.stderr
+    assert result.stdout == ""
+
+
 def test_invoke_real_health_function_with_its_event_file(database_url: str, tmp_path: Path) -> None:
     result = _invoke(
         "HealthFunction",

@@ -137,6 +137,64 @@ def test_load_stack_fixture_merges_environment_and_drops_no_value() -> None:
     assert "DisabledFunction" not in model.functions  # its Condition is false
 
 
+GLOBALS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 9
+    Environment:
+      Variables:
+        FROM_GLOBALS: "yes"
+  HttpApi:
+    CorsConfiguration:
+      AllowOrigins: ["https://example.test"]
+Resources:
+  MergedFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/merged
+      Environment:
+        Variables:
+          OWN: "1"
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {Path: /merged, Method: get}
+  AloneFunction:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: "*"
+    Properties:
+      CodeUri: functions/alone
+      Runtime: python3.12
+  PartlyFunction:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: [Environment]
+    Properties:
+      CodeUri: functions/partly
+"""
+
+
+def test_load_stack_ignore_globals_keeps_those_properties_out(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(GLOBALS_TEMPLATE, encoding="utf-8")
+
+    model = load_stack(template, naming=NAMING)
+
+    merged, alone, partly = (
+        model.functions[name] for name in ("MergedFunction", "AloneFunction", "PartlyFunction")
+    )
+    assert merged.environment == {"FROM_GLOBALS": "yes", "OWN": "1"}
+    assert merged.timeout_seconds == 9
+    assert alone.environment == {}
+    assert alone.timeout_seconds == 3  # Lambda's default, Globals ignored
+    assert partly.environment == {}
+    assert partly.timeout_seconds == 9
+    cors = model.http_apis["ServerlessHttpApi"].cors
+    assert cors is not None
+    assert cors.allow_origins == ("https://example.test",)
+
+
 def test_load_stack_fixture_reads_event_sources() -> None:
     model = load_stack(FIXTURE_TEMPLATE, naming=NAMING)
 
