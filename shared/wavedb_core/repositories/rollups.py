@@ -17,19 +17,13 @@ from psycopg.rows import args_row
 
 from wavedb_core.db.connection import Connection
 from wavedb_core.repositories.metric_points import STAGING_TABLE
+from wavedb_core.repositories.split_sums import LARGE_SUM, STORED_SPLIT_SUM, SUM_SCALE
 
 LEVELS = range(1, 8)
 BRANCHING = 8
 _LEVEL_SHIFT = 3  # log2(BRANCHING)
 
 _FINITE = "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
-# Sums are kept and added up in two parts, so that adding the largest floats cannot
-# overflow (which PostgreSQL answers with an error, as it does a product that underflows):
-# values under LARGE_SUM as they are (the sum of fewer than 10^38 of them fits), the others
-# scaled down by SUM_SCALE (a power of two: no bit of them changes). `bucket_mean` puts
-# them together.
-LARGE_SUM = 1e270
-SUM_SCALE = 2.0**-64
 _SMALL = f"abs(value) < {LARGE_SUM!r}"
 
 
@@ -41,17 +35,6 @@ def _split_sum(column: str, *, only: str = "true") -> str:
         f" sum({column} * {SUM_SCALE!r})"
         f" FILTER (WHERE {only} AND abs({column}) >= {LARGE_SUM!r}) AS large_sum_scaled"
     )
-
-
-# The rollups' two parts added up: a stored `sum` that has grown past LARGE_SUM moves to the
-# scaled part as it is read.
-_STORED_SPLIT_SUM = (
-    f"sum(sum) FILTER (WHERE abs(sum) < {LARGE_SUM!r}) AS small_sum,"
-    f" CASE WHEN count(large_sum_scaled) + count(sum) FILTER (WHERE abs(sum) >= {LARGE_SUM!r})"
-    " > 0 THEN coalesce(sum(large_sum_scaled), 0)"
-    f" + coalesce(sum(sum * {SUM_SCALE!r}) FILTER (WHERE abs(sum) >= {LARGE_SUM!r}), 0)"
-    " END AS large_sum_scaled"
-)
 
 
 def _upper_level(level: int) -> str:
@@ -151,7 +134,7 @@ def rollup_buckets(
         cursor.execute(
             "SELECT metric_id, bucket / %(per)s AS slot, sum(count)::bigint AS count,"
             " sum(finite_count)::bigint AS finite_count,"
-            f" {_STORED_SPLIT_SUM}, min(min) AS min,"
+            f" {STORED_SPLIT_SUM}, min(min) AS min,"
             " max(max) AS max, max(last_step) AS last_step,"
             " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
             " max(last_logged_at) AS last_logged_at"

@@ -18,7 +18,7 @@ from psycopg.rows import args_row, tuple_row
 
 from wavedb_core.db.connection import Connection
 from wavedb_core.repositories.metric_chunks import StoredChunk
-from wavedb_core.services.chunk_codec import LARGE_SUM, SUM_SCALE
+from wavedb_core.repositories.split_sums import STORED_SPLIT_SUM
 
 FIRST_STEP = -(2**63)
 LAST_STEP = 2**63 - 1
@@ -188,17 +188,6 @@ def chunk_blocks_within(
         ).fetchall()
 
 
-# A stored `sum` that has grown past LARGE_SUM moves to the scaled part as it is added up
-# (as for rollups).
-_STORED_SPLIT_SUM = (
-    f"sum(sum) FILTER (WHERE abs(sum) < {LARGE_SUM!r}) AS small_sum,"
-    f" CASE WHEN count(large_sum_scaled) + count(sum) FILTER (WHERE abs(sum) >= {LARGE_SUM!r})"
-    " > 0 THEN coalesce(sum(large_sum_scaled), 0)"
-    f" + coalesce(sum(sum * {SUM_SCALE!r}) FILTER (WHERE abs(sum) >= {LARGE_SUM!r}), 0)"
-    " END AS large_sum_scaled"
-)
-
-
 class ChunkBucket(NamedTuple):
     """Aggregates of the whole chunks whose first step lies in one output bucket."""
 
@@ -225,7 +214,7 @@ def chunk_buckets(
             "SELECT first_step / %(width)s AS slot, min(first_step) AS first_step,"
             " sum(count)::bigint AS point_count,"
             " sum(finite_count)::bigint AS finite_count,"
-            f" {_STORED_SPLIT_SUM}, min(min) AS min, max(max) AS max,"
+            f" {STORED_SPLIT_SUM}, min(min) AS min, max(max) AS max,"
             " max(last_step) AS last_step,"
             " (array_agg(last_value ORDER BY last_step DESC))[1] AS last_value,"
             " max(last_us) AS last_us"
