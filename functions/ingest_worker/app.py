@@ -188,4 +188,4 @@ class OutageHoldingProcessor(BatchProcessor):
             hold_back(self.held_back)
 
 
-handler = sqs_batch_handler(record_handler, OutageHoldingProcessor())
+handler = sqs_batch_handler(record_handler, OutageHoldingProcessor)

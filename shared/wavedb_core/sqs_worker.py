@@ -30,25 +30,29 @@ if TYPE_CHECKING:  # the HTTP package imports FastAPI, which a worker does not n
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
+def _default_processor() -> BatchProcessor:
+    # Every failing record is reported, even when the whole batch fails: never raise.
+    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
 def sqs_batch_handler(
-    record_handler: Callable[[SQSRecord], None], processor: BatchProcessor | None = None
+    record_handler: Callable[[SQSRecord], None],
+    new_processor: Callable[[], BatchProcessor] = _default_processor,
 ) -> LambdaHandler:
-    """A Lambda handler for SQS events that runs `record_handler` on each record, with
-    `processor` (a BatchProcessor of SQS records that never raises) or Powertools' own."""
+    """A Lambda handler for SQS events that runs `record_handler` on each record, with a
+    processor made by `new_processor` for each invocation (a BatchProcessor of SQS records
+    that never raises; it keeps the batch's state, so invocations that overlap - threads of
+    one process, as the local stack may run them - never share one)."""
     logger = Logger()
     tracer = function_tracer()
     metrics = Metrics()
-    # Every failing record is reported, even when the whole batch fails: never raise.
-    processor = processor or BatchProcessor(
-        event_type=EventType.SQS, raise_on_entire_batch_failure=False
-    )
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event, record_handler=record_handler, processor=new_processor(), context=context
         )
         return dict(response)
 
