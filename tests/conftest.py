@@ -117,6 +117,18 @@ def served_stack_of_package(
     config = stack_config(tmp_path_factory.mktemp("wavedb-served"), database_url, moto_endpoint)
     with running_stack(config, serve_http=True, event_sources=True) as stack:
         yield stack
+        _let_pollers_finish(stack)
+
+
+def _let_pollers_finish(stack: LocalStack, *, timeout: float = 60) -> None:
+    """Wait until the stack's pollers have settled what the ingest queue holds: a message
+    one of them had received when the stack stopped would stay invisible (the queue's
+    visibility timeout, minutes) to the session's stack, which shares the queue."""
+    from tests.support.ingest import queued_message_count
+
+    deadline = time.monotonic() + timeout
+    while queued_message_count(stack) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
