@@ -152,18 +152,14 @@ class OutageHoldingProcessor(BatchProcessor):
     """Partial batch processing of the ingest queue that stops at a database outage: once a
     record finds the database unreachable, the others are not tried (each fails with
     DatabaseUnreachable), and every record that failed for want of a database is held back
-    on its queue (`hold_back`) once the batch's answer is made."""
+    on its queue (`hold_back`) once the batch's answer is made. One per invocation
+    (`sqs_batch_handler` makes it), so its state is the batch's own."""
 
     def __init__(self) -> None:
         # Every failing record is reported, even when the whole batch fails: never raise.
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self.database_unreachable = False
         self.held_back: list[SQSRecord] = []
-
-    def _prepare(self) -> None:
-        super()._prepare()  # type: ignore[no-untyped-call]
-        self.database_unreachable = False
-        self.held_back = []
 
     def _process_record(self, record: dict[str, Any]) -> SuccessResponse | FailureResponse:
         if not self.database_unreachable:

@@ -6,15 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field
 
 from wavedb_core.models.base import (
-    NOT_BLANK,
     WHITE_SPACE,
+    NonBlankText,
     RequestModel,
     ResponseModel,
     any_case,
-    at_most_as_sent,
 )
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
@@ -53,11 +52,7 @@ EmailAddress = Annotated[
         },
     ),
 ]
-DisplayName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
-    at_most_as_sent(100),
-]
+DisplayName = Annotated[str, NonBlankText(100)]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=256)]
 
 

@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NonBlankText,
+    RequestModel,
+    ResponseModel,
+)
 from wavedb_core.vocabulary import ApiKeyScope
 
-ApiKeyName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
-    at_most_as_sent(100),
-]
+ApiKeyName = Annotated[str, NonBlankText(100)]
 
 
 def rate_limit_schema(schema: dict[str, Any]) -> None:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from annotated_types import GroupedMetadata
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticKnownError
 
@@ -60,6 +69,20 @@ def at_most_as_sent(limit: int) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
+
+
+@dataclass(frozen=True)
+class NonBlankText(GroupedMetadata):
+    """`Annotated[str, NonBlankText(n)]`: a name-like text, stripped of the document's white
+    space, not blank, at most `n` characters as sent (and after stripping)."""
+
+    limit: int
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=self.limit, pattern=NOT_BLANK
+        )
+        yield at_most_as_sent(self.limit)
 
 
 _RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")

@@ -8,7 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NonBlankText,
+    RequestModel,
+    ResponseModel,
+)
 from wavedb_core.models.metrics import MetricName
 
 MAX_PANELS = 100
@@ -24,22 +28,10 @@ MIN_PANEL_HEIGHT = 160
 MAX_PANEL_HEIGHT = 800
 DEFAULT_PANEL_HEIGHT = 220
 
-PanelId = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_PANEL_ID_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_PANEL_ID_LENGTH),
-]
+PanelId = Annotated[str, NonBlankText(MAX_PANEL_ID_LENGTH)]
 PanelTitle = Annotated[str, StringConstraints(max_length=MAX_PANEL_TITLE_LENGTH)]
 MetricPattern = Annotated[str, StringConstraints(max_length=MAX_PATTERN_LENGTH)]
-ConfigKey = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_CONFIG_KEY_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_CONFIG_KEY_LENGTH),
-]
+ConfigKey = Annotated[str, NonBlankText(MAX_CONFIG_KEY_LENGTH)]
 # step: the logged step; time: wall-clock time; relative: time since the run's first point.
 PanelXAxis = Literal["step", "time", "relative"]
 # How a group of runs is drawn around its mean: its min-max range, ± one standard deviation,

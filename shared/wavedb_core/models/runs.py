@@ -10,12 +10,11 @@ from uuid import UUID
 from pydantic import Field, StringConstraints, field_validator
 
 from wavedb_core.models.base import (
-    NOT_BLANK,
     WHITE_SPACE_CHARACTERS,
+    NonBlankText,
     RequestModel,
     ResponseModel,
     Rfc3339Time,
-    at_most_as_sent,
 )
 from wavedb_core.vocabulary import RunStatus, StartingStatus
 
@@ -41,22 +40,10 @@ MAX_BATCH_GET_IDS = 100
 # is taken as now.
 EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
-RunName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_NAME_LENGTH),
-]
+RunName = Annotated[str, NonBlankText(MAX_NAME_LENGTH)]
 RunDescription = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
 RunNotes = Annotated[str, StringConstraints(max_length=MAX_NOTES_LENGTH)]
-RunTag = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_TAG_LENGTH),
-]
+RunTag = Annotated[str, NonBlankText(MAX_TAG_LENGTH)]
 
 
 def _depth(value: object) -> int:

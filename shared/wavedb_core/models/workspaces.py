@@ -9,14 +9,15 @@ from uuid import UUID
 from pydantic import Field, StringConstraints
 
 from wavedb_core.models.accounts import EmailAddress
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NonBlankText,
+    RequestModel,
+    ResponseModel,
+    at_most_as_sent,
+)
 from wavedb_core.vocabulary import InvitationStatus, InvitedRole, MemberRole
 
-WorkspaceName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
-    at_most_as_sent(100),
-]
+WorkspaceName = Annotated[str, NonBlankText(100)]
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=2000),

@@ -13,10 +13,9 @@ from pydantic import Field, StringConstraints, field_validator
 from wavedb_core.models.accounts import EmailAddress, NewPassword
 from wavedb_core.models.api_keys import ApiKeyName
 from wavedb_core.models.base import (
-    NOT_BLANK,
+    NonBlankText,
     RequestModel,
     ResponseModel,
-    at_most_as_sent,
     one_of_words,
 )
 from wavedb_core.models.metrics import MetricName
@@ -37,25 +36,9 @@ MAX_LOG_METADATA_BYTES = 10_000
 MAX_STEP = 2**53
 
 Text = Annotated[str, StringConstraints(max_length=1_000)]
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NOT_BLANK),
-    at_most_as_sent(255),
-]
-ExperimentName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_NAME_LENGTH),
-]
-Tag = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH, pattern=NOT_BLANK
-    ),
-    at_most_as_sent(MAX_TAG_LENGTH),
-]
+Name = Annotated[str, NonBlankText(255)]
+ExperimentName = Annotated[str, NonBlankText(MAX_NAME_LENGTH)]
+Tag = Annotated[str, NonBlankText(MAX_TAG_LENGTH)]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 HyperparamValue = str | bool | int | float | None
 

@@ -11,14 +11,17 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
-    StringConstraints,
     field_validator,
     model_serializer,
 )
 from pydantic.alias_generators import to_camel
 
 from wavedb_core.models.accounts import EmailAddress, new_password_schema
-from wavedb_core.models.base import NOT_BLANK, RequestModel, ResponseModel, at_most_as_sent
+from wavedb_core.models.base import (
+    NonBlankText,
+    RequestModel,
+    ResponseModel,
+)
 from wavedb_core.models.metrics import MetricName, Step
 from wavedb_core.models.numbers import MetricValue
 from wavedb_core.models.projects import ProjectName
@@ -27,11 +30,7 @@ from wavedb_core.models.workspaces import Description as ProjectDescription
 
 DataT = TypeVar("DataT")
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
-    at_most_as_sent(100),
-]
+Name = Annotated[str, NonBlankText(100)]
 # The original server's minimum; the deployment's own minimum (PASSWORD_MIN_LENGTH, at
 # least 8), which the document states, is applied by the accounts service, with the same
 # error shape.
