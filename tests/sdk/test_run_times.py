@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,10 +89,11 @@ def test_system_metrics_keep_every_sample_with_its_time_and_the_training_step_cu
         time.sleep(0.25)
     run.finish()
 
-    cpu = sdk_env.wait_for_points(run.id, "system/cpu_percent", 4)
-    training = sdk_env.wait_for_points(run.id, "system/training_step", len(cpu))
-    # Numbered by sample: several samples during one training step are all kept (the
-    # batches may still be arriving: compare what both series hold so far).
+    # Numbered by sample: several samples during one training step are all kept. Batches
+    # travel through SQS in any order, so wait until what arrived has no gap (a gap that
+    # never closes fails here).
+    cpu = _wait_for_samples_without_gaps(sdk_env, run.id, "system/cpu_percent", 4)
+    training = _wait_for_samples_without_gaps(sdk_env, run.id, "system/training_step", len(cpu))
     assert [point["step"] for point in cpu] == list(range(len(cpu)))
     assert [point["step"] for point in training] == list(range(len(training)))
     steps_logged = dict(logged)
@@ -101,6 +103,18 @@ def test_system_metrics_keep_every_sample_with_its_time_and_the_training_step_cu
         # Sampled while that step was the current one: after it was logged.
         assert _moment(sample["timestamp"]).timestamp() >= steps_logged[step] - 0.001
     assert max(int(sample["value"]) for sample in training) >= 300
+
+
+def _wait_for_samples_without_gaps(
+    sdk_env: SdkEnvironment, run_id: str, name: str, minimum: int, *, timeout: float = 30
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        points = sdk_env.wait_for_points(run_id, name, minimum, timeout=timeout)
+        numbered_in_order = [point["step"] for point in points] == list(range(len(points)))
+        if numbered_in_order or time.monotonic() > deadline:
+            return points
+        time.sleep(0.2)
 
 
 KILLED = """
