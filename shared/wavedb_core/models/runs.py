@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, get_args
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from wavedb_core.models.base import (
     WHITE_SPACE_CHARACTERS,
@@ -100,39 +100,29 @@ def check_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-class _RunFields(RequestModel):
-    @field_validator("config", mode="before", check_fields=False)
-    @classmethod
-    def _config_depth(cls, config: object) -> object:
-        # Before any other check walks the config recursively.
-        if _depth(config) > MAX_CONFIG_DEPTH:
-            raise ValueError(f"the config may nest at most {MAX_CONFIG_DEPTH} levels deep")
-        return config
+def _nesting_at_most(what: str, max_depth: int) -> BeforeValidator:
+    """Refuses a document nested deeper than `max_depth` before anything walks it."""
 
-    @field_validator("config", check_fields=False)
-    @classmethod
-    def _config(cls, config: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if config is None else check_config(config)
+    def check(value: object) -> object:
+        if _depth(value) > max_depth:
+            raise ValueError(f"the {what} may nest at most {max_depth} levels deep")
+        return value
 
-    @field_validator("provenance", mode="before", check_fields=False)
-    @classmethod
-    def _provenance_depth(cls, provenance: object) -> object:
-        if _depth(provenance) > MAX_PROVENANCE_DEPTH:
-            raise ValueError(f"the provenance may nest at most {MAX_PROVENANCE_DEPTH} levels deep")
-        return provenance
-
-    @field_validator("provenance", check_fields=False)
-    @classmethod
-    def _provenance(cls, provenance: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if provenance is None else check_provenance(provenance)
-
-    @field_validator("tags", check_fields=False)
-    @classmethod
-    def _tags(cls, tags: list[str] | None) -> list[str] | None:
-        return None if tags is None else check_tags(tags)
+    return BeforeValidator(check)
 
 
-class RunCreateRequest(_RunFields):
+RunConfig = Annotated[
+    dict[str, Any], _nesting_at_most("config", MAX_CONFIG_DEPTH), AfterValidator(check_config)
+]
+RunProvenance = Annotated[
+    dict[str, Any],
+    _nesting_at_most("provenance", MAX_PROVENANCE_DEPTH),
+    AfterValidator(check_provenance),
+]
+RunTags = Annotated[list[RunTag], Field(max_length=MAX_TAGS), AfterValidator(check_tags)]
+
+
+class RunCreateRequest(RequestModel):
     id: UUID | None = Field(
         default=None,
         description="A client-chosen run id, which makes creating the run safe to retry: the"
@@ -143,13 +133,13 @@ class RunCreateRequest(_RunFields):
         default=None, description="A readable name is generated when none is given."
     )
     description: RunDescription = ""
-    config: dict[str, Any] = Field(
+    config: RunConfig = Field(
         default_factory=dict, description="Hyperparameters and settings: any JSON object."
     )
-    tags: list[RunTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags: RunTags = Field(default_factory=list)
     notes: RunNotes = ""
     status: StartingStatus = "running"
-    provenance: dict[str, Any] | None = Field(
+    provenance: RunProvenance | None = Field(
         default=None,
         description="Where the run came from (git, host, command line, packages, GPUs...).",
     )
@@ -161,17 +151,17 @@ class RunCreateRequest(_RunFields):
     )
 
 
-class RunUpdateRequest(_RunFields):
+class RunUpdateRequest(RequestModel):
     """Only the fields given change. A status that ends the run sets `ended_at`;
     `running` resumes it (sets `started_at` if unset, clears `ended_at`)."""
 
     name: RunName | None = None
     description: RunDescription | None = None
-    config: dict[str, Any] | None = None
-    tags: list[RunTag] | None = Field(default=None, max_length=MAX_TAGS)
+    config: RunConfig | None = None
+    tags: RunTags | None = None
     notes: RunNotes | None = None
     status: RunStatus | None = None
-    provenance: dict[str, Any] | None = Field(
+    provenance: RunProvenance | None = Field(
         default=None, description="Replaces the provenance's top-level keys given."
     )
     ended_at: Rfc3339Time | None = Field(

@@ -38,13 +38,7 @@ _BAD_REFRESH = "the refresh token is not valid; log in again"
 
 
 def user_out(user: users.User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        email_confirmed=user.email_confirmed,
-        created_at=user.created_at,
-    )
+    return UserOut.model_validate(user)
 
 
 def signup(*, email: str, password: str, name: str, client_ip: str) -> SignupResponse:

@@ -140,14 +140,7 @@ def _check_batch_id(batch_id: str) -> None:
 
 
 def _receipt(row: BatchRow) -> BatchReceipt:
-    return BatchReceipt(
-        batch_id=row.batch_id,
-        status=row.status,
-        point_count=row.point_count,
-        parts=row.parts,
-        parts_written=row.parts_written,
-        error=row.error,
-    )
+    return BatchReceipt.model_validate(row)
 
 
 def submit_points(
