@@ -3,10 +3,10 @@
 import { useMemo, useState } from "preact/hooks";
 import { api, fetchAll } from "../api";
 import { useAsync } from "../lib/hooks";
-import { firstAtStep, mediaSteps, nearestStepIndex } from "../lib/media";
+import { firstAtStep } from "../lib/media";
 import type { MediaItem, MediaNameSummary, Run } from "../types";
 import { Empty, ErrorMessage, Loading } from "./common";
-import { MediaView } from "./media";
+import { MediaView, useMediaSteps } from "./media";
 import "../styles/run.css";
 
 /** Items read per run for one name (the steps of the slider). */
@@ -56,22 +56,8 @@ function SideBySide({ name, runs, colors }: { name: string; runs: readonly Run[]
     () => Promise.all(runs.map((run) => fetchAll<MediaItem>(`/v1/runs/${run.id}/media`, { name, limit: 100 }, MAX_ITEMS_PER_RUN))).then((lists) => lists.flat()),
     [name, runs.map((run) => run.id).join(",")],
   );
-  const [chosenStep, setChosenStep] = useState<number | null>(null);
-  const [fresh, setFresh] = useState<Record<string, MediaItem>>({});
-  const list = useMemo(() => (items.data ?? []).map((item) => fresh[item.id] ?? item), [items.data, fresh]);
-  const steps = useMemo(() => mediaSteps(list), [list]);
-  const index = nearestStepIndex(steps, chosenStep);
-  const step = index >= 0 ? steps[index] : null;
+  const { list, steps, index, step, setChosenStep, refresh } = useMediaSteps(items.data);
   const byRun = firstAtStep(list, step);
-
-  const refresh = async (item: MediaItem) => {
-    try {
-      const next = await api<MediaItem>(`/v1/runs/${item.run_id}/media/${item.id}`);
-      setFresh((current) => ({ ...current, [item.id]: next }));
-    } catch {
-      // keep the broken one; the user can reload
-    }
-  };
 
   if (items.error && !items.data) return <ErrorMessage error={items.error} onRetry={items.reload} />;
   if (!items.data) return <Loading />;

@@ -36,31 +36,35 @@ export function MediaGallery({ runId, refreshKey = 0 }: { runId: string; refresh
   );
 }
 
+/** Loaded media items, each replaced by a fresh copy once its presigned link expired or
+ * failed (`refresh`), their steps, and the chosen step (the nearest one that has media). */
+export function useMediaSteps(loaded: readonly MediaItem[] | undefined) {
+  const [chosenStep, setChosenStep] = useState<number | null>(null);
+  const [fresh, setFresh] = useState<Record<string, MediaItem>>({});
+  const list = useMemo(() => (loaded ?? []).map((item) => fresh[item.id] ?? item), [loaded, fresh]);
+  const steps = useMemo(() => mediaSteps(list), [list]);
+  const index = nearestStepIndex(steps, chosenStep);
+  const step = index >= 0 ? steps[index] : null;
+  const refresh = async (item: MediaItem) => {
+    try {
+      const next = await api<MediaItem>(`/v1/runs/${item.run_id}/media/${item.id}`);
+      setFresh((current) => ({ ...current, [item.id]: next }));
+    } catch {
+      // keep the broken one; the user can reload
+    }
+  };
+  return { list, steps, index, step, setChosenStep, refresh };
+}
+
 function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSummary }) {
   const version = `${summary.count}/${summary.ready}/${summary.max_step}`;
   const items = useAsync(
     () => fetchAll<MediaItem>(`/v1/runs/${runId}/media`, { name: summary.name, limit: 100 }, 5000),
     [runId, summary.name, version],
   );
-  const [chosenStep, setChosenStep] = useState<number | null>(null);
   const [mode, setMode] = useState<"slider" | "grid">("slider");
-  const [fresh, setFresh] = useState<Record<string, MediaItem>>({});
-
-  const list = useMemo(() => (items.data ?? []).map((item) => fresh[item.id] ?? item), [items.data, fresh]);
-  const steps = useMemo(() => mediaSteps(list), [list]);
-  const index = nearestStepIndex(steps, chosenStep);
-  const step = index >= 0 ? steps[index] : null;
+  const { list, steps, index, step, setChosenStep, refresh } = useMediaSteps(items.data);
   const shown = itemsAtStep(list, step);
-
-  /** A new presigned link for an item whose link expired or failed. */
-  const refresh = async (item: MediaItem) => {
-    try {
-      const next = await api<MediaItem>(`/v1/runs/${runId}/media/${item.id}`);
-      setFresh((current) => ({ ...current, [item.id]: next }));
-    } catch {
-      // keep the broken one; the user can reload
-    }
-  };
 
   const title = (
     <h3>
