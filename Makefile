@@ -74,8 +74,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Each app.py of a function with packages of its own is the module `app` (see pyproject.toml).
 typecheck: $(STAMP)
 	$(BIN)/mypy shared infra functions sdk/src tests bench
+	$(BIN)/mypy functions/tora/app.py
+	$(BIN)/mypy functions/wavedb_compat/app.py
 
 template-check: $(STAMP)
 	bash infra/check_template.sh

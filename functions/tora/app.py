@@ -9,15 +9,16 @@ import wavedb_core.cold_start  # noqa: F401
 
 from fastapi import FastAPI
 
-import wavedb_core.tora_compat.accounts as tora_accounts
-import wavedb_core.tora_compat.experiments as tora_experiments
-import wavedb_core.tora_compat.logs as tora_logs
-import wavedb_core.tora_compat.workspaces as tora_workspaces
 from wavedb_core.http import create_app, http_handler
 from wavedb_core.http.app import ApiErrors
 from wavedb_core.http.error_responses import ErrorShapes
-from wavedb_core.tora_compat.errors import TORA_ERROR_SHAPE, error_body
-from wavedb_core.tora_compat.models import ToraAuthenticationFailedBody, ToraErrorBody
+
+import tora_api.accounts as tora_accounts
+import tora_api.experiments as tora_experiments
+import tora_api.logs as tora_logs
+import tora_api.workspaces as tora_workspaces
+from tora_api.errors import TORA_ERROR_SHAPE, error_body
+from tora_api.models import ToraAuthenticationFailedBody, ToraErrorBody
 
 ROUTERS = (
     tora_accounts.router,

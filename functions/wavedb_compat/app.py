@@ -11,23 +11,24 @@ from wavedb_core.http import AuthenticatedPrincipal, ClientIp, answers, create_a
 from wavedb_core.http.app import ApiErrors
 from wavedb_core.http.error_responses import ErrorShapes
 from wavedb_core.models.metrics import MAX_STEP, MetricName
-from wavedb_core.wavedb_compat.accounts import create_api_key, log_in, profile, register
-from wavedb_core.wavedb_compat.errors import WAVEDB_ERROR_SHAPE, malformed_body
-from wavedb_core.wavedb_compat.media import (
+
+from wavedb_api.accounts import create_api_key, log_in, profile, register
+from wavedb_api.errors import WAVEDB_ERROR_SHAPE, malformed_body
+from wavedb_api.media import (
     IMAGE_ROUTE_KEY,
     MAX_IMAGE_REQUEST_BYTES,
     ImagePart,
     log_image,
     too_large_body,
 )
-from wavedb_core.wavedb_compat.metrics import (
+from wavedb_api.metrics import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MetricOrder,
     list_metrics,
     log_scalar,
 )
-from wavedb_core.wavedb_compat.models import (
+from wavedb_api.models import (
     MAX_TAG_LENGTH,
     MetricType,
     WaveDBAnswer,
@@ -49,7 +50,7 @@ from wavedb_core.wavedb_compat.models import (
     WaveDBUserProfile,
     WaveDBValidationErrorBody,
 )
-from wavedb_core.wavedb_compat.tracking import (
+from wavedb_api.tracking import (
     create_project,
     create_runner,
     get_runner,
@@ -166,7 +167,7 @@ app = create_app(
     redirect_slashes=False,
 )
 # JSON routes keep the default body limit; the image route takes a multipart body up to
-# what one Lambda invocation can carry (see wavedb_compat.media).
+# what one Lambda invocation can carry (see wavedb_api.media).
 handler = http_handler(
     app,
     route_body_limits={IMAGE_ROUTE_KEY: MAX_IMAGE_REQUEST_BYTES},

@@ -1,8 +1,10 @@
 """A Lambda runtime shim: load a function's handler from its folder and invoke it in-process.
 
 Every function has an `app.py`, so each is loaded by file path under a module name of its
-own. Its layers' folders go on `sys.path` (as `/opt/python` does in Lambda) and its code
-folder is searched first while its module is imported (as `/var/task` is).
+own. Its code folder and then its layers' folders go first on `sys.path`, as Lambda orders
+`/var/task` before `/opt/python`, and stay there: a package in the function's folder is found
+by an import made when the function is invoked, as in Lambda. Several functions share this
+process, so the packages in function folders have names unique across functions.
 """
 
 from __future__ import annotations
@@ -71,9 +73,7 @@ class LambdaContext:
 
 @contextmanager
 def _import_environment(spec: FunctionSpec) -> Iterator[None]:
-    """While a function's module is imported: its folder first on sys.path, its service name."""
-    added = str(spec.code_dir)
-    sys.path.insert(0, added)
+    """While a function's module is imported: its service name."""
     service = spec.environment.get("POWERTOOLS_SERVICE_NAME")
     saved_service = os.environ.get("POWERTOOLS_SERVICE_NAME")
     if service is not None:
@@ -81,8 +81,6 @@ def _import_environment(spec: FunctionSpec) -> Iterator[None]:
     try:
         yield
     finally:
-        if added in sys.path:
-            sys.path.remove(added)
         if service is not None:
             if saved_service is None:
                 os.environ.pop("POWERTOOLS_SERVICE_NAME", None)
@@ -116,6 +114,15 @@ def add_layers_to_path(spec: FunctionSpec) -> None:
             sys.path.insert(0, text)
 
 
+def add_code_folder_to_path(spec: FunctionSpec) -> None:
+    """Put the function's code folder first on sys.path, ahead of every layer's (moved there
+    if it is already on it)."""
+    text = str(spec.code_dir)
+    with suppress(ValueError):
+        sys.path.remove(text)
+    sys.path.insert(0, text)
+
+
 def handler_file(spec: FunctionSpec) -> tuple[Path, str]:
     """The file of the handler's module and the handler's attribute name."""
     module_path, _, attribute = spec.handler.rpartition(".")
@@ -145,6 +152,7 @@ class LoadedFunction:
         module = importlib.util.module_from_spec(import_spec)
         with _import_lock:
             add_layers_to_path(spec)
+            add_code_folder_to_path(spec)
             sys.modules[module_name] = module
             try:
                 with _import_environment(spec):

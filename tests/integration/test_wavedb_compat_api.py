@@ -20,9 +20,10 @@ from tests.support.ingest import add_member, drain_ingest_queue, seed_run
 from tests.support.media import jpeg_bytes, png_bytes, png_of_exact_size, purge_media_queue
 from tests.support.projects import make_project
 from wavedb_core.models.runs import RUN_STATUSES
-from wavedb_core.wavedb_compat.media import MAX_IMAGE_REQUEST_BYTES, MAX_IMAGE_UPLOAD_BYTES
-from wavedb_core.wavedb_compat.tracking import RUNNER_STATUSES
 from wavedb_local.stack import LocalStack
+
+from wavedb_api.media import MAX_IMAGE_REQUEST_BYTES, MAX_IMAGE_UPLOAD_BYTES
+from wavedb_api.tracking import RUNNER_STATUSES
 
 # Not the original document's "secure123": our password rules refuse it as too common.
 PASSWORD = "violet tractor juggles seventeen pancakes"

@@ -684,16 +684,37 @@ def test_sam_build_layers_ship_unchecked_bytecode_for_the_runtime(build_dir: Pat
     version = runtime.removeprefix("python")
     if _interpreter_of_version(version) is None:
         pytest.skip(f"no Python {version} here to compile the layers' bytecode")
-    tag = f"cpython-{version.replace('.', '')}"
     for layer in ("CoreLayer", "DependenciesLayer"):
-        sources = list(_layer_site(build_dir, layer).rglob("*.py"))
-        assert sources, layer
-        for source in sources:
-            compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
-            assert compiled.is_file(), f"{layer}: no bytecode for {source}"
-            # PEP 552 flags: 0b01 = hash-based and not checked against the source.
-            flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
-            assert flags == 0b01, f"{compiled}: flags {flags:#b}"
+        _assert_unchecked_bytecode(_layer_site(build_dir, layer), version)
+
+
+def test_sam_build_functions_with_packages_ship_unchecked_bytecode(build_dir: Path) -> None:
+    """/var/task is read-only too: a function with packages of its own ships their bytecode."""
+    template = _built_template(build_dir)
+    runtime = str(_function_setting(template, AUTHORIZER_FUNCTION, "Runtime"))
+    version = runtime.removeprefix("python")
+    if _interpreter_of_version(version) is None:
+        pytest.skip(f"no Python {version} here to compile the functions' bytecode")
+    code_dirs = {
+        name: build_dir / str(function["Properties"]["CodeUri"])
+        for name, function in _resources(template, "AWS::Serverless::Function").items()
+    }
+    with_packages = {name for name, code in code_dirs.items() if list(code.glob("*/__init__.py"))}
+    assert {"ToraFunction", "WaveDBCompatFunction"} <= with_packages
+    for name in sorted(with_packages):
+        _assert_unchecked_bytecode(code_dirs[name], version)
+
+
+def _assert_unchecked_bytecode(folder: Path, version: str) -> None:
+    tag = f"cpython-{version.replace('.', '')}"
+    sources = list(folder.rglob("*.py"))
+    assert sources, folder
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+        assert compiled.is_file(), f"no bytecode for {source}"
+        # PEP 552 flags: 0b01 = hash-based and not checked against the source.
+        flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{compiled}: flags {flags:#b}"
 
 
 def test_sam_build_dependencies_layer_native_code_matches_function_architecture(

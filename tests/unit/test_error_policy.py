@@ -14,8 +14,9 @@ from wavedb_core.errors import Conflict
 from wavedb_core.http.app import OUR_ERRORS, ApiErrors, create_app
 from wavedb_core.http.error_responses import ErrorShapes
 from wavedb_core.models.base import ErrorBody
-from wavedb_core.tora_compat.errors import TORA_ERROR_SHAPE
-from wavedb_core.wavedb_compat.errors import WAVEDB_ERROR_SHAPE
+
+from tora_api.errors import TORA_ERROR_SHAPE
+from wavedb_api.errors import WAVEDB_ERROR_SHAPE
 
 FAILURES: dict[str, Exception] = {
     "unexpected": RuntimeError("boom: a secret detail"),

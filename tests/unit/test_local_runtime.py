@@ -18,6 +18,7 @@ from wavedb_local.runtime import FunctionLoadError, FunctionRegistry, LambdaCont
 from wavedb_local.schedules import schedule_interval_seconds
 
 FUNCTIONS = Path(__file__).resolve().parents[1] / "fixtures/local_stack/functions"
+LAYERS = Path(__file__).resolve().parents[1] / "fixtures/local_stack/layers"
 
 
 def _spec(logical_id: str, folder: str, handler: str = "app.handler") -> FunctionSpec:
@@ -44,6 +45,24 @@ def test_registry_two_app_modules_load_side_by_side() -> None:
     assert registry.invoke("Tick", {"detail-type": "Scheduled Event"}) == {
         "ticked": "Scheduled Event"
     }
+
+
+def test_registry_function_importing_its_own_package_when_invoked_finds_it() -> None:
+    registry = FunctionRegistry({"Own": _spec("Own", "own_package")})
+
+    assert registry.invoke("Own", {}) == {"answer": "from the function's own folder"}
+
+
+def test_registry_function_folder_is_searched_before_its_layers() -> None:
+    spec = function_spec(
+        "Own",
+        code_dir=FUNCTIONS / "own_package",
+        handler="app.origin",
+        layer_dirs=(LAYERS / "own_package_layer",),
+    )
+    registry = FunctionRegistry({"Own": spec})
+
+    assert registry.invoke("Own", {}) == {"origin": "function"}
 
 
 def test_registry_missing_handler_module_raises_load_error() -> None:

@@ -8,7 +8,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-import wavedb_core.tora_compat.shapes as tora_shapes
 from wavedb_core.http import ClientIp, answers
 from wavedb_core.models.accounts import TokenPair
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
@@ -17,7 +16,9 @@ from wavedb_core.models.health import HealthReport
 from wavedb_core.principal import Principal
 from wavedb_core.services import accounts, api_keys, invitations, workspaces
 from wavedb_core.services.health import health_report
-from wavedb_core.tora_compat.models import (
+
+import tora_api.shapes as tora_shapes
+from tora_api.models import (
     ApiKeyCreatedOut,
     ApiKeyIn,
     ApiKeyOut,
@@ -33,7 +34,7 @@ from wavedb_core.tora_compat.models import (
     SignupOut,
     StatusOnly,
 )
-from wavedb_core.tora_compat.security import ToraPrincipal
+from tora_api.security import ToraPrincipal
 
 router = APIRouter(tags=["tora: accounts"])
 # Served under /api only: GET /health belongs to the health function.

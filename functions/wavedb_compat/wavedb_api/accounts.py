@@ -6,8 +6,9 @@ from wavedb_core.errors import Unauthorized, ValidationFailed
 from wavedb_core.models.api_keys import ApiKeyCreateRequest
 from wavedb_core.principal import Principal
 from wavedb_core.services import accounts, api_keys
-from wavedb_core.wavedb_compat.errors import WaveDBCompatError
-from wavedb_core.wavedb_compat.models import (
+
+from wavedb_api.errors import WaveDBCompatError
+from wavedb_api.models import (
     WaveDBApiKeyRecord,
     WaveDBApiKeyRequest,
     WaveDBLoginData,

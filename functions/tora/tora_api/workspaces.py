@@ -7,12 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-import wavedb_core.tora_compat.shapes as tora_shapes
 from wavedb_core.errors import BadRequest, Conflict, ValidationFailed
 from wavedb_core.http import answers
 from wavedb_core.services import invitations, workspaces
-from wavedb_core.tora_compat.experiments import all_experiments
-from wavedb_core.tora_compat.models import (
+
+import tora_api.shapes as tora_shapes
+from tora_api.experiments import all_experiments
+from tora_api.models import (
     Envelope,
     ExperimentOut,
     InvitationAction,
@@ -23,7 +24,7 @@ from wavedb_core.tora_compat.models import (
     WorkspaceIn,
     WorkspaceOut,
 )
-from wavedb_core.tora_compat.security import ToraPrincipal
+from tora_api.security import ToraPrincipal
 
 router = APIRouter(tags=["tora: workspaces"])
 

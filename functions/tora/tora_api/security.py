@@ -10,7 +10,8 @@ from fastapi import Depends, Request
 from wavedb_core.errors import Unauthorized
 from wavedb_core.http.security import authenticated_principal, reading_principal
 from wavedb_core.principal import Principal
-from wavedb_core.tora_compat.errors import ToraAuthenticationFailed
+
+from tora_api.errors import ToraAuthenticationFailed
 
 
 def tora_principal(request: Request) -> Principal:

@@ -22,9 +22,10 @@ from wavedb_core.models.metrics import PointOrder
 from wavedb_core.principal import Principal
 from wavedb_core.services import media
 from wavedb_core.services.media_inspection import HEADER_BYTES, sniff
-from wavedb_core.wavedb_compat.errors import WaveDBCompatError, WaveDBValidationError, error_body
-from wavedb_core.wavedb_compat.models import WaveDBRunnerMetric
-from wavedb_core.wavedb_compat.tracking import find_runner, parse_id, runner_not_found
+
+from wavedb_api.errors import WaveDBCompatError, WaveDBValidationError, error_body
+from wavedb_api.models import WaveDBRunnerMetric
+from wavedb_api.tracking import find_runner, parse_id, runner_not_found
 
 # As the template names the route (the Lambda event's `routeKey`).
 IMAGE_ROUTE_KEY = "POST /metric/image/{projectId}/{runnerId}"

@@ -11,7 +11,8 @@ from wavedb_core.services.invitations import InvitationView
 from wavedb_core.services.runs import RunView
 from wavedb_core.services.workspaces import MemberView, WorkspaceView
 from wavedb_core.settings import get_settings
-from wavedb_core.tora_compat.models import (
+
+from tora_api.models import (
     ExperimentOut,
     HyperparamOut,
     InvitationOut,

@@ -1,3 +1,4 @@
 """The original WaveDB API (its routes, bodies and error shapes) as adapters onto our
 services: a WaveDB project is a project in the caller's personal workspace, a runner is a
-run, a metric is a metric point. Served by functions/wavedb_compat."""
+run, a metric is a metric point. Only functions/wavedb_compat serves it, so it lives in that
+function's code folder, not the core layer."""

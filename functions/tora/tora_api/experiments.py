@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-import wavedb_core.tora_compat.shapes as tora_shapes
 from wavedb_core.db.connection import transaction
 from wavedb_core.http import answers
 from wavedb_core.pagination import MAX_PAGE_SIZE
@@ -16,14 +15,16 @@ from wavedb_core.services import runs
 from wavedb_core.services.access import WRITE, require_workspace
 from wavedb_core.services.projects import default_project_id
 from wavedb_core.services.workspaces import personal_workspace_id
-from wavedb_core.tora_compat.models import (
+
+import tora_api.shapes as tora_shapes
+from tora_api.models import (
     Envelope,
     ExperimentBatchIn,
     ExperimentIn,
     ExperimentOut,
     ExperimentUpdateIn,
 )
-from wavedb_core.tora_compat.security import ToraPrincipal, ToraReadingPrincipal
+from tora_api.security import ToraPrincipal, ToraReadingPrincipal
 
 router = APIRouter(tags=["tora: experiments"])
 

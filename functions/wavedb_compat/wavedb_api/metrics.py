@@ -1,6 +1,6 @@
 """WaveDB's runner metrics: scalar points go through our ingest queue and are read back
 from our metric points (the tag travels in the point's metadata); images, audio and text
-are our media items (wavedb_compat.media)."""
+are our media items (wavedb_api.media)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from wavedb_core.errors import NotFound
 from wavedb_core.models.metrics import PointOrder, PointView
 from wavedb_core.principal import Principal
 from wavedb_core.services import ingest, metric_reads
-from wavedb_core.wavedb_compat.media import list_media_metrics
-from wavedb_core.wavedb_compat.models import (
+
+from wavedb_api.media import list_media_metrics
+from wavedb_api.models import (
     MetricType,
     WaveDBRunnerMetric,
     WaveDBScalarMetricRequest,
 )
-from wavedb_core.wavedb_compat.tracking import parse_id, runner_not_found
+from wavedb_api.tracking import parse_id, runner_not_found
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5_000

@@ -9,8 +9,9 @@ from wavedb_core.errors import NotFound
 from wavedb_core.principal import Principal
 from wavedb_core.services import projects, runs
 from wavedb_core.services.workspaces import personal_workspace_id
-from wavedb_core.wavedb_compat.errors import WaveDBCompatError
-from wavedb_core.wavedb_compat.models import (
+
+from wavedb_api.errors import WaveDBCompatError
+from wavedb_api.models import (
     RunnerStatus,
     WaveDBProjectCreateRequest,
     WaveDBProjectData,

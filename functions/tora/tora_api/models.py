@@ -46,7 +46,8 @@ HyperparamValue = str | bool | int | float | None
 def invitable_role_schema(schema: dict[str, Any]) -> None:
     """`roleId`: what the invitation route takes (read when the document is made)."""
     from wavedb_core.services.invitations import INVITABLE_ROLES
-    from wavedb_core.tora_compat.shapes import ROLE_IDS
+
+    from tora_api.shapes import ROLE_IDS
 
     roles = sorted(INVITABLE_ROLES)
     spellings = [role.name for role in roles] + [str(ROLE_IDS[role]) for role in roles]

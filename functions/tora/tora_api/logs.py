@@ -29,8 +29,9 @@ from wavedb_core.models.numbers import format_metric_value
 from wavedb_core.principal import Principal
 from wavedb_core.services import exports, ingest, metric_reads
 from wavedb_core.settings import get_settings
-from wavedb_core.tora_compat.models import Envelope, LogBatchIn, LogIn, LogOut, StatusOnly
-from wavedb_core.tora_compat.security import ToraPrincipal
+
+from tora_api.models import Envelope, LogBatchIn, LogIn, LogOut, StatusOnly
+from tora_api.security import ToraPrincipal
 
 router = APIRouter(tags=["tora: logs"])
 
