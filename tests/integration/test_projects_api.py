@@ -12,7 +12,6 @@ from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
 from tests.support.invitations import join_workspace
-from wavedb_core.principal import Principal
 from wavedb_core.services.projects import default_project_id, list_visible_projects
 
 
@@ -41,15 +40,6 @@ def _project_names(api: Any, user: SignedUpUser, workspace_id: str) -> list[str]
     response = api.get(f"/v1/workspaces/{workspace_id}/projects", headers=user.bearer)
     assert response.status_code == 200, response.text
     return [item["name"] for item in response.json()["items"]]
-
-
-def _principal(user: SignedUpUser) -> Principal:
-    return Principal(
-        user_id=UUID(user.id),
-        method="jwt",
-        scopes=frozenset({"read", "write"}),
-        rate_limit_per_minute=1000,
-    )
 
 
 # ------------------------------------------------------------------ happy paths
@@ -403,6 +393,6 @@ def test_list_visible_projects_spans_callers_workspaces_only(api: Any) -> None:
     _create_project(api, grace, shared, "shared")
     _create_project(api, grace, private, "private")
 
-    names = [project.name for project in list_visible_projects(_principal(ada))]
+    names = [project.name for project in list_visible_projects(ada.principal)]
 
     assert names == ["shared", "own"]
