@@ -18,14 +18,9 @@ from tests.conftest import reset_cached_settings
 from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
 from tests.support.invitations import invite_with_token
 from tests.support.mail import printed_mail
+from tests.support.workspaces import create_workspace
 
 SENDER = "invitations@wavedb.example"
-
-
-def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -> str:
-    response = api.post("/v1/workspaces", json={"name": name}, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def _invite(
@@ -73,7 +68,7 @@ def _workspace_ids(api: Any, user: SignedUpUser) -> set[str]:
 
 def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> None:
     ada, bob = sign_up(api, name="Ada"), sign_up(api, name="Bob")
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, "viewer")
     [mine] = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
@@ -101,7 +96,7 @@ def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> 
 
 def test_invitation_expires_fourteen_days_after_creation(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation = _invited(api, ada, workspace_id, "new@example.com")
 
@@ -113,7 +108,7 @@ def test_invitation_expires_fourteen_days_after_creation(api: Any) -> None:
 def test_invitation_address_matches_any_case(api: Any) -> None:
     ada = sign_up(api)
     bob = sign_up(api, email=f"bob-{uuid.uuid4().hex[:6]}@example.com")
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email.upper())
     accepted = _accept(api, bob, invitation["id"], token)
@@ -125,7 +120,7 @@ def test_invitation_address_matches_any_case(api: Any) -> None:
 
 def test_invitation_to_address_without_account_is_found_after_signup(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"later-{uuid.uuid4().hex[:6]}@example.com"
     invitation = _invited(api, ada, workspace_id, email)
 
@@ -136,7 +131,7 @@ def test_invitation_to_address_without_account_is_found_after_signup(api: Any) -
 
 def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     _accept(api, bob, invitation["id"], token)
 
@@ -149,7 +144,7 @@ def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
 
 def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
     declined = api.post(
@@ -167,7 +162,7 @@ def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
 
 def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
     revoked = api.delete(
@@ -189,8 +184,8 @@ def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
 
 def test_revoke_invitation_through_another_workspace_gets_404(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    other_workspace_id = _create_workspace(api, ada, "other")
+    workspace_id = create_workspace(api, ada)["id"]
+    other_workspace_id = create_workspace(api, ada, "other")["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     response = api.delete(
@@ -204,7 +199,7 @@ def test_revoke_invitation_through_another_workspace_gets_404(api: Any) -> None:
 @pytest.mark.parametrize("action", ["accept", "decline"])
 def test_invitation_addressed_to_someone_else_gets_404(api: Any, action: str) -> None:
     ada, bob, eve = sign_up(api), sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     by_eve = api.post(f"/v1/invitations/{invitation['id']}/{action}", headers=eve.bearer)
@@ -222,7 +217,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
     api: Any, clean_database: str
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(
@@ -249,7 +244,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 
 def test_invite_existing_member_gets_409_already_member(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = _invite(api, ada, workspace_id, ada.email.upper())
 
@@ -259,7 +254,7 @@ def test_invite_existing_member_gets_409_already_member(api: Any) -> None:
 
 def test_invite_same_address_twice_gets_409_invitation_pending(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     first = _invited(api, ada, workspace_id, "twice@example.com")
 
     second = _invite(api, ada, workspace_id, "TWICE@example.com", "viewer")
@@ -275,7 +270,7 @@ def test_invite_same_address_twice_gets_409_invitation_pending(api: Any) -> None
 
 def test_invite_admin_may_invite_and_list(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, grace.email, "admin")
     _accept(api, grace, invitation["id"], token)
 
@@ -289,7 +284,7 @@ def test_invite_admin_may_invite_and_list(api: Any) -> None:
 @pytest.mark.parametrize("role", ["member", "viewer"])
 def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, role)
     _accept(api, bob, invitation["id"], token)
 
@@ -315,7 +310,7 @@ def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
 )
 def test_invite_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = api.post(f"/v1/workspaces/{workspace_id}/invitations", json=body, headers=ada.bearer)
 
@@ -334,7 +329,7 @@ def test_invite_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
 )
 def test_invitation_routes_malformed_uuid_get_422(api: Any, method: str, path: str) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = api.request(method, path.format(ws=workspace_id), headers=ada.bearer)
 
@@ -366,7 +361,7 @@ def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
     api: Any, email_sender: None
 ) -> None:
     ada = sign_up(api, name="Ada")
-    workspace_id = _create_workspace(api, ada, "Speech lab")
+    workspace_id = create_workspace(api, ada, "Speech lab")["id"]
     email = f"invitee-{uuid.uuid4().hex[:8]}@example.com"
 
     invitation = _invited(api, ada, workspace_id, email, "viewer")
@@ -385,7 +380,7 @@ def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
 
 def test_invite_without_email_sender_prints_the_mail_instead(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"quiet-{uuid.uuid4().hex[:8]}@example.com"
 
     with printed_mail() as mail:
@@ -400,7 +395,7 @@ def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pas
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     monkeypatch.setenv("PRINT_EMAILS", "false")
     reset_cached_settings()
     try:
@@ -424,7 +419,7 @@ def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pas
 
 def test_invite_with_mail_keeps_the_link_out_of_the_inviters_answer(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"mailed-{uuid.uuid4().hex[:8]}@example.com"
 
     with printed_mail() as mail:
@@ -441,7 +436,7 @@ def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothin
     api: Any,
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     accept = _accept(api, bob, invitation["id"], None)
@@ -461,7 +456,7 @@ def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothin
 )
 def test_accept_with_wrong_token_gets_403_invalid_invitation_token(api: Any, token: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     accept = _accept(api, bob, invitation["id"], token)
@@ -475,8 +470,8 @@ def test_accept_with_token_confirms_the_address_so_later_invitations_need_none(
     api: Any,
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    first = _create_workspace(api, ada, "first")
-    second = _create_workspace(api, ada, "second")
+    first = create_workspace(api, ada, "first")["id"]
+    second = create_workspace(api, ada, "second")["id"]
     invitation, token = invite_with_token(api, ada, first, bob.email)
     later = _invited(api, ada, second, bob.email)
     assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is False
@@ -493,7 +488,7 @@ def test_accept_without_token_by_confirmed_address_works(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"confirmed-{uuid.uuid4().hex[:8]}@example.com"
     invitation = _invited(api, ada, workspace_id, email, "viewer")
     monkeypatch.setenv("REQUIRE_EMAIL_CONFIRMATION", "true")  # mails printed (PRINT_EMAILS)
@@ -524,7 +519,7 @@ def test_invitation_made_before_tokens_is_accepted_by_confirmed_address_only(
     api: Any, clean_database: str
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(

@@ -12,14 +12,8 @@ from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
 from tests.support.invitations import join_workspace
+from tests.support.workspaces import create_workspace
 from wavedb_core.services.workspaces import personal_workspace_id
-
-
-def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -> dict[str, Any]:
-    response = api.post("/v1/workspaces", json={"name": name}, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    workspace: dict[str, Any] = response.json()
-    return workspace
 
 
 def _join(
@@ -144,8 +138,8 @@ def test_create_workspace_returns_it_with_caller_as_owner(api: Any) -> None:
 
 def test_list_workspaces_newest_first_with_callers_role(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    first = _create_workspace(api, ada, "first")
-    second = _create_workspace(api, grace, "second")
+    first = create_workspace(api, ada, "first")
+    second = create_workspace(api, grace, "second")
     _join(api, grace, second["id"], ada, "viewer")
 
     items = api.get("/v1/workspaces", headers=ada.bearer).json()["items"]
@@ -160,7 +154,7 @@ def test_list_workspaces_newest_first_with_callers_role(api: Any) -> None:
 
 def test_get_workspace_member_sees_it_with_own_role(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "member")
 
     response = api.get(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
@@ -172,7 +166,7 @@ def test_get_workspace_member_sees_it_with_own_role(api: Any) -> None:
 
 def test_update_workspace_owner_renames_and_describes(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     renamed = api.patch(
         f"/v1/workspaces/{workspace['id']}", json={"name": "Audio team"}, headers=user.bearer
@@ -192,7 +186,7 @@ def test_update_workspace_owner_renames_and_describes(api: Any) -> None:
 
 def test_update_workspace_admin_gets_403(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
 
     response = api.patch(
@@ -205,7 +199,7 @@ def test_update_workspace_admin_gets_403(api: Any) -> None:
 
 def test_delete_workspace_owner_deletes_it_and_its_projects(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
     project = api.post(
         f"/v1/workspaces/{workspace['id']}/projects", json={"name": "p"}, headers=user.bearer
     ).json()
@@ -220,7 +214,7 @@ def test_delete_workspace_owner_deletes_it_and_its_projects(api: Any) -> None:
 
 def test_delete_workspace_admin_gets_403(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
 
     response = api.delete(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
@@ -234,7 +228,7 @@ def test_delete_workspace_admin_gets_403(api: Any) -> None:
 
 def test_list_members_shows_account_details_and_roles(api: Any) -> None:
     ada, grace = sign_up(api, name="Ada"), sign_up(api, name="Grace")
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "viewer")
 
     response = api.get(f"/v1/workspaces/{workspace['id']}/members", headers=grace.bearer)
@@ -250,7 +244,7 @@ def test_list_members_shows_account_details_and_roles(api: Any) -> None:
 
 def test_set_member_role_admin_changes_member_to_viewer(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
@@ -263,7 +257,7 @@ def test_set_member_role_admin_changes_member_to_viewer(api: Any) -> None:
 
 def test_set_member_role_admin_cannot_make_or_unmake_owners(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
@@ -280,7 +274,7 @@ def test_set_member_role_admin_cannot_make_or_unmake_owners(api: Any) -> None:
 
 def test_set_member_role_sole_owner_demoting_self_gets_409_last_owner(api: Any) -> None:
     ada = sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
 
     body = _set_role(api, ada, workspace["id"], ada, "admin", expect=409)
 
@@ -290,7 +284,7 @@ def test_set_member_role_sole_owner_demoting_self_gets_409_last_owner(api: Any) 
 
 def test_set_member_role_with_two_owners_demotes_one_then_keeps_the_last(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "owner")
 
     _set_role(api, grace, workspace["id"], ada, "member", expect=200)
@@ -303,7 +297,7 @@ def test_set_member_role_with_two_owners_demotes_one_then_keeps_the_last(api: An
 @pytest.mark.parametrize("role", ["member", "viewer"])
 def test_member_management_below_admin_gets_403(api: Any, role: str) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, role)
     _join(api, ada, workspace["id"], alan, "viewer")
 
@@ -317,7 +311,7 @@ def test_member_management_below_admin_gets_403(api: Any, role: str) -> None:
 
 def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
@@ -332,7 +326,7 @@ def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
 
 def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
 
     response = api.delete(
@@ -346,7 +340,7 @@ def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
 
 def test_remove_member_owner_removes_other_owner_but_not_the_last(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "owner")
 
     removed = api.delete(f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer)
@@ -360,7 +354,7 @@ def test_remove_member_owner_removes_other_owner_but_not_the_last(api: Any) -> N
 
 def test_remove_member_unknown_user_gets_404(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
 
     response = api.delete(
         f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer
@@ -375,7 +369,7 @@ def test_remove_member_unknown_user_gets_404(api: Any) -> None:
 
 def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "member")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=grace.bearer)
@@ -387,7 +381,7 @@ def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
 
 def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
@@ -399,7 +393,7 @@ def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
 
 def test_leave_workspace_one_of_two_owners_may_leave(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "owner")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
@@ -433,7 +427,7 @@ def test_workspace_routes_non_member_gets_404(
     api: Any, method: str, path: str, body: dict[str, Any] | None, existing: bool
 ) -> None:
     owner, outsider = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, owner)
+    workspace = create_workspace(api, owner)
     invitation = api.post(
         f"/v1/workspaces/{workspace['id']}/invitations",
         json={"email": "someone@example.com", "role": "member"},
@@ -466,7 +460,7 @@ def test_workspace_writes_by_viewer_get_403(
     api: Any, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     owner, viewer = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, owner)
+    workspace = create_workspace(api, owner)
     _join(api, owner, workspace["id"], viewer, "viewer")
 
     response = api.request(
@@ -538,7 +532,7 @@ def test_create_workspace_malformed_json_gets_400(api: Any) -> None:
 @pytest.mark.parametrize("body", [{"role": "king"}, {"role": None}, {}, {"role": "owner", "x": 1}])
 def test_set_member_role_bad_role_gets_422(api: Any, body: dict[str, Any]) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "member")
 
     response = api.patch(
@@ -561,7 +555,7 @@ def test_set_member_role_bad_role_gets_422(api: Any, body: dict[str, Any]) -> No
 )
 def test_workspace_routes_malformed_uuid_get_422_json(api: Any, method: str, path: str) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     response = api.request(method, path.format(ws=workspace["id"]), headers=user.bearer)
 
@@ -571,7 +565,7 @@ def test_workspace_routes_malformed_uuid_get_422_json(api: Any, method: str, pat
 
 def test_update_workspace_unknown_field_gets_422_and_changes_nothing(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}",
