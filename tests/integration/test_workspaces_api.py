@@ -25,6 +25,14 @@ def _join(
         _set_role(api, inviter, workspace_id, user, "owner", expect=200)
 
 
+def _ada_with_grace_as(api: Any, role: str) -> tuple[SignedUpUser, SignedUpUser, dict[str, Any]]:
+    """Ada's new team workspace, which Grace has joined with `role`: (ada, grace, workspace)."""
+    ada, grace = sign_up(api), sign_up(api)
+    workspace = create_workspace(api, ada)
+    _join(api, ada, workspace["id"], grace, role)
+    return ada, grace, workspace
+
+
 def _set_role(
     api: Any, caller: SignedUpUser, workspace_id: str, user: SignedUpUser, role: str, expect: int
 ) -> dict[str, Any]:
@@ -36,6 +44,10 @@ def _set_role(
     assert response.status_code == expect, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def _remove_member(api: Any, caller: SignedUpUser, workspace_id: str, user: SignedUpUser) -> Any:
+    return api.delete(f"/v1/workspaces/{workspace_id}/members/{user.id}", headers=caller.bearer)
 
 
 def _roles(api: Any, user: SignedUpUser, workspace_id: str) -> dict[str, str]:
@@ -95,7 +107,7 @@ def test_personal_workspace_creator_cannot_be_removed_by_co_owner(api: Any) -> N
     [personal] = api.get("/v1/workspaces", headers=ada.bearer).json()["items"]
     _join(api, ada, personal["id"], grace, "owner")
 
-    removed = api.delete(f"/v1/workspaces/{personal['id']}/members/{ada.id}", headers=grace.bearer)
+    removed = _remove_member(api, grace, personal["id"], ada)
     demoted = _set_role(api, grace, personal["id"], ada, "member", expect=409)
     left = api.post(f"/v1/workspaces/{personal['id']}/leave", headers=ada.bearer)
 
@@ -153,9 +165,7 @@ def test_list_workspaces_newest_first_with_callers_role(api: Any) -> None:
 
 
 def test_get_workspace_member_sees_it_with_own_role(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    _, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.get(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
 
@@ -185,9 +195,7 @@ def test_update_workspace_owner_renames_and_describes(api: Any) -> None:
 
 
 def test_update_workspace_admin_gets_403(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    _, grace, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}", json={"name": "mine now"}, headers=grace.bearer
@@ -213,9 +221,7 @@ def test_delete_workspace_owner_deletes_it_and_its_projects(api: Any) -> None:
 
 
 def test_delete_workspace_admin_gets_403(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, grace, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.delete(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
 
@@ -283,9 +289,7 @@ def test_set_member_role_sole_owner_demoting_self_gets_409_last_owner(api: Any) 
 
 
 def test_set_member_role_with_two_owners_demotes_one_then_keeps_the_last(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
     _set_role(api, grace, workspace["id"], ada, "member", expect=200)
     last = _set_role(api, grace, workspace["id"], grace, "admin", expect=409)
@@ -302,7 +306,7 @@ def test_member_management_below_admin_gets_403(api: Any, role: str) -> None:
     _join(api, ada, workspace["id"], alan, "viewer")
 
     change = _set_role(api, grace, workspace["id"], alan, "member", expect=403)
-    remove = api.delete(f"/v1/workspaces/{workspace['id']}/members/{alan.id}", headers=grace.bearer)
+    remove = _remove_member(api, grace, workspace["id"], alan)
 
     assert change["code"] == "insufficient_role"
     assert remove.status_code == 403
@@ -315,9 +319,7 @@ def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{alan.id}", headers=grace.bearer
-    )
+    response = _remove_member(api, grace, workspace["id"], alan)
 
     assert response.status_code == 204
     assert api.get(f"/v1/workspaces/{workspace['id']}", headers=alan.bearer).status_code == 404
@@ -325,13 +327,9 @@ def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
 
 
 def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, grace, workspace = _ada_with_grace_as(api, "admin")
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{ada.id}", headers=grace.bearer
-    )
+    response = _remove_member(api, grace, workspace["id"], ada)
 
     assert response.status_code == 403
     assert response.json()["code"] == "insufficient_role"
@@ -339,12 +337,10 @@ def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
 
 
 def test_remove_member_owner_removes_other_owner_but_not_the_last(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
-    removed = api.delete(f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer)
-    last = api.delete(f"/v1/workspaces/{workspace['id']}/members/{ada.id}", headers=ada.bearer)
+    removed = _remove_member(api, ada, workspace["id"], grace)
+    last = _remove_member(api, ada, workspace["id"], ada)
 
     assert removed.status_code == 204
     assert last.status_code == 409
@@ -356,9 +352,7 @@ def test_remove_member_unknown_user_gets_404(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
     workspace = create_workspace(api, ada)
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer
-    )
+    response = _remove_member(api, ada, workspace["id"], grace)
 
     assert response.status_code == 404
     assert response.json()["code"] == "member_not_found"
@@ -368,9 +362,7 @@ def test_remove_member_unknown_user_gets_404(api: Any) -> None:
 
 
 def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    ada, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=grace.bearer)
 
@@ -380,9 +372,7 @@ def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
 
 
 def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, _, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
 
@@ -392,9 +382,7 @@ def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
 
 
 def test_leave_workspace_one_of_two_owners_may_leave(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
 
@@ -531,9 +519,7 @@ def test_create_workspace_malformed_json_gets_400(api: Any) -> None:
 
 @pytest.mark.parametrize("body", [{"role": "king"}, {"role": None}, {}, {"role": "owner", "x": 1}])
 def test_set_member_role_bad_role_gets_422(api: Any, body: dict[str, Any]) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    ada, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}/members/{grace.id}", json=body, headers=ada.bearer
