@@ -16,7 +16,7 @@ from moto.backends import get_backend
 
 from tests.conftest import reset_cached_settings
 from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
-from tests.support.invitations import invite_with_token
+from tests.support.invitations import accept_invitation, invite_with_token
 from tests.support.mail import printed_mail
 from tests.support.workspaces import create_workspace
 
@@ -40,11 +40,6 @@ def _invited(
     assert response.status_code == 201, response.text
     invitation: dict[str, Any] = response.json()
     return invitation
-
-
-def _accept(api: Any, user: SignedUpUser, invitation_id: str, token: str | None) -> Any:
-    body = {"token": token} if token is not None else None
-    return api.post(f"/v1/invitations/{invitation_id}/accept", json=body, headers=user.bearer)
 
 
 def _my_invitation_ids(api: Any, user: SignedUpUser) -> list[str]:
@@ -72,7 +67,7 @@ def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> 
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, "viewer")
     [mine] = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
-    accepted = _accept(api, bob, invitation["id"], token)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
 
     assert invitation["status"] == "pending"
     assert invitation["workspace_id"] == workspace_id
@@ -111,7 +106,7 @@ def test_invitation_address_matches_any_case(api: Any) -> None:
     workspace_id = create_workspace(api, ada)["id"]
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email.upper())
-    accepted = _accept(api, bob, invitation["id"], token)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
 
     assert _my_invitation_ids(api, bob) == []
     assert accepted.status_code == 200
@@ -133,9 +128,9 @@ def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
-    _accept(api, bob, invitation["id"], token)
+    accept_invitation(api, bob, invitation["id"], token)
 
-    again = _accept(api, bob, invitation["id"], token)
+    again = accept_invitation(api, bob, invitation["id"], token)
 
     assert again.status_code == 409
     assert again.json()["code"] == "invitation_not_pending"
@@ -150,7 +145,7 @@ def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
     declined = api.post(
         f"/v1/invitations/{invitation['id']}/decline", json={"token": token}, headers=bob.bearer
     )
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert declined.status_code == 204
     assert declined.content == b""
@@ -171,7 +166,7 @@ def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     again = api.delete(
         f"/v1/workspaces/{workspace_id}/invitations/{invitation['id']}", headers=ada.bearer
     )
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert revoked.status_code == 204
     assert again.status_code == 404
@@ -228,7 +223,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 
     mine = _my_invitation_ids(api, bob)
     pending = _workspace_invitation_ids(api, ada, workspace_id)
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
     renewed = _invite(api, ada, workspace_id, bob.email)
 
     assert mine == pending == []
@@ -272,7 +267,7 @@ def test_invite_admin_may_invite_and_list(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
     workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, grace.email, "admin")
-    _accept(api, grace, invitation["id"], token)
+    accept_invitation(api, grace, invitation["id"], token)
 
     sent = _invite(api, grace, workspace_id, "third@example.com", "viewer")
 
@@ -286,7 +281,7 @@ def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
     workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, role)
-    _accept(api, bob, invitation["id"], token)
+    accept_invitation(api, bob, invitation["id"], token)
 
     invite = _invite(api, bob, workspace_id, "friend@example.com")
     listing = api.get(f"/v1/workspaces/{workspace_id}/invitations", headers=bob.bearer)
@@ -375,7 +370,7 @@ def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
     assert link is not None, message.body
     assert link[1].startswith(f"wdi_{invitation['id'].replace('-', '')}_")
     invitee = sign_up(api, email=email)
-    assert _accept(api, invitee, invitation["id"], link[1]).status_code == 200
+    assert accept_invitation(api, invitee, invitation["id"], link[1]).status_code == 200
 
 
 def test_invite_without_email_sender_prints_the_mail_instead(api: Any) -> None:
@@ -414,7 +409,7 @@ def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pas
     assert _my_invitation_ids(api, bob) == [invitation["id"]]
     listed = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
     assert listed[0]["invite_url"] is None  # only the inviter's answer carries it
-    assert _accept(api, bob, invitation["id"], token).status_code == 200
+    assert accept_invitation(api, bob, invitation["id"], token).status_code == 200
 
 
 def test_invite_with_mail_keeps_the_link_out_of_the_inviters_answer(api: Any) -> None:
@@ -439,7 +434,7 @@ def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothin
     workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
-    accept = _accept(api, bob, invitation["id"], None)
+    accept = accept_invitation(api, bob, invitation["id"], None)
     decline = api.post(f"/v1/invitations/{invitation['id']}/decline", headers=bob.bearer)
 
     assert accept.status_code == decline.status_code == 403
@@ -459,7 +454,7 @@ def test_accept_with_wrong_token_gets_403_invalid_invitation_token(api: Any, tok
     workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert accept.status_code == 403
     assert accept.json()["code"] == "invalid_invitation_token"
@@ -476,8 +471,8 @@ def test_accept_with_token_confirms_the_address_so_later_invitations_need_none(
     later = _invited(api, ada, second, bob.email)
     assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is False
 
-    accepted = _accept(api, bob, invitation["id"], token)
-    from_the_list = _accept(api, bob, later["id"], None)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
+    from_the_list = accept_invitation(api, bob, later["id"], None)
 
     assert accepted.status_code == from_the_list.status_code == 200
     assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is True
@@ -526,10 +521,10 @@ def test_invitation_made_before_tokens_is_accepted_by_confirmed_address_only(
             "UPDATE workspace_invitations SET token_hash = NULL WHERE id = %s", (invitation["id"],)
         )
 
-    with_token = _accept(api, bob, invitation["id"], token)
+    with_token = accept_invitation(api, bob, invitation["id"], token)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute("UPDATE users SET email_confirmed_at = now() WHERE id = %s", (bob.id,))
-    confirmed = _accept(api, bob, invitation["id"], None)
+    confirmed = accept_invitation(api, bob, invitation["id"], None)
 
     assert with_token.status_code == 403
     assert confirmed.status_code == 200, confirmed.text
