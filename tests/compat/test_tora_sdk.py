@@ -314,6 +314,20 @@ def flaky_proxy(served_stack: LocalStack) -> Iterator[tuple[FlakyProxy, str]]:
     thread.join(timeout=10)
 
 
+@pytest.fixture
+def delivered(
+    served_stack: LocalStack, tora_user: ToraUser, base_path: str, tmp_path: Path
+) -> dict[str, Any]:
+    """The outcome of the SDK's "deliver" scenario, run against the served stack."""
+    return run_sdk(
+        served_stack.api_url + base_path,
+        tora_user.api_key,
+        tmp_path,
+        scenario="deliver",
+        workspace_id=tora_user.workspace_id,
+    )
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -385,22 +399,13 @@ def test_tora_sdk_client_and_global_api_store_every_value_exactly_once(
     served_stack: LocalStack,
     http: httpx.Client,
     tora_user: ToraUser,
-    base_path: str,
-    tmp_path: Path,
+    delivered: dict[str, Any],
 ) -> None:
-    outcome = run_sdk(
-        served_stack.api_url + base_path,
-        tora_user.api_key,
-        tmp_path,
-        scenario="deliver",
-        workspace_id=tora_user.workspace_id,
-    )
+    client_logs = delivered_logs(served_stack, http, tora_user, delivered["client_id"], 16)
+    global_logs = delivered_logs(served_stack, http, tora_user, delivered["global_id"], 6)
+    personal_logs = delivered_logs(served_stack, http, tora_user, delivered["personal_id"], 1)
 
-    client_logs = delivered_logs(served_stack, http, tora_user, outcome["client_id"], 16)
-    global_logs = delivered_logs(served_stack, http, tora_user, outcome["global_id"], 6)
-    personal_logs = delivered_logs(served_stack, http, tora_user, outcome["personal_id"], 1)
-
-    assert outcome["nan_refused"] is True
+    assert delivered["nan_refused"] is True
     assert metric_values(client_logs) == {
         **{("loss", step): [1.0 / (step + 1)] for step in range(10)},
         **{("val/loss", step): [step * 0.5] for step in range(5)},
@@ -416,23 +421,11 @@ def test_tora_sdk_client_and_global_api_store_every_value_exactly_once(
 
 
 def test_tora_sdk_experiments_keep_what_the_sdk_sent(
-    served_stack: LocalStack,
-    http: httpx.Client,
-    tora_user: ToraUser,
-    base_path: str,
-    tmp_path: Path,
+    http: httpx.Client, tora_user: ToraUser, delivered: dict[str, Any]
 ) -> None:
-    outcome = run_sdk(
-        served_stack.api_url + base_path,
-        tora_user.api_key,
-        tmp_path,
-        scenario="deliver",
-        workspace_id=tora_user.workspace_id,
-    )
-
-    client = _experiment(http, tora_user, outcome["client_id"])
-    global_experiment = _experiment(http, tora_user, outcome["global_id"])
-    personal = _experiment(http, tora_user, outcome["personal_id"])
+    client = _experiment(http, tora_user, delivered["client_id"])
+    global_experiment = _experiment(http, tora_user, delivered["global_id"])
+    personal = _experiment(http, tora_user, delivered["personal_id"])
     workspaces = _ok(http.get("/workspaces", headers=tora_user.bearer))["data"]
 
     assert client["name"] == "sdk-client"
@@ -445,13 +438,13 @@ def test_tora_sdk_experiments_keep_what_the_sdk_sent(
         "optimizer": "adam",
         "nesterov": True,
     }
-    assert outcome["client_url"] == client["url"] == outcome["loaded_url"]
-    assert global_experiment["workspace_id"] == outcome["sdk_workspace_id"]
+    assert delivered["client_url"] == client["url"] == delivered["loaded_url"]
+    assert global_experiment["workspace_id"] == delivered["sdk_workspace_id"]
     assert global_experiment["hyperparams"] == [{"key": "lr", "value": 0.01}]
-    assert outcome["global_url"] == global_experiment["url"]
-    assert outcome["initialized_after_shutdown"] is False
+    assert delivered["global_url"] == global_experiment["url"]
+    assert delivered["initialized_after_shutdown"] is False
     roles = {workspace["id"]: workspace["role"] for workspace in workspaces}
-    assert roles[outcome["sdk_workspace_id"]] == "OWNER"
+    assert roles[delivered["sdk_workspace_id"]] == "OWNER"
     personal_workspaces = [w["id"] for w in workspaces if w["name"].endswith("'s workspace")]
     assert personal_workspaces == [personal["workspace_id"]]
 

@@ -4,10 +4,8 @@ ended instead of a heartbeat age, and system metrics are charted against wall-cl
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 import wavedb
 from tests.support.dashboard import DashboardUser, curve, log_in
+from tests.support.git_repositories import git, make_dirty_repository, run_train_script
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -29,44 +28,15 @@ run.finish()
 """
 
 
-def _git(repository: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repository, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def _dirty_repository(directory: Path) -> Path:
-    repository = directory / "models"
-    repository.mkdir()
-    _git(repository, "init", "-q")
-    _git(repository, "config", "user.email", "ada@example.com")
-    _git(repository, "config", "user.name", "Ada")
-    _git(repository, "checkout", "-q", "-b", "experiment")
-    _git(repository, "remote", "add", "origin", "git@github.com:acme/models.git")
-    (repository / "train.py").write_text(TRAIN)
-    _git(repository, "add", "train.py")
-    _git(repository, "commit", "-q", "-m", "first")
-    (repository / "train.py").write_text(TRAIN + "# lr 0.1 works better\n")
-    return repository
-
-
 def test_run_page_shows_where_a_finished_run_came_from(
     page: Page, user: DashboardUser, tmp_path: Path
 ) -> None:
-    repository = _dirty_repository(tmp_path)
-    started = subprocess.run(
-        [sys.executable, "train.py", "--lr", "0.1"],
-        cwd=repository,
-        env={**os.environ, "WAVEDB_PROVENANCE": "true"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    repository = make_dirty_repository(
+        tmp_path / "models", remote="git@github.com:acme/models.git", train_script=TRAIN
     )
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
+    run_id = run_train_script(repository, "--lr", "0.1")
     user.sdk.wait_for_media(run_id, 2)
-    commit = _git(repository, "rev-parse", "HEAD")
+    commit = git(repository, "rev-parse", "HEAD")
 
     log_in(page, user, f"/runs/{run_id}")
     provenance = page.get_by_test_id("provenance")

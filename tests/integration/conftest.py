@@ -27,6 +27,12 @@ def user(api: TestClient) -> SignedUpUser:
 
 
 @pytest.fixture
+def owner(api: TestClient) -> SignedUpUser:
+    """A signed-up user named Owner, for tests of what they own and who else may see it."""
+    return sign_up(api, name="Owner")
+
+
+@pytest.fixture
 def run(user: SignedUpUser, clean_database: str) -> SeededRun:
     """A run of `user`, in a workspace and project of their own."""
     return seed_run(clean_database, user.id)

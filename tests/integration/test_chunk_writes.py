@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.accounts import sign_up
 from tests.support.ingest import SeededRun, load_points, seed_run
-from tests.support.stored_chunks import stored_extras, stored_series
+from tests.support.stored_chunks import stored_extras, stored_series, stored_summary
 from tests.support.worker_events import WORKER, batch_body, event, message
 from wavedb_core.models.metrics import PointIn
 from wavedb_core.services.chunk_codec import CHUNK_POINTS
@@ -38,17 +38,6 @@ def _write(
 
 def _at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def _summary(database_url: str, name: str) -> tuple[Any, ...]:
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute(
-            "SELECT count, min, max, first_step, last_step, last_value, last_logged_at"
-            " FROM run_metrics WHERE name = %s",
-            (name,),
-        ).fetchone()
-    assert row is not None
-    return tuple(row)
 
 
 def _chunk_sizes(database_url: str) -> list[int]:
@@ -74,7 +63,7 @@ def test_worker_given_a_step_logged_twice_keeps_the_point_logged_last(
         1000.0 + step for step in range(5, 15)
     ]
     # The summary counts each stored point once and forgets the replaced minimum.
-    assert _summary(clean_database, "loss") == (15, 0.0, 1014.0, 0, 14, 1014.0, _at(114))
+    assert stored_summary(clean_database, "loss") == (15, 0.0, 1014.0, 0, 14, 1014.0, _at(114))
 
 
 def test_worker_given_a_point_logged_before_the_stored_one_keeps_the_stored_one(
@@ -86,7 +75,7 @@ def test_worker_given_a_point_logged_before_the_stored_one_keeps_the_stored_one(
 
     stored = stored_series(clean_database, run.id)["loss"]
     assert (stored.steps, stored.values) == ([7], [2.0])
-    assert _summary(clean_database, "loss") == (1, 2.0, 2.0, 7, 7, 2.0, _at(9))
+    assert stored_summary(clean_database, "loss") == (1, 2.0, 2.0, 7, 7, 2.0, _at(9))
 
 
 def test_worker_given_a_step_twice_in_one_batch_keeps_the_later_point(
@@ -102,7 +91,7 @@ def test_worker_given_a_step_twice_in_one_batch_keeps_the_later_point(
 
     stored = stored_series(clean_database, run.id)["loss"]
     assert (stored.steps, stored.values) == ([1, 2], [1.0, 8.0])
-    assert _summary(clean_database, "loss")[:3] == (2, 1.0, 8.0)
+    assert stored_summary(clean_database, "loss")[:3] == (2, 1.0, 8.0)
 
 
 def test_worker_round_trips_nan_and_infinities_bit_for_bit(
@@ -121,7 +110,7 @@ def test_worker_round_trips_nan_and_infinities_bit_for_bit(
     assert [struct.pack("<d", value) for value in stored.values] == [
         struct.pack("<d", value) for value in values
     ]
-    count, low, high, *_ = _summary(clean_database, "edge")
+    count, low, high, *_ = stored_summary(clean_database, "edge")
     assert (count, low, high) == (7, -math.inf, math.inf)
 
 
@@ -134,7 +123,7 @@ def test_worker_appending_batches_fills_the_tail_chunk_before_starting_another(
 
     assert _chunk_sizes(clean_database) == [CHUNK_POINTS, CHUNK_POINTS, 9000 - 2 * CHUNK_POINTS]
     assert stored_series(clean_database, run.id)["loss"].steps == list(range(9000))
-    assert _summary(clean_database, "loss")[:5] == (9000, 0.5, 0.5, 0, 8999)
+    assert stored_summary(clean_database, "loss")[:5] == (9000, 0.5, 0.5, 0, 8999)
 
 
 def test_worker_given_a_known_msg_id_stores_the_log_once_and_keeps_its_extras(
@@ -175,7 +164,7 @@ def test_worker_writing_a_series_still_in_legacy_rows_counts_its_new_points(
 
     _write(local_stack, run, clean_database, "new", [PointIn("loss", 1.0, 5, timestamp=_at(0))])
 
-    assert _summary(clean_database, "loss")[:6] == (6, 1.0, 2.0, 0, 5, 1.0)
+    assert stored_summary(clean_database, "loss")[:6] == (6, 1.0, 2.0, 0, 5, 1.0)
 
 
 def test_deleting_a_run_removes_its_chunks_and_extras(

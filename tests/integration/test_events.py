@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import REPOSITORY
 from tests.support import (
+    event_files,
     event_rows_exports,
     event_rows_media,
     event_rows_metrics,
@@ -24,7 +24,6 @@ from tests.support import (
 from wavedb_core.services.passwords import hash_password
 from wavedb_local.stack import LocalStack
 
-EVENTS = REPOSITORY / "events"
 Invoke = Callable[[str, Any], Any]
 
 
@@ -41,6 +40,21 @@ class Expected:
     effect: Callable[[str], bool] | None = None
     # The keys every error body of this function carries (compatibility routes differ).
     error_keys: frozenset[str] = frozenset({"code", "message"})
+
+
+def _lists_one_item(function: str, setup: Callable[[str], None]) -> Expected:
+    """A list read that answers 200 with the one item `setup` made."""
+    return Expected(function, 200, check=event_files.lists_one_item, setup=setup)
+
+
+def _reads_the_run_with_points(check: Callable[[Any], bool]) -> Expected:
+    """A read of the events' run with its loss curve that answers 200, the body passing `check`."""
+    return Expected("MetricsFunction", 200, check=check, setup=event_rows_metrics.run_with_points)
+
+
+def _wavedb(status: int, **expected: Any) -> Expected:
+    """An event of the WaveDB compatibility routes, whose error bodies carry only a message."""
+    return Expected("WaveDBCompatFunction", status, error_keys=frozenset({"message"}), **expected)
 
 
 def _unauthenticated(reason: str) -> Callable[[Any], bool]:
@@ -89,38 +103,26 @@ EXPECTED: dict[str, Expected] = {
         ),
     ),
     "workspaces_create.json": Expected("WorkspacesFunction", 201),
-    "workspaces_list.json": Expected(
-        "WorkspacesFunction",
-        200,
-        check=event_rows_workspaces.lists_one_item,
-        setup=event_rows_workspaces.team_workspace,
+    "workspaces_list.json": _lists_one_item(
+        "WorkspacesFunction", event_rows_workspaces.team_workspace
     ),
     "workspaces_get.json": Expected(
         "WorkspacesFunction", 200, setup=event_rows_workspaces.team_workspace
     ),
-    "workspaces_members_list.json": Expected(
-        "WorkspacesFunction",
-        200,
-        check=event_rows_workspaces.lists_one_item,
-        setup=event_rows_workspaces.team_workspace,
+    "workspaces_members_list.json": _lists_one_item(
+        "WorkspacesFunction", event_rows_workspaces.team_workspace
     ),
     "workspaces_invite.json": Expected(
         "WorkspacesFunction", 201, setup=event_rows_workspaces.team_workspace
     ),
-    "workspaces_invitations_mine.json": Expected(
-        "WorkspacesFunction",
-        200,
-        check=event_rows_workspaces.lists_one_item,
-        setup=event_rows_workspaces.invitation_to_the_events_user,
+    "workspaces_invitations_mine.json": _lists_one_item(
+        "WorkspacesFunction", event_rows_workspaces.invitation_to_the_events_user
     ),
     "projects_create.json": Expected(
         "ProjectsFunction", 201, setup=event_rows_workspaces.team_workspace
     ),
-    "projects_list.json": Expected(
-        "ProjectsFunction",
-        200,
-        check=event_rows_workspaces.lists_one_item,
-        setup=event_rows_workspaces.team_workspace_with_project,
+    "projects_list.json": _lists_one_item(
+        "ProjectsFunction", event_rows_workspaces.team_workspace_with_project
     ),
     "projects_get.json": Expected(
         "ProjectsFunction", 200, setup=event_rows_workspaces.team_workspace_with_project
@@ -138,25 +140,10 @@ EXPECTED: dict[str, Expected] = {
         setup=event_rows_workspaces.team_workspace_with_project,
     ),
     "runs_create.json": Expected("RunsFunction", 201, setup=event_rows_runs.project),
-    "runs_list_project.json": Expected(
-        "RunsFunction",
-        200,
-        check=event_rows_runs.lists_one_item,
-        setup=event_rows_runs.project_with_run,
-    ),
-    "runs_list.json": Expected(
-        "RunsFunction",
-        200,
-        check=event_rows_runs.lists_one_item,
-        setup=event_rows_runs.project_with_run,
-    ),
+    "runs_list_project.json": _lists_one_item("RunsFunction", event_rows_runs.project_with_run),
+    "runs_list.json": _lists_one_item("RunsFunction", event_rows_runs.project_with_run),
     "runs_get.json": Expected("RunsFunction", 200, setup=event_rows_runs.project_with_run),
-    "runs_batch_get.json": Expected(
-        "RunsFunction",
-        200,
-        check=event_rows_runs.lists_one_item,
-        setup=event_rows_runs.project_with_run,
-    ),
+    "runs_batch_get.json": _lists_one_item("RunsFunction", event_rows_runs.project_with_run),
     "runs_update.json": Expected("RunsFunction", 200, setup=event_rows_runs.project_with_run),
     "runs_heartbeat.json": Expected("RunsFunction", 200, setup=event_rows_runs.project_with_run),
     "runs_delete.json": Expected("RunsFunction", 204, setup=event_rows_runs.project_with_run),
@@ -166,42 +153,12 @@ EXPECTED: dict[str, Expected] = {
         setup=event_rows_runs.project_with_silent_run,
     ),
     "metrics_submit.json": Expected("MetricsFunction", 202, setup=event_rows_runs.project_with_run),
-    "metrics_list.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.lists_items,
-        setup=event_rows_metrics.run_with_points,
-    ),
-    "metrics_series.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.has_buckets,
-        setup=event_rows_metrics.run_with_points,
-    ),
-    "metrics_series_raw.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.lists_items,
-        setup=event_rows_metrics.run_with_points,
-    ),
-    "metrics_series_columns.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.has_point_columns,
-        setup=event_rows_metrics.run_with_points,
-    ),
-    "metrics_compare.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.compares_two_runs,
-        setup=event_rows_metrics.run_with_points,
-    ),
-    "metrics_export_csv.json": Expected(
-        "MetricsFunction",
-        200,
-        check=event_rows_metrics.is_csv,
-        setup=event_rows_metrics.run_with_points,
-    ),
+    "metrics_list.json": _reads_the_run_with_points(event_rows_metrics.lists_items),
+    "metrics_series.json": _reads_the_run_with_points(event_rows_metrics.has_buckets),
+    "metrics_series_raw.json": _reads_the_run_with_points(event_rows_metrics.lists_items),
+    "metrics_series_columns.json": _reads_the_run_with_points(event_rows_metrics.has_point_columns),
+    "metrics_compare.json": _reads_the_run_with_points(event_rows_metrics.compares_two_runs),
+    "metrics_export_csv.json": _reads_the_run_with_points(event_rows_metrics.is_csv),
     "metrics_results_record.json": Expected(
         "MetricsFunction",
         200,
@@ -294,16 +251,11 @@ EXPECTED: dict[str, Expected] = {
     "tora_unauthenticated.json": Expected(
         "ToraFunction", 401, error_keys=frozenset({"status", "data"})
     ),
-    "wavedb_register.json": Expected(
-        "WaveDBCompatFunction", 200, error_keys=frozenset({"message"})
-    ),
-    "wavedb_user.json": Expected("WaveDBCompatFunction", 200, error_keys=frozenset({"message"})),
-    "wavedb_project_list.json": Expected(
-        "WaveDBCompatFunction", 200, error_keys=frozenset({"message"})
-    ),
+    "wavedb_register.json": _wavedb(200),
+    "wavedb_user.json": _wavedb(200),
+    "wavedb_project_list.json": _wavedb(200),
     # A runner nobody created: WaveDB's 404 body.
-    "wavedb_metric_list.json": Expected(
-        "WaveDBCompatFunction",
+    "wavedb_metric_list.json": _wavedb(
         404,
         check=lambda answer: (
             json.loads(answer["body"])
@@ -312,28 +264,18 @@ EXPECTED: dict[str, Expected] = {
                 "message": "runner not found",
             }
         ),
-        error_keys=frozenset({"message"}),
     ),
-    "wavedb_metric_image.json": Expected(
-        "WaveDBCompatFunction",
-        200,
-        check=event_rows_media.logged_an_image,
-        setup=event_rows_runs.project_with_run,
-        error_keys=frozenset({"message"}),
+    "wavedb_metric_image.json": _wavedb(
+        200, check=event_rows_media.logged_an_image, setup=event_rows_runs.project_with_run
     ),
 }
-
-
-def _event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return event
 
 
 @pytest.fixture
 def account_of_the_events(clean_database: str) -> None:
     """The user and session that the sample events speak for (except the sign-up one)."""
-    context = _event("auth_me.json")["requestContext"]["authorizer"]["lambda"]
-    login = json.loads(_event("auth_login.json")["body"])
+    context = event_files.event("auth_me.json")["requestContext"]["authorizer"]["lambda"]
+    login = json.loads(event_files.event("auth_login.json")["body"])
     with psycopg.connect(clean_database) as connection:
         connection.execute(
             "INSERT INTO users (id, email, name, password_hash, email_confirmed_at)"
@@ -347,7 +289,7 @@ def account_of_the_events(clean_database: str) -> None:
 
 
 def test_events_folder_has_an_expectation_for_every_file() -> None:
-    assert sorted(path.name for path in EVENTS.glob("*.json")) == sorted(EXPECTED)
+    assert sorted(path.name for path in event_files.EVENTS.glob("*.json")) == sorted(EXPECTED)
 
 
 def test_events_folder_exercises_every_function(local_stack: LocalStack) -> None:
@@ -360,7 +302,7 @@ def test_event_file_invoked_through_its_handler_gives_expected_answer(
     name: str, invoke: Invoke, local_stack: LocalStack, account_of_the_events: None
 ) -> None:
     expected = EXPECTED[name]
-    event = _event(name)
+    event = event_files.event(name)
     _assert_routed_to(local_stack, event, expected.function)
 
     if expected.setup is not None:
@@ -382,7 +324,7 @@ def test_event_file_invoked_through_its_handler_gives_expected_answer(
 
 
 def test_signup_event_creates_the_account(invoke: Invoke, clean_database: str) -> None:
-    answer = invoke("AuthFunction", _event("auth_signup.json"))
+    answer = invoke("AuthFunction", event_files.event("auth_signup.json"))
 
     assert answer["statusCode"] == 201
     body = json.loads(answer["body"])

@@ -16,16 +16,11 @@ from moto.backends import get_backend
 
 from tests.conftest import reset_cached_settings
 from tests.support.accounts import PASSWORD, SignedUpUser, sign_up
-from tests.support.invitations import invite_with_token
+from tests.support.invitations import accept_invitation, invite_with_token
 from tests.support.mail import printed_mail
+from tests.support.workspaces import create_workspace
 
 SENDER = "invitations@wavedb.example"
-
-
-def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -> str:
-    response = api.post("/v1/workspaces", json={"name": name}, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def _invite(
@@ -45,11 +40,6 @@ def _invited(
     assert response.status_code == 201, response.text
     invitation: dict[str, Any] = response.json()
     return invitation
-
-
-def _accept(api: Any, user: SignedUpUser, invitation_id: str, token: str | None) -> Any:
-    body = {"token": token} if token is not None else None
-    return api.post(f"/v1/invitations/{invitation_id}/accept", json=body, headers=user.bearer)
 
 
 def _my_invitation_ids(api: Any, user: SignedUpUser) -> list[str]:
@@ -73,11 +63,11 @@ def _workspace_ids(api: Any, user: SignedUpUser) -> set[str]:
 
 def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> None:
     ada, bob = sign_up(api, name="Ada"), sign_up(api, name="Bob")
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, "viewer")
     [mine] = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
-    accepted = _accept(api, bob, invitation["id"], token)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
 
     assert invitation["status"] == "pending"
     assert invitation["workspace_id"] == workspace_id
@@ -101,7 +91,7 @@ def test_invitation_flow_invite_list_accept_makes_invitee_a_member(api: Any) -> 
 
 def test_invitation_expires_fourteen_days_after_creation(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation = _invited(api, ada, workspace_id, "new@example.com")
 
@@ -113,10 +103,10 @@ def test_invitation_expires_fourteen_days_after_creation(api: Any) -> None:
 def test_invitation_address_matches_any_case(api: Any) -> None:
     ada = sign_up(api)
     bob = sign_up(api, email=f"bob-{uuid.uuid4().hex[:6]}@example.com")
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email.upper())
-    accepted = _accept(api, bob, invitation["id"], token)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
 
     assert _my_invitation_ids(api, bob) == []
     assert accepted.status_code == 200
@@ -125,7 +115,7 @@ def test_invitation_address_matches_any_case(api: Any) -> None:
 
 def test_invitation_to_address_without_account_is_found_after_signup(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"later-{uuid.uuid4().hex[:6]}@example.com"
     invitation = _invited(api, ada, workspace_id, email)
 
@@ -136,11 +126,11 @@ def test_invitation_to_address_without_account_is_found_after_signup(api: Any) -
 
 def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
-    _accept(api, bob, invitation["id"], token)
+    accept_invitation(api, bob, invitation["id"], token)
 
-    again = _accept(api, bob, invitation["id"], token)
+    again = accept_invitation(api, bob, invitation["id"], token)
 
     assert again.status_code == 409
     assert again.json()["code"] == "invitation_not_pending"
@@ -149,13 +139,13 @@ def test_accept_invitation_twice_gets_409_not_pending(api: Any) -> None:
 
 def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
     declined = api.post(
         f"/v1/invitations/{invitation['id']}/decline", json={"token": token}, headers=bob.bearer
     )
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert declined.status_code == 204
     assert declined.content == b""
@@ -167,7 +157,7 @@ def test_decline_invitation_leaves_invitee_outside(api: Any) -> None:
 
 def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
 
     revoked = api.delete(
@@ -176,7 +166,7 @@ def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
     again = api.delete(
         f"/v1/workspaces/{workspace_id}/invitations/{invitation['id']}", headers=ada.bearer
     )
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert revoked.status_code == 204
     assert again.status_code == 404
@@ -189,8 +179,8 @@ def test_revoke_invitation_admin_withdraws_it(api: Any) -> None:
 
 def test_revoke_invitation_through_another_workspace_gets_404(api: Any) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    other_workspace_id = _create_workspace(api, ada, "other")
+    workspace_id = create_workspace(api, ada)["id"]
+    other_workspace_id = create_workspace(api, ada, "other")["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     response = api.delete(
@@ -204,7 +194,7 @@ def test_revoke_invitation_through_another_workspace_gets_404(api: Any) -> None:
 @pytest.mark.parametrize("action", ["accept", "decline"])
 def test_invitation_addressed_to_someone_else_gets_404(api: Any, action: str) -> None:
     ada, bob, eve = sign_up(api), sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
     by_eve = api.post(f"/v1/invitations/{invitation['id']}/{action}", headers=eve.bearer)
@@ -222,7 +212,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
     api: Any, clean_database: str
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(
@@ -233,7 +223,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 
     mine = _my_invitation_ids(api, bob)
     pending = _workspace_invitation_ids(api, ada, workspace_id)
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
     renewed = _invite(api, ada, workspace_id, bob.email)
 
     assert mine == pending == []
@@ -249,7 +239,7 @@ def test_expired_invitation_is_not_listed_nor_acceptable_and_can_be_renewed(
 
 def test_invite_existing_member_gets_409_already_member(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = _invite(api, ada, workspace_id, ada.email.upper())
 
@@ -259,7 +249,7 @@ def test_invite_existing_member_gets_409_already_member(api: Any) -> None:
 
 def test_invite_same_address_twice_gets_409_invitation_pending(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     first = _invited(api, ada, workspace_id, "twice@example.com")
 
     second = _invite(api, ada, workspace_id, "TWICE@example.com", "viewer")
@@ -275,9 +265,9 @@ def test_invite_same_address_twice_gets_409_invitation_pending(api: Any) -> None
 
 def test_invite_admin_may_invite_and_list(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, grace.email, "admin")
-    _accept(api, grace, invitation["id"], token)
+    accept_invitation(api, grace, invitation["id"], token)
 
     sent = _invite(api, grace, workspace_id, "third@example.com", "viewer")
 
@@ -289,9 +279,9 @@ def test_invite_admin_may_invite_and_list(api: Any) -> None:
 @pytest.mark.parametrize("role", ["member", "viewer"])
 def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email, role)
-    _accept(api, bob, invitation["id"], token)
+    accept_invitation(api, bob, invitation["id"], token)
 
     invite = _invite(api, bob, workspace_id, "friend@example.com")
     listing = api.get(f"/v1/workspaces/{workspace_id}/invitations", headers=bob.bearer)
@@ -315,7 +305,7 @@ def test_invite_below_admin_gets_403(api: Any, role: str) -> None:
 )
 def test_invite_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = api.post(f"/v1/workspaces/{workspace_id}/invitations", json=body, headers=ada.bearer)
 
@@ -334,7 +324,7 @@ def test_invite_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
 )
 def test_invitation_routes_malformed_uuid_get_422(api: Any, method: str, path: str) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
 
     response = api.request(method, path.format(ws=workspace_id), headers=ada.bearer)
 
@@ -366,7 +356,7 @@ def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
     api: Any, email_sender: None
 ) -> None:
     ada = sign_up(api, name="Ada")
-    workspace_id = _create_workspace(api, ada, "Speech lab")
+    workspace_id = create_workspace(api, ada, "Speech lab")["id"]
     email = f"invitee-{uuid.uuid4().hex[:8]}@example.com"
 
     invitation = _invited(api, ada, workspace_id, email, "viewer")
@@ -380,12 +370,12 @@ def test_invite_with_email_sender_mails_the_invitee_a_secret_link(
     assert link is not None, message.body
     assert link[1].startswith(f"wdi_{invitation['id'].replace('-', '')}_")
     invitee = sign_up(api, email=email)
-    assert _accept(api, invitee, invitation["id"], link[1]).status_code == 200
+    assert accept_invitation(api, invitee, invitation["id"], link[1]).status_code == 200
 
 
 def test_invite_without_email_sender_prints_the_mail_instead(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"quiet-{uuid.uuid4().hex[:8]}@example.com"
 
     with printed_mail() as mail:
@@ -400,7 +390,7 @@ def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pas
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     monkeypatch.setenv("PRINT_EMAILS", "false")
     reset_cached_settings()
     try:
@@ -419,12 +409,12 @@ def test_invite_without_any_way_to_send_mail_answers_the_inviter_the_link_to_pas
     assert _my_invitation_ids(api, bob) == [invitation["id"]]
     listed = api.get("/v1/invitations", headers=bob.bearer).json()["items"]
     assert listed[0]["invite_url"] is None  # only the inviter's answer carries it
-    assert _accept(api, bob, invitation["id"], token).status_code == 200
+    assert accept_invitation(api, bob, invitation["id"], token).status_code == 200
 
 
 def test_invite_with_mail_keeps_the_link_out_of_the_inviters_answer(api: Any) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"mailed-{uuid.uuid4().hex[:8]}@example.com"
 
     with printed_mail() as mail:
@@ -441,10 +431,10 @@ def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothin
     api: Any,
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
-    accept = _accept(api, bob, invitation["id"], None)
+    accept = accept_invitation(api, bob, invitation["id"], None)
     decline = api.post(f"/v1/invitations/{invitation['id']}/decline", headers=bob.bearer)
 
     assert accept.status_code == decline.status_code == 403
@@ -461,10 +451,10 @@ def test_accept_without_token_by_unconfirmed_address_gets_403_and_changes_nothin
 )
 def test_accept_with_wrong_token_gets_403_invalid_invitation_token(api: Any, token: str) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation = _invited(api, ada, workspace_id, bob.email)
 
-    accept = _accept(api, bob, invitation["id"], token)
+    accept = accept_invitation(api, bob, invitation["id"], token)
 
     assert accept.status_code == 403
     assert accept.json()["code"] == "invalid_invitation_token"
@@ -475,14 +465,14 @@ def test_accept_with_token_confirms_the_address_so_later_invitations_need_none(
     api: Any,
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    first = _create_workspace(api, ada, "first")
-    second = _create_workspace(api, ada, "second")
+    first = create_workspace(api, ada, "first")["id"]
+    second = create_workspace(api, ada, "second")["id"]
     invitation, token = invite_with_token(api, ada, first, bob.email)
     later = _invited(api, ada, second, bob.email)
     assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is False
 
-    accepted = _accept(api, bob, invitation["id"], token)
-    from_the_list = _accept(api, bob, later["id"], None)
+    accepted = accept_invitation(api, bob, invitation["id"], token)
+    from_the_list = accept_invitation(api, bob, later["id"], None)
 
     assert accepted.status_code == from_the_list.status_code == 200
     assert api.get("/v1/me", headers=bob.bearer).json()["email_confirmed"] is True
@@ -493,7 +483,7 @@ def test_accept_without_token_by_confirmed_address_works(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ada = sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     email = f"confirmed-{uuid.uuid4().hex[:8]}@example.com"
     invitation = _invited(api, ada, workspace_id, email, "viewer")
     monkeypatch.setenv("REQUIRE_EMAIL_CONFIRMATION", "true")  # mails printed (PRINT_EMAILS)
@@ -524,17 +514,17 @@ def test_invitation_made_before_tokens_is_accepted_by_confirmed_address_only(
     api: Any, clean_database: str
 ) -> None:
     ada, bob = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     invitation, token = invite_with_token(api, ada, workspace_id, bob.email)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(
             "UPDATE workspace_invitations SET token_hash = NULL WHERE id = %s", (invitation["id"],)
         )
 
-    with_token = _accept(api, bob, invitation["id"], token)
+    with_token = accept_invitation(api, bob, invitation["id"], token)
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute("UPDATE users SET email_confirmed_at = now() WHERE id = %s", (bob.id,))
-    confirmed = _accept(api, bob, invitation["id"], None)
+    confirmed = accept_invitation(api, bob, invitation["id"], None)
 
     assert with_token.status_code == 403
     assert confirmed.status_code == 200, confirmed.text

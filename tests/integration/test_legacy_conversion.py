@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from tests.support.ingest import LOGGED_US, load_points, seed_run
 from tests.support.postgres import apply_migrations_before, scratch_database
-from tests.support.stored_chunks import stored_extras, stored_series
+from tests.support.stored_chunks import stored_extras, stored_series, stored_summary
 from wavedb_core.db.migrations import apply_migrations
 from wavedb_core.services.chunk_codec import Columns, sorted_latest
 from wavedb_core.services.chunk_conversion import convert_legacy_points, convert_next
@@ -76,17 +76,6 @@ def _legacy_by_rule(url: str) -> dict[str, tuple[Columns, list[tuple[Any, ...]]]
 
 def _bits(points: Columns) -> tuple[list[int], list[bytes], list[int]]:
     return points.steps, [struct.pack("<d", value) for value in points.values], points.times_us
-
-
-def _summary(url: str, name: str) -> tuple[Any, ...]:
-    with _connect(url) as connection:
-        row = connection.execute(
-            "SELECT count, min, max, first_step, last_step, last_value, last_logged_at"
-            " FROM run_metrics WHERE name = %s",
-            (name,),
-        ).fetchone()
-    assert row is not None
-    return tuple(row.values())
 
 
 def _legacy_left(url: str) -> tuple[int, int, int]:
@@ -150,7 +139,7 @@ def test_conversion_of_legacy_rows_stores_the_points_the_rule_keeps(scratch_url:
     assert [row[1] for row in stored_extras(scratch_url)] == [0, 2]
     loss = expected["loss"][0]
     finite = [value for value in loss.values if not math.isnan(value)]
-    assert _summary(scratch_url, "loss") == (
+    assert stored_summary(scratch_url, "loss") == (
         len(loss),
         min(finite),
         max(finite),
@@ -211,7 +200,7 @@ def test_conversion_interrupted_resumes_and_merges_with_chunks_by_the_rule(
     stored = stored_series(clean_database, run_id)["loss"]
     assert stored.steps == list(range(6000))
     assert stored.values == [1.0] * 4000 + [2.0] * 2000  # step 10: the row logged later
-    assert _summary(clean_database, "loss")[:6] == (6000, 1.0, 2.0, 0, 5999, 2.0)
+    assert stored_summary(clean_database, "loss")[:6] == (6000, 1.0, 2.0, 0, 5999, 2.0)
     assert _legacy_left(clean_database) == (0, 0, 0)
     with _connect(clean_database) as connection:
         sizes = [r["count"] for r in connection.execute("SELECT count FROM metric_chunks")]
@@ -262,4 +251,4 @@ def test_conversion_of_rows_logged_at_infinite_times_stores_the_nearest_times_re
     earliest = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
     latest = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
     assert stored_series(clean_database, run_id)["edge"].times_us == [earliest, latest, latest]
-    assert _summary(clean_database, "edge")[:5] == (3, None, None, 1, 3)
+    assert stored_summary(clean_database, "edge")[:5] == (3, None, None, 1, 3)

@@ -180,6 +180,19 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z"))
 
 
+def _assert_ends_within(pid: int, seconds: float, *, else_send: signal.Signals) -> None:
+    """Process `pid` ends within `seconds`; one that does not is sent `else_send` (so that
+    nothing is left running) and fails the test."""
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    alive = _alive(pid)
+    if alive:
+        os.kill(pid, else_send)
+    assert not alive
+
+
 def test_run_stops_when_its_parent_is_killed(database_url: str, tmp_path: Path) -> None:
     """`timeout make run` or a killed make must not leave the stack running as an orphan."""
     port = free_port()
@@ -205,14 +218,7 @@ def test_run_stops_when_its_parent_is_killed(database_url: str, tmp_path: Path) 
 
     parent.kill()
     parent.wait(10)
-    deadline = time.monotonic() + 20
-    while _alive(stack_pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-
-    alive = _alive(stack_pid)
-    if alive:
-        os.kill(stack_pid, signal.SIGKILL)
-    assert not alive
+    _assert_ends_within(stack_pid, 20, else_send=signal.SIGKILL)
 
 
 def _hammer(url: str, until: threading.Event) -> None:
@@ -261,11 +267,4 @@ def test_run_killed_with_sigkill_leaves_no_postgres_running(tmp_path: Path) -> N
 
         stack.process.kill()
         stack.process.wait(10)
-        deadline = time.monotonic() + 10
-        while _alive(postmaster) and time.monotonic() < deadline:
-            time.sleep(0.1)
-
-        alive = _alive(postmaster)
-        if alive:
-            os.kill(postmaster, signal.SIGINT)
-        assert not alive
+        _assert_ends_within(postmaster, 10, else_send=signal.SIGINT)

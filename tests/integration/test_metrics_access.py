@@ -41,13 +41,9 @@ def _routes(run_id: str) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 @pytest.fixture
-def owner(api: TestClient) -> SignedUpUser:
-    return sign_up(api)
-
-
-@pytest.fixture
-def run(owner: SignedUpUser, clean_database: str) -> SeededRun:
-    return seed_run(clean_database, owner.id)
+def owner(user: SignedUpUser) -> SignedUpUser:
+    """The user whose `run` it is (the shared `user` fixture, named for its part here)."""
+    return user
 
 
 @pytest.fixture

@@ -21,20 +21,10 @@ from starlette.testclient import TestClient
 from tests.support.accounts import SignedUpUser
 from tests.support.chunks import load_chunks, mark_converting
 from tests.support.ingest import LOGGED_US, SeededRun, load_points
-from wavedb_core.principal import Principal
 from wavedb_core.services import metric_reads
 
 START_US = 1_795_000_000_000_000
 STEP_US = 1_000  # one point per millisecond
-
-
-def _principal(user: SignedUpUser) -> Principal:
-    return Principal(
-        user_id=uuid.UUID(user.id),
-        method="jwt",
-        scopes=frozenset({"read", "write"}),
-        rate_limit_per_minute=6000,
-    )
 
 
 def _number(value: Any) -> float:
@@ -387,7 +377,7 @@ def test_compatibility_reads_of_chunked_series_carry_msg_id_and_metadata(
         extras={2: (logged, {"type": "metric", "note": "x"})},
     )
     load_chunks(clean_database, run.id, "acc", [1], [0.9], [START_US + 40])
-    principal = _principal(user)
+    principal = user.principal
 
     by_step = metric_reads.read_points(principal, uuid.UUID(run.id))
     newest = metric_reads.read_points(principal, uuid.UUID(run.id), order="time_desc", limit=2)
@@ -472,7 +462,7 @@ def test_chart_and_csv_of_a_converting_series_agree_with_its_history(
     rows = list(
         csv.reader(io.StringIO(api.get(f"/v1/runs/{run.id}/metrics.csv", headers=user.bearer).text))
     )
-    tora = metric_reads.read_points(_principal(user), uuid.UUID(run.id), limit=100_000)
+    tora = metric_reads.read_points(user.principal, uuid.UUID(run.id), limit=100_000)
 
     _check_chart(chart, steps, values, times, 300)
     assert [(int(row[2]), float(row[3])) for row in rows[1:]] == list(
@@ -569,7 +559,7 @@ def test_compatibility_reads_of_a_converting_series_keep_the_point_logged_last_i
     user: SignedUpUser, run: SeededRun, clean_database: str
 ) -> None:
     steps, values, times = _converting_series(clean_database, run.id)
-    principal, run_id = _principal(user), uuid.UUID(run.id)
+    principal, run_id = user.principal, uuid.UUID(run.id)
     expected = list(zip(steps, values, times, strict=True))
 
     def read(order: str, **page: int) -> list[tuple[int, float, int]]:
@@ -615,7 +605,7 @@ def test_csv_reads_one_snapshot_while_the_worker_rewrites_chunks(
                 cut_chunks(Columns(steps, [2.0] * len(steps), _times(steps)), size=150),
             )
 
-    exported = metric_reads.iter_points_csv(_principal(user), uuid.UUID(run.id))
+    exported = metric_reads.iter_points_csv(user.principal, uuid.UUID(run.id))
     text = [next(exported), next(exported)]  # the header, then the first batch
     rewrite()
     text.extend(exported)

@@ -28,7 +28,6 @@ from tests.support.stored_chunks import stored_series
 from wavedb_core import queue as ingest_queue
 from wavedb_core.errors import ValidationFailed
 from wavedb_core.models.metrics import PointIn
-from wavedb_core.principal import Principal
 from wavedb_core.services import ingest
 from wavedb_local.stack import LocalStack
 
@@ -53,15 +52,6 @@ def _stored(database_url: str, run_id: str) -> list[tuple[str, int, float, datet
         for name, points in stored_series(database_url, run_id).items()
         for step, value, logged in zip(points.steps, points.values, points.times_us, strict=True)
     ]
-
-
-def _principal(user: SignedUpUser) -> Principal:
-    return Principal(
-        user_id=uuid.UUID(user.id),
-        method="jwt",
-        scopes=frozenset({"read", "write"}),
-        rate_limit_per_minute=6000,
-    )
 
 
 def test_metric_batch_accepted_then_drained_stores_every_point_exactly(
@@ -172,7 +162,7 @@ def test_points_with_same_msg_id_in_different_batches_are_stored_once(
     clean_database: str,
     empty_queue: None,
 ) -> None:
-    principal = _principal(user)
+    principal = user.principal
     shared = uuid.uuid4()
     first = [PointIn("loss", 1.0, 0, msg_id=shared), PointIn("loss", 2.0, 1, msg_id=uuid.uuid4())]
     second = [PointIn("loss", 1.0, 0, msg_id=shared), PointIn("loss", 3.0, 2)]
@@ -294,7 +284,7 @@ def test_submit_points_with_a_bad_point_names_it_by_index(
     points = [PointIn("x", 1.0, 0), PointIn("x", 1.0, 1, metadata={"bad": math.nan})]
 
     with pytest.raises(ValidationFailed) as raised:
-        ingest.submit_points(_principal(user), uuid.UUID(run.id), batch_id="m", points=points)
+        ingest.submit_points(user.principal, uuid.UUID(run.id), batch_id="m", points=points)
 
     assert raised.value.message.startswith("points[1].metadata")
     assert queued_message_count(local_stack) == 0

@@ -14,22 +14,10 @@ from psycopg.rows import dict_row
 from starlette.testclient import TestClient
 
 from tests.support.accounts import SignedUpUser
-from tests.support.ingest import SeededRun, load_points, seed_run
+from tests.support.ingest import LOGGED_US, SeededRun, load_points, seed_run
 from wavedb_core.models.metrics import ResultIn
-from wavedb_core.principal import Principal
 from wavedb_core.services import ingest, metric_reads
 from wavedb_core.services.summaries import run_summaries
-
-LOGGED_US = 1_795_428_930_000_000  # what load_points stamps the first point with
-
-
-def _principal(user: SignedUpUser) -> Principal:
-    return Principal(
-        user_id=uuid.UUID(user.id),
-        method="jwt",
-        scopes=frozenset({"read", "write"}),
-        rate_limit_per_minute=6000,
-    )
 
 
 def test_metric_summaries_give_count_range_and_last_point_ignoring_nan(
@@ -64,7 +52,7 @@ def test_run_summaries_are_json_ready_for_every_run_asked(
 ) -> None:
     empty = seed_run(clean_database, user.id)
     load_points(clean_database, run.id, "loss", [(0, 2.0), (1, math.inf), (2, 0.5)])
-    ingest.record_results(_principal(user), uuid.UUID(run.id), [ResultIn("best", math.nan)])
+    ingest.record_results(user.principal, uuid.UUID(run.id), [ResultIn("best", math.nan)])
 
     with psycopg.connect(clean_database, row_factory=dict_row) as connection:
         summaries = run_summaries(connection, [uuid.UUID(run.id), uuid.UUID(empty.id)])
@@ -111,11 +99,11 @@ def test_record_results_keeps_msg_id_and_metadata(user: SignedUpUser, run: Seede
     msg_id = uuid.uuid4()
 
     recorded = ingest.record_results(
-        _principal(user),
+        user.principal,
         uuid.UUID(run.id),
         [ResultIn("f1", 0.7, msg_id=msg_id, metadata={"split": "test"})],
     )
-    listed = metric_reads.read_results(_principal(user), uuid.UUID(run.id))
+    listed = metric_reads.read_results(user.principal, uuid.UUID(run.id))
 
     assert recorded == listed
     assert (listed[0].msg_id, listed[0].metadata) == (msg_id, {"split": "test"})
@@ -153,7 +141,7 @@ def test_metrics_csv_of_a_long_run_arrives_in_several_chunks(
 ) -> None:
     load_points(clean_database, run.id, "x", [(step, step * 0.5) for step in range(12_000)])
 
-    chunks = list(metric_reads.iter_points_csv(_principal(user), uuid.UUID(run.id)))
+    chunks = list(metric_reads.iter_points_csv(user.principal, uuid.UUID(run.id)))
 
     assert len(chunks) >= 3
     lines = b"".join(chunks).decode().splitlines()
@@ -166,7 +154,7 @@ def test_read_points_filters_orders_and_pages(
 ) -> None:
     load_points(clean_database, run.id, "a", [(step, float(step)) for step in range(10)])
     load_points(clean_database, run.id, "b", [(step, -float(step)) for step in range(5)])
-    principal = _principal(user)
+    principal = user.principal
     run_id = uuid.UUID(run.id)
 
     page = metric_reads.read_points(

@@ -12,18 +12,8 @@ from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
 from tests.support.invitations import join_workspace
-from wavedb_core.principal import Principal
+from tests.support.workspaces import create_workspace
 from wavedb_core.services.projects import default_project_id, list_visible_projects
-
-
-def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -> str:
-    response = api.post("/v1/workspaces", json={"name": name}, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _join(api: Any, owner: SignedUpUser, workspace_id: str, user: SignedUpUser, role: str) -> None:
-    join_workspace(api, owner, workspace_id, user, role)
 
 
 def _create_project(
@@ -43,21 +33,12 @@ def _project_names(api: Any, user: SignedUpUser, workspace_id: str) -> list[str]
     return [item["name"] for item in response.json()["items"]]
 
 
-def _principal(user: SignedUpUser) -> Principal:
-    return Principal(
-        user_id=UUID(user.id),
-        method="jwt",
-        scopes=frozenset({"read", "write"}),
-        rate_limit_per_minute=1000,
-    )
-
-
 # ------------------------------------------------------------------ happy paths
 
 
 def test_create_project_returns_it_with_creator(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
 
     response = api.post(
         f"/v1/workspaces/{workspace_id}/projects",
@@ -84,8 +65,8 @@ def test_create_project_returns_it_with_creator(api: Any) -> None:
 
 def test_list_projects_newest_first_without_cursor(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
-    other_workspace_id = _create_workspace(api, user, "other")
+    workspace_id = create_workspace(api, user)["id"]
+    other_workspace_id = create_workspace(api, user, "other")["id"]
     for name in ("first", "second", "third"):
         _create_project(api, user, workspace_id, name)
     _create_project(api, user, other_workspace_id, "elsewhere")
@@ -99,9 +80,9 @@ def test_list_projects_newest_first_without_cursor(api: Any) -> None:
 
 def test_get_project_member_reads_it(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     project = _create_project(api, ada, workspace_id)
-    _join(api, ada, workspace_id, grace, "viewer")
+    join_workspace(api, ada, workspace_id, grace, "viewer")
 
     response = api.get(f"/v1/projects/{project['id']}", headers=grace.bearer)
 
@@ -111,7 +92,7 @@ def test_get_project_member_reads_it(api: Any) -> None:
 
 def test_update_project_renames_and_keeps_unsent_fields(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     created = api.post(
         f"/v1/workspaces/{workspace_id}/projects",
         json={"name": "resnet", "description": "kept"},
@@ -131,7 +112,7 @@ def test_update_project_renames_and_keeps_unsent_fields(api: Any) -> None:
 
 def test_update_project_same_name_other_case_is_allowed(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     project = _create_project(api, user, workspace_id, "resnet")
 
     response = api.patch(
@@ -144,7 +125,7 @@ def test_update_project_same_name_other_case_is_allowed(api: Any) -> None:
 
 def test_delete_project_then_it_is_gone(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     project = _create_project(api, user, workspace_id)
 
     response = api.delete(f"/v1/projects/{project['id']}", headers=user.bearer)
@@ -160,8 +141,8 @@ def test_delete_project_then_it_is_gone(api: Any) -> None:
 
 def test_create_project_duplicate_name_any_case_gets_409(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
-    other_workspace_id = _create_workspace(api, user, "other")
+    workspace_id = create_workspace(api, user)["id"]
+    other_workspace_id = create_workspace(api, user, "other")["id"]
     _create_project(api, user, workspace_id, "resnet")
 
     duplicate = api.post(
@@ -181,7 +162,7 @@ def test_create_project_duplicate_name_any_case_gets_409(api: Any) -> None:
 
 def test_update_project_to_taken_name_gets_409(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     _create_project(api, user, workspace_id, "resnet")
     project = _create_project(api, user, workspace_id, "vit")
 
@@ -199,9 +180,9 @@ def test_update_project_to_taken_name_gets_409(api: Any) -> None:
 
 def test_project_writes_by_viewer_get_403(api: Any) -> None:
     ada, viewer = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     project = _create_project(api, ada, workspace_id)
-    _join(api, ada, workspace_id, viewer, "viewer")
+    join_workspace(api, ada, workspace_id, viewer, "viewer")
 
     created = api.post(
         f"/v1/workspaces/{workspace_id}/projects", json={"name": "mine"}, headers=viewer.bearer
@@ -216,8 +197,8 @@ def test_project_writes_by_viewer_get_403(api: Any) -> None:
 
 def test_project_member_creates_edits_and_deletes_own_project(api: Any) -> None:
     ada, member = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    _join(api, ada, workspace_id, member, "member")
+    workspace_id = create_workspace(api, ada)["id"]
+    join_workspace(api, ada, workspace_id, member, "member")
 
     project = _create_project(api, member, workspace_id, "mine")
     updated = api.patch(
@@ -232,9 +213,9 @@ def test_project_member_creates_edits_and_deletes_own_project(api: Any) -> None:
 
 def test_delete_project_member_cannot_delete_others_project_admin_can(api: Any) -> None:
     ada, member, admin = sign_up(api), sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    _join(api, ada, workspace_id, member, "member")
-    _join(api, ada, workspace_id, admin, "admin")
+    workspace_id = create_workspace(api, ada)["id"]
+    join_workspace(api, ada, workspace_id, member, "member")
+    join_workspace(api, ada, workspace_id, admin, "admin")
     project = _create_project(api, ada, workspace_id)
 
     by_member = api.delete(f"/v1/projects/{project['id']}", headers=member.bearer)
@@ -250,8 +231,8 @@ def test_delete_project_member_cannot_delete_others_project_admin_can(api: Any) 
 
 def test_delete_project_creator_demoted_to_viewer_gets_403(api: Any) -> None:
     ada, member = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    _join(api, ada, workspace_id, member, "member")
+    workspace_id = create_workspace(api, ada)["id"]
+    join_workspace(api, ada, workspace_id, member, "member")
     project = _create_project(api, member, workspace_id)
     api.patch(
         f"/v1/workspaces/{workspace_id}/members/{member.id}",
@@ -273,7 +254,7 @@ def test_project_routes_non_member_gets_404(
     api: Any, method: str, body: dict[str, Any] | None, existing: bool
 ) -> None:
     ada, outsider = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
+    workspace_id = create_workspace(api, ada)["id"]
     project = _create_project(api, ada, workspace_id)
     project_id = project["id"] if existing else str(uuid.uuid4())
 
@@ -286,8 +267,8 @@ def test_project_routes_non_member_gets_404(
 
 def test_project_after_member_removed_gets_404(api: Any) -> None:
     ada, member = sign_up(api), sign_up(api)
-    workspace_id = _create_workspace(api, ada)
-    _join(api, ada, workspace_id, member, "member")
+    workspace_id = create_workspace(api, ada)["id"]
+    join_workspace(api, ada, workspace_id, member, "member")
     project = _create_project(api, member, workspace_id)
     api.delete(f"/v1/workspaces/{workspace_id}/members/{member.id}", headers=ada.bearer)
 
@@ -298,7 +279,7 @@ def test_project_after_member_removed_gets_404(api: Any) -> None:
 
 def test_projects_read_only_api_key_lists_but_cannot_create(api: Any) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     _create_project(api, user, workspace_id)
     key = {"x-api-key": create_api_key(api, user, scopes=["read"])["key"]}
 
@@ -329,7 +310,7 @@ def test_projects_read_only_api_key_lists_but_cannot_create(api: Any) -> None:
 )
 def test_create_project_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
 
     response = api.post(f"/v1/workspaces/{workspace_id}/projects", json=body, headers=user.bearer)
 
@@ -343,7 +324,7 @@ def test_create_project_bad_body_gets_422(api: Any, body: dict[str, Any]) -> Non
 )
 def test_update_project_bad_body_gets_422(api: Any, body: dict[str, Any]) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
     project = _create_project(api, user, workspace_id)
 
     response = api.patch(f"/v1/projects/{project['id']}", json=body, headers=user.bearer)
@@ -376,7 +357,7 @@ def test_project_routes_malformed_uuid_get_422(api: Any, method: str, path: str)
 
 def test_default_project_id_creates_default_project_once(api: Any, clean_database: str) -> None:
     user = sign_up(api)
-    workspace_id = _create_workspace(api, user)
+    workspace_id = create_workspace(api, user)["id"]
 
     with psycopg.connect(clean_database, autocommit=True, row_factory=dict_row) as connection:
         first = default_project_id(
@@ -395,14 +376,14 @@ def test_default_project_id_creates_default_project_once(api: Any, clean_databas
 
 def test_list_visible_projects_spans_callers_workspaces_only(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    own = _create_workspace(api, ada)
-    shared = _create_workspace(api, grace, "shared")
-    private = _create_workspace(api, grace, "private")
-    _join(api, grace, shared, ada, "viewer")
+    own = create_workspace(api, ada)["id"]
+    shared = create_workspace(api, grace, "shared")["id"]
+    private = create_workspace(api, grace, "private")["id"]
+    join_workspace(api, grace, shared, ada, "viewer")
     _create_project(api, ada, own, "own")
     _create_project(api, grace, shared, "shared")
     _create_project(api, grace, private, "private")
 
-    names = [project.name for project in list_visible_projects(_principal(ada))]
+    names = [project.name for project in list_visible_projects(ada.principal)]
 
     assert names == ["shared", "own"]

@@ -10,19 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import SignedUpUser
 from tests.support.projects import add_metric_summary, add_result, make_project, set_run_times
-from tests.support.run_search import BASE_TIME, create_run, search, seed_searchable_runs
-
-
-def _names(response: Any) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [run["name"] for run in response.json()["items"]]
-
-
-@pytest.fixture
-def owner(api: Any) -> SignedUpUser:
-    return sign_up(api, name="Owner")
+from tests.support.run_search import BASE_TIME, create_run, run_names, search, seed_searchable_runs
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ def test_search_runs_filter_matches_these_runs(
 ) -> None:
     response = search(api, owner, project, filter=query, sort="name")
 
-    assert _names(response) == expected
+    assert run_names(response) == expected
 
 
 @pytest.mark.usefixtures("runs")
@@ -115,7 +105,7 @@ def test_search_runs_filter_matches_these_runs(
 def test_search_runs_sort_orders_runs_missing_values_last(
     api: Any, owner: SignedUpUser, project: str, sort: str, ordered: list[str], missing: set[str]
 ) -> None:
-    whole = _names(search(api, owner, project, sort=sort))
+    whole = run_names(search(api, owner, project, sort=sort))
     paged: list[str] = []
     cursor = None
     while True:
@@ -123,7 +113,7 @@ def test_search_runs_sort_orders_runs_missing_values_last(
         if cursor:
             params["cursor"] = cursor
         response = search(api, owner, project, **params)
-        paged += _names(response)
+        paged += run_names(response)
         cursor = response.json()["next_cursor"]
         if not cursor:
             break
@@ -142,7 +132,7 @@ def _all_pages(
     while True:
         paging = {"limit": 2, **({"cursor": cursor} if cursor else {})}
         response = search(api, owner, project, **paging, **params)
-        names += _names(response)
+        names += run_names(response)
         cursor = response.json()["next_cursor"]
         if not cursor:
             return names
@@ -173,7 +163,7 @@ def test_search_runs_pagination_with_runs_added_between_pages_skips_and_repeats_
     assert len(seen) == len(set(seen))
     assert set(before) <= set(seen)
     old = [name for name in seen if name.startswith("old-")]
-    expected = _names(search(api, owner, project, sort=sort, filter="tags = old", limit=50))
+    expected = run_names(search(api, owner, project, sort=sort, filter="tags = old", limit=50))
     assert old == expected
 
 

@@ -32,11 +32,6 @@ def _ids(response: Any) -> list[str]:
 
 
 @pytest.fixture
-def owner(api: Any) -> SignedUpUser:
-    return sign_up(api, name="Owner")
-
-
-@pytest.fixture
 def project(owner: SignedUpUser, clean_database: str) -> tuple[str, str]:
     """(workspace id, project id) owned by `owner`."""
     return make_project(clean_database, owner.id)

@@ -9,17 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.accounts import SignedUpUser, sign_up
+from tests.support.accounts import SignedUpUser
 from tests.support.projects import make_project
 
 
 def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-@pytest.fixture
-def owner(api: Any) -> SignedUpUser:
-    return sign_up(api, name="Owner")
 
 
 @pytest.fixture

@@ -12,14 +12,8 @@ from psycopg.rows import dict_row
 
 from tests.support.accounts import SignedUpUser, create_api_key, sign_up
 from tests.support.invitations import join_workspace
+from tests.support.workspaces import create_workspace
 from wavedb_core.services.workspaces import personal_workspace_id
-
-
-def _create_workspace(api: Any, user: SignedUpUser, name: str = "Vision team") -> dict[str, Any]:
-    response = api.post("/v1/workspaces", json={"name": name}, headers=user.bearer)
-    assert response.status_code == 201, response.text
-    workspace: dict[str, Any] = response.json()
-    return workspace
 
 
 def _join(
@@ -29,6 +23,14 @@ def _join(
     join_workspace(api, inviter, workspace_id, user, "admin" if role == "owner" else role)
     if role == "owner":
         _set_role(api, inviter, workspace_id, user, "owner", expect=200)
+
+
+def _ada_with_grace_as(api: Any, role: str) -> tuple[SignedUpUser, SignedUpUser, dict[str, Any]]:
+    """Ada's new team workspace, which Grace has joined with `role`: (ada, grace, workspace)."""
+    ada, grace = sign_up(api), sign_up(api)
+    workspace = create_workspace(api, ada)
+    _join(api, ada, workspace["id"], grace, role)
+    return ada, grace, workspace
 
 
 def _set_role(
@@ -42,6 +44,10 @@ def _set_role(
     assert response.status_code == expect, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def _remove_member(api: Any, caller: SignedUpUser, workspace_id: str, user: SignedUpUser) -> Any:
+    return api.delete(f"/v1/workspaces/{workspace_id}/members/{user.id}", headers=caller.bearer)
 
 
 def _roles(api: Any, user: SignedUpUser, workspace_id: str) -> dict[str, str]:
@@ -101,7 +107,7 @@ def test_personal_workspace_creator_cannot_be_removed_by_co_owner(api: Any) -> N
     [personal] = api.get("/v1/workspaces", headers=ada.bearer).json()["items"]
     _join(api, ada, personal["id"], grace, "owner")
 
-    removed = api.delete(f"/v1/workspaces/{personal['id']}/members/{ada.id}", headers=grace.bearer)
+    removed = _remove_member(api, grace, personal["id"], ada)
     demoted = _set_role(api, grace, personal["id"], ada, "member", expect=409)
     left = api.post(f"/v1/workspaces/{personal['id']}/leave", headers=ada.bearer)
 
@@ -144,8 +150,8 @@ def test_create_workspace_returns_it_with_caller_as_owner(api: Any) -> None:
 
 def test_list_workspaces_newest_first_with_callers_role(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    first = _create_workspace(api, ada, "first")
-    second = _create_workspace(api, grace, "second")
+    first = create_workspace(api, ada, "first")
+    second = create_workspace(api, grace, "second")
     _join(api, grace, second["id"], ada, "viewer")
 
     items = api.get("/v1/workspaces", headers=ada.bearer).json()["items"]
@@ -159,9 +165,7 @@ def test_list_workspaces_newest_first_with_callers_role(api: Any) -> None:
 
 
 def test_get_workspace_member_sees_it_with_own_role(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    _, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.get(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
 
@@ -172,7 +176,7 @@ def test_get_workspace_member_sees_it_with_own_role(api: Any) -> None:
 
 def test_update_workspace_owner_renames_and_describes(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     renamed = api.patch(
         f"/v1/workspaces/{workspace['id']}", json={"name": "Audio team"}, headers=user.bearer
@@ -191,9 +195,7 @@ def test_update_workspace_owner_renames_and_describes(api: Any) -> None:
 
 
 def test_update_workspace_admin_gets_403(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    _, grace, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}", json={"name": "mine now"}, headers=grace.bearer
@@ -205,7 +207,7 @@ def test_update_workspace_admin_gets_403(api: Any) -> None:
 
 def test_delete_workspace_owner_deletes_it_and_its_projects(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
     project = api.post(
         f"/v1/workspaces/{workspace['id']}/projects", json={"name": "p"}, headers=user.bearer
     ).json()
@@ -219,9 +221,7 @@ def test_delete_workspace_owner_deletes_it_and_its_projects(api: Any) -> None:
 
 
 def test_delete_workspace_admin_gets_403(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, grace, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.delete(f"/v1/workspaces/{workspace['id']}", headers=grace.bearer)
 
@@ -234,7 +234,7 @@ def test_delete_workspace_admin_gets_403(api: Any) -> None:
 
 def test_list_members_shows_account_details_and_roles(api: Any) -> None:
     ada, grace = sign_up(api, name="Ada"), sign_up(api, name="Grace")
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "viewer")
 
     response = api.get(f"/v1/workspaces/{workspace['id']}/members", headers=grace.bearer)
@@ -250,7 +250,7 @@ def test_list_members_shows_account_details_and_roles(api: Any) -> None:
 
 def test_set_member_role_admin_changes_member_to_viewer(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
@@ -263,7 +263,7 @@ def test_set_member_role_admin_changes_member_to_viewer(api: Any) -> None:
 
 def test_set_member_role_admin_cannot_make_or_unmake_owners(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
@@ -280,7 +280,7 @@ def test_set_member_role_admin_cannot_make_or_unmake_owners(api: Any) -> None:
 
 def test_set_member_role_sole_owner_demoting_self_gets_409_last_owner(api: Any) -> None:
     ada = sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
 
     body = _set_role(api, ada, workspace["id"], ada, "admin", expect=409)
 
@@ -289,9 +289,7 @@ def test_set_member_role_sole_owner_demoting_self_gets_409_last_owner(api: Any) 
 
 
 def test_set_member_role_with_two_owners_demotes_one_then_keeps_the_last(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
     _set_role(api, grace, workspace["id"], ada, "member", expect=200)
     last = _set_role(api, grace, workspace["id"], grace, "admin", expect=409)
@@ -303,12 +301,12 @@ def test_set_member_role_with_two_owners_demotes_one_then_keeps_the_last(api: An
 @pytest.mark.parametrize("role", ["member", "viewer"])
 def test_member_management_below_admin_gets_403(api: Any, role: str) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, role)
     _join(api, ada, workspace["id"], alan, "viewer")
 
     change = _set_role(api, grace, workspace["id"], alan, "member", expect=403)
-    remove = api.delete(f"/v1/workspaces/{workspace['id']}/members/{alan.id}", headers=grace.bearer)
+    remove = _remove_member(api, grace, workspace["id"], alan)
 
     assert change["code"] == "insufficient_role"
     assert remove.status_code == 403
@@ -317,13 +315,11 @@ def test_member_management_below_admin_gets_403(api: Any, role: str) -> None:
 
 def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
     ada, grace, alan = sign_up(api), sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
     _join(api, ada, workspace["id"], grace, "admin")
     _join(api, ada, workspace["id"], alan, "member")
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{alan.id}", headers=grace.bearer
-    )
+    response = _remove_member(api, grace, workspace["id"], alan)
 
     assert response.status_code == 204
     assert api.get(f"/v1/workspaces/{workspace['id']}", headers=alan.bearer).status_code == 404
@@ -331,13 +327,9 @@ def test_remove_member_admin_removes_member_who_then_gets_404(api: Any) -> None:
 
 
 def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, grace, workspace = _ada_with_grace_as(api, "admin")
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{ada.id}", headers=grace.bearer
-    )
+    response = _remove_member(api, grace, workspace["id"], ada)
 
     assert response.status_code == 403
     assert response.json()["code"] == "insufficient_role"
@@ -345,12 +337,10 @@ def test_remove_member_admin_cannot_remove_owner(api: Any) -> None:
 
 
 def test_remove_member_owner_removes_other_owner_but_not_the_last(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
-    removed = api.delete(f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer)
-    last = api.delete(f"/v1/workspaces/{workspace['id']}/members/{ada.id}", headers=ada.bearer)
+    removed = _remove_member(api, ada, workspace["id"], grace)
+    last = _remove_member(api, ada, workspace["id"], ada)
 
     assert removed.status_code == 204
     assert last.status_code == 409
@@ -360,11 +350,9 @@ def test_remove_member_owner_removes_other_owner_but_not_the_last(api: Any) -> N
 
 def test_remove_member_unknown_user_gets_404(api: Any) -> None:
     ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
+    workspace = create_workspace(api, ada)
 
-    response = api.delete(
-        f"/v1/workspaces/{workspace['id']}/members/{grace.id}", headers=ada.bearer
-    )
+    response = _remove_member(api, ada, workspace["id"], grace)
 
     assert response.status_code == 404
     assert response.json()["code"] == "member_not_found"
@@ -374,9 +362,7 @@ def test_remove_member_unknown_user_gets_404(api: Any) -> None:
 
 
 def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    ada, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=grace.bearer)
 
@@ -386,9 +372,7 @@ def test_leave_workspace_member_leaves_and_loses_access(api: Any) -> None:
 
 
 def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "admin")
+    ada, _, workspace = _ada_with_grace_as(api, "admin")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
 
@@ -398,9 +382,7 @@ def test_leave_workspace_sole_owner_gets_409_sole_owner(api: Any) -> None:
 
 
 def test_leave_workspace_one_of_two_owners_may_leave(api: Any) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "owner")
+    ada, grace, workspace = _ada_with_grace_as(api, "owner")
 
     response = api.post(f"/v1/workspaces/{workspace['id']}/leave", headers=ada.bearer)
 
@@ -433,7 +415,7 @@ def test_workspace_routes_non_member_gets_404(
     api: Any, method: str, path: str, body: dict[str, Any] | None, existing: bool
 ) -> None:
     owner, outsider = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, owner)
+    workspace = create_workspace(api, owner)
     invitation = api.post(
         f"/v1/workspaces/{workspace['id']}/invitations",
         json={"email": "someone@example.com", "role": "member"},
@@ -466,7 +448,7 @@ def test_workspace_writes_by_viewer_get_403(
     api: Any, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     owner, viewer = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, owner)
+    workspace = create_workspace(api, owner)
     _join(api, owner, workspace["id"], viewer, "viewer")
 
     response = api.request(
@@ -537,9 +519,7 @@ def test_create_workspace_malformed_json_gets_400(api: Any) -> None:
 
 @pytest.mark.parametrize("body", [{"role": "king"}, {"role": None}, {}, {"role": "owner", "x": 1}])
 def test_set_member_role_bad_role_gets_422(api: Any, body: dict[str, Any]) -> None:
-    ada, grace = sign_up(api), sign_up(api)
-    workspace = _create_workspace(api, ada)
-    _join(api, ada, workspace["id"], grace, "member")
+    ada, grace, workspace = _ada_with_grace_as(api, "member")
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}/members/{grace.id}", json=body, headers=ada.bearer
@@ -561,7 +541,7 @@ def test_set_member_role_bad_role_gets_422(api: Any, body: dict[str, Any]) -> No
 )
 def test_workspace_routes_malformed_uuid_get_422_json(api: Any, method: str, path: str) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     response = api.request(method, path.format(ws=workspace["id"]), headers=user.bearer)
 
@@ -571,7 +551,7 @@ def test_workspace_routes_malformed_uuid_get_422_json(api: Any, method: str, pat
 
 def test_update_workspace_unknown_field_gets_422_and_changes_nothing(api: Any) -> None:
     user = sign_up(api)
-    workspace = _create_workspace(api, user)
+    workspace = create_workspace(api, user)
 
     response = api.patch(
         f"/v1/workspaces/{workspace['id']}",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import stat
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import wavedb
+from tests.support.git_repositories import git, make_dirty_repository, run_train_script
 from tests.support.sdk import SdkEnvironment
 from wavedb import provenance
 from wavedb.cli.main import app
@@ -31,50 +31,28 @@ run.finish()
 """
 
 
-def _git(repository: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repository, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 @pytest.fixture
 def dirty_repository(tmp_path: Path) -> Path:
     """A git repository on branch `experiment` with a credentialed remote, one commit, and
     an uncommitted change to train.py."""
-    repository = tmp_path / "project"
-    repository.mkdir()
-    _git(repository, "init", "-q")
-    _git(repository, "config", "user.email", "ada@example.com")
-    _git(repository, "config", "user.name", "Ada")
-    _git(repository, "checkout", "-q", "-b", "experiment")
-    _git(repository, "remote", "add", "origin", "https://ada:s3cret@git.example.com/team/nn.git")
-    (repository / "train.py").write_text(TRAIN)
-    _git(repository, "add", "train.py")
-    _git(repository, "commit", "-q", "-m", "first")
-    (repository / "train.py").write_text(TRAIN + "# lr 0.1 works better\n")
-    return repository
+    return make_dirty_repository(
+        tmp_path / "project",
+        remote="https://ada:s3cret@git.example.com/team/nn.git",
+        train_script=TRAIN,
+    )
 
 
 def test_run_started_in_a_dirty_git_repository_with_arguments_records_where_it_came_from(
     sdk_env: SdkEnvironment, dirty_repository: Path
 ) -> None:
-    environment = {**os.environ, "WAVEDB_PROVENANCE": "true"}
-    started = subprocess.run(
-        [sys.executable, "train.py", "--lr", "0.1", "--api-key", "hidden", "--token=hidden"],
-        cwd=dirty_repository,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    run_id = run_train_script(
+        dirty_repository, "--lr", "0.1", "--api-key", "hidden", "--token=hidden"
     )
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().splitlines()[-1]
 
     recorded = sdk_env.client.get_run(run_id)["provenance"]
 
     assert recorded["git"] == {
-        "commit": _git(dirty_repository, "rev-parse", "HEAD"),
+        "commit": git(dirty_repository, "rev-parse", "HEAD"),
         "branch": "experiment",
         "remote": "https://git.example.com/team/nn.git",
         "dirty": True,

@@ -12,7 +12,7 @@ import uuid
 import httpx
 
 from tests.support.accounts import SignedUpUser, sign_up
-from tests.support.invitations import invite_with_token
+from tests.support.invitations import accept_invitation, invite_with_token
 
 
 def _team_with_a_run(http: httpx.Client, owner: SignedUpUser) -> tuple[str, str]:
@@ -44,7 +44,7 @@ def test_invitation_signup_as_invited_address_in_other_case_cannot_accept(
     invitation = invited.json()
     impostor = sign_up(http, email=hire.upper(), name="Impostor")
 
-    accepted = http.post(f"/v1/invitations/{invitation['id']}/accept", headers=impostor.bearer)
+    accepted = accept_invitation(http, impostor, invitation["id"], None)
     by_tora = http.put(
         "/workspaces/any/invitations",
         params={"invitationId": invitation["id"], "action": "accept"},
@@ -76,11 +76,7 @@ def test_invitation_token_of_another_invitation_does_not_open_this_one(
     other_workspace, _ = _team_with_a_run(http, other_owner)
     _, own_token = invite_with_token(http, other_owner, other_workspace, impostor.email)
 
-    answer = http.post(
-        f"/v1/invitations/{invitation['id']}/accept",
-        json={"token": own_token},
-        headers=impostor.bearer,
-    )
+    answer = accept_invitation(http, impostor, invitation["id"], own_token)
 
     assert answer.status_code == 403, answer.text
     assert http.get(f"/v1/workspaces/{workspace_id}", headers=impostor.bearer).status_code == 404
@@ -94,11 +90,7 @@ def test_invitation_token_forwarded_to_another_account_gets_404(http: httpx.Clie
     )
     stranger = sign_up(http, name="Stranger")
 
-    answer = http.post(
-        f"/v1/invitations/{invitation['id']}/accept",
-        json={"token": token},
-        headers=stranger.bearer,
-    )
+    answer = accept_invitation(http, stranger, invitation["id"], token)
 
     assert answer.status_code == 404, answer.text
     assert http.get(f"/v1/workspaces/{workspace_id}", headers=stranger.bearer).status_code == 404
@@ -111,16 +103,8 @@ def test_invitation_token_from_the_mail_lets_the_invitee_accept_once(http: httpx
     invitation, token = invite_with_token(http, owner, workspace_id, hire, "admin")
     invitee = sign_up(http, email=hire, name="New hire")
 
-    accepted = http.post(
-        f"/v1/invitations/{invitation['id']}/accept",
-        json={"token": token},
-        headers=invitee.bearer,
-    )
-    again = http.post(
-        f"/v1/invitations/{invitation['id']}/accept",
-        json={"token": token},
-        headers=invitee.bearer,
-    )
+    accepted = accept_invitation(http, invitee, invitation["id"], token)
+    again = accept_invitation(http, invitee, invitation["id"], token)
 
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["role"] == "admin"

@@ -3,20 +3,13 @@ never SQL; a filter never reaches another tenant's runs or names."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import psycopg
 import pytest
 
 from tests.support.accounts import SignedUpUser, sign_up
 from tests.support.projects import add_metric_summary, make_project
-from tests.support.run_search import create_run, search, seed_searchable_runs
-
-
-def names(response: Any) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [run["name"] for run in response.json()["items"]]
+from tests.support.run_search import create_run, run_names, search, seed_searchable_runs
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def test_search_runs_injected_values_match_nothing_and_change_nothing(
 
     response = search(http, owner, project, filter=template.format(escaped))
 
-    assert names(response) == []
+    assert run_names(response) == []
     with psycopg.connect(clean_database) as connection:
         count = connection.execute("SELECT count(*) FROM runs").fetchone()
     assert count == (4,)
@@ -122,7 +115,7 @@ def test_search_all_visible_runs_with_always_true_filter_shows_only_own_runs(
         headers=stranger.bearer,
     )
 
-    assert names(response) == ["mine"]
+    assert run_names(response) == ["mine"]
 
 
 def test_search_runs_bare_names_resolve_only_within_the_callers_scope(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -46,6 +47,14 @@ def _created(http: httpx.Client, user: SignedUpUser, path: str, body: object) ->
     answer = http.post(path, json=body, headers=user.bearer)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])
+
+
+def _run_named_edges(http: httpx.Client, user: SignedUpUser) -> tuple[str, str, str]:
+    """A workspace, a project in it and a run in that, all named "edges": their ids."""
+    workspace = _created(http, user, "/v1/workspaces", {"name": "edges"})
+    project = _created(http, user, f"/v1/workspaces/{workspace}/projects", {"name": "edges"})
+    run = _created(http, user, f"/v1/projects/{project}/runs", {"name": "edges"})
+    return workspace, project, run
 
 
 def _metric(connection: psycopg.Connection[Any], run_id: str, name: str) -> int:
@@ -115,18 +124,33 @@ def _ok(answer: httpx.Response) -> Any:
     return answer.text
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """GET as `user`, asserting 200: the JSON body, or the text of any other answer."""
+
+    http: httpx.Client
+    user: SignedUpUser
+
+    def __call__(self, path: str, **params: Any) -> Any:
+        return _ok(self.http.get(path, params=params, headers=self.user.bearer))
+
+
+def _read_edge_series_downsampled(get: _Reader, run: str) -> None:
+    """The metric "edge" cut to a few points and to many, as buckets and as columns, from the
+    run's series route and from the route across runs."""
+    for points in (1, 2, 1_000, 5_000):
+        for layout in ("buckets", "columns"):
+            get(f"/v1/runs/{run}/series", name="edge", points=points, layout=layout)
+            get("/v1/series", run_ids=run, name="edge", points=points, layout=layout)
+
+
 def test_reads_of_stored_edge_values_answer_200_on_every_read_route(
     http: httpx.Client, clean_database: str
 ) -> None:
     user = sign_up(http)
-    workspace = _created(http, user, "/v1/workspaces", {"name": "edges"})
-    project = _created(http, user, f"/v1/workspaces/{workspace}/projects", {"name": "edges"})
-    run = _created(http, user, f"/v1/projects/{project}/runs", {"name": "edges"})
+    workspace, project, run = _run_named_edges(http, user)
     _store_edge_values(clean_database, run)
-    auth = user.bearer
-
-    def get(path: str, **params: Any) -> Any:
-        return _ok(http.get(path, params=params, headers=auth))
+    get = _Reader(http, user)
 
     summary = get(f"/v1/runs/{run}")["summary"]
     assert summary["metrics"]["edge"]["count"] == len(EDGE_POINTS)
@@ -143,10 +167,7 @@ def test_reads_of_stored_edge_values_answer_200_on_every_read_route(
     assert [item["value"] for item in raw["items"]][1:4] == ["NaN", "Infinity", "-Infinity"]
     for name in ("edge", "loss\n", " ", "名前/😀", 'a,"b"\r\nc'):
         assert len(get(f"/v1/runs/{run}/series", name=name)["items"]) >= 1
-    for points in (1, 2, 1_000, 5_000):
-        for layout in ("buckets", "columns"):
-            get(f"/v1/runs/{run}/series", name="edge", points=points, layout=layout)
-            get("/v1/series", run_ids=run, name="edge", points=points, layout=layout)
+    _read_edge_series_downsampled(get, run)
     # Short ranges are summed from the raw points (two of the largest values overflow).
     for step_max in (4, 7, 100):
         get(f"/v1/runs/{run}/series", name="edge", points=1, step_min=0, step_max=step_max)
@@ -161,7 +182,7 @@ def test_reads_of_stored_edge_values_answer_200_on_every_read_route(
     listed = get(f"/v1/projects/{project}/runs")["items"]
     assert listed[0]["summary"]["metrics"]["edge"]["max"] == "Infinity"
     assert get("/v1/runs", workspace_id=workspace)["items"][0]["id"] == run
-    batch = http.post("/v1/runs/batch-get", json={"ids": [run]}, headers=auth)
+    batch = http.post("/v1/runs/batch-get", json={"ids": [run]}, headers=user.bearer)
     assert _ok(batch)["items"][0]["id"] == run
 
     point_count = len(EDGE_POINTS) + len(ODD_NAMES)
@@ -217,14 +238,9 @@ def test_reads_of_edge_values_stored_in_chunks_answer_200_on_every_read_route(
     http: httpx.Client, clean_database: str
 ) -> None:
     user = sign_up(http)
-    workspace = _created(http, user, "/v1/workspaces", {"name": "edges"})
-    project = _created(http, user, f"/v1/workspaces/{workspace}/projects", {"name": "edges"})
-    run = _created(http, user, f"/v1/projects/{project}/runs", {"name": "edges"})
+    _, _, run = _run_named_edges(http, user)
     _store_chunked_edge_values(clean_database, run)
-    auth = user.bearer
-
-    def get(path: str, **params: Any) -> Any:
-        return _ok(http.get(path, params=params, headers=auth))
+    get = _Reader(http, user)
 
     expected_steps = [step for step, _, _ in CHUNKED_EDGE_POINTS]
     raw = get(f"/v1/runs/{run}/series", name="edge", limit=3)
@@ -233,10 +249,7 @@ def test_reads_of_edge_values_stored_in_chunks_answer_200_on_every_read_route(
     assert columns["steps"] == expected_steps
     assert columns["values"][1:4] == ["NaN", "Infinity", "-Infinity"]
     assert columns["timestamps_us"] == [us for _, _, us in CHUNKED_EDGE_POINTS]
-    for points in (1, 2, 1_000, 5_000):
-        for layout in ("buckets", "columns"):
-            get(f"/v1/runs/{run}/series", name="edge", points=points, layout=layout)
-            get("/v1/series", run_ids=run, name="edge", points=points, layout=layout)
+    _read_edge_series_downsampled(get, run)
     for step_min, step_max in ((0, 4), (3, 2**53), (2**53, 2**53), (1, 2**53 - 1)):
         for points in (1, 1_000):
             get(

@@ -12,6 +12,7 @@ import jwt
 from starlette.testclient import TestClient
 
 from tests.conftest import TEST_JWT_SECRET
+from wavedb_core.principal import Principal
 
 PASSWORD = "correct horse battery staple"
 
@@ -30,6 +31,17 @@ class SignedUpUser:
     @property
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
+
+    @property
+    def principal(self) -> Principal:
+        """This user signed in with a token that may read and write, for calling services
+        directly."""
+        return Principal(
+            user_id=uuid.UUID(self.id),
+            method="jwt",
+            scopes=frozenset({"read", "write"}),
+            rate_limit_per_minute=6000,
+        )
 
 
 def sign_up(api: HttpClient, *, email: str | None = None, name: str = "Ada") -> SignedUpUser:

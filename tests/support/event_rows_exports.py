@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import psycopg
 
 from tests.support import event_rows_metrics, event_rows_runs
+from tests.support.event_files import http_body
 
 JOB_ID = "4c1d8e2f-6a3b-4d5c-9e7f-0a1b2c3d4e5f"
 
@@ -25,7 +25,7 @@ def queued_job(database_url: str) -> None:
 
 
 def is_queued_job(answer: dict[str, Any]) -> bool:
-    job = json.loads(answer["body"])
+    job = http_body(answer)
     return bool(job["status"] == "queued" and job["poll_after_seconds"] > 0)
 
 

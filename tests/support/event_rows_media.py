@@ -7,7 +7,6 @@ grant, `media_worker_notification.json` announces its upload, the others read an
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tests.support import event_rows_runs
+from tests.support.event_files import http_body
 from tests.support.media import png_bytes, purge_media_queue, s3_client
 from wavedb_local.stack import LocalStack
 
@@ -123,10 +123,6 @@ def image_became_ready(database_url: str) -> bool:
         "size_bytes": IMAGE_SIZE,
         "reject_reason": None,
     }
-
-
-def http_body(answer: dict[str, Any]) -> Any:
-    return json.loads(answer["body"])
 
 
 def grants_an_upload(answer: dict[str, Any]) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from tests.support import event_rows_runs
+from tests.support.event_files import http_body
 from wavedb_core.repositories import metric_points, run_metrics
 from wavedb_core.services.ingest_writer import write_staged_points
 
@@ -57,10 +57,6 @@ def queued_batch(database_url: str) -> None:
             " VALUES (%s, %s, 1, 3)",
             (RUN_ID, BATCH_ID),
         )
-
-
-def http_body(answer: dict[str, Any]) -> Any:
-    return json.loads(answer["body"])
 
 
 def no_failures(answer: Any) -> bool:

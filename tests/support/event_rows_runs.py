@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from tests.support.event_files import events_user_id
 from tests.support.projects import make_project
 
-EVENTS = Path(__file__).resolve().parent.parent.parent / "events"
 WORKSPACE_ID = "6b1d9e3f-2a4c-4e7b-9d8f-0c1b2a3d4e5f"
 PROJECT_ID = "3c8e5f1a-6b2d-4f7e-9a1c-5d4e3f2a1b0c"
 RUN_ID = "9a4f2e6b-1c3d-4e5f-8a7b-6c5d4e3f2a1b"
-
-
-def _events_user_id() -> str:
-    event: dict[str, Any] = json.loads((EVENTS / "auth_me.json").read_text())
-    return str(event["requestContext"]["authorizer"]["lambda"]["userId"])
 
 
 def project(database_url: str) -> None:
     """A project in a workspace that the events' user owns."""
     make_project(
         database_url,
-        _events_user_id(),
+        events_user_id(),
         workspace_id=WORKSPACE_ID,
         project_id=PROJECT_ID,
         name="imagenet",
@@ -40,7 +33,7 @@ def project_with_run(database_url: str) -> None:
         connection.execute(
             "INSERT INTO runs (id, project_id, workspace_id, name, tags, status, created_by,"
             " started_at) VALUES (%s, %s, %s, 'resnet50-baseline', %s, 'running', %s, now())",
-            (RUN_ID, PROJECT_ID, WORKSPACE_ID, ["baseline"], _events_user_id()),
+            (RUN_ID, PROJECT_ID, WORKSPACE_ID, ["baseline"], events_user_id()),
         )
 
 
@@ -52,11 +45,6 @@ def project_with_silent_run(database_url: str) -> None:
             "UPDATE runs SET heartbeat_at = %s WHERE id = %s",
             (datetime.now(UTC) - timedelta(days=1), RUN_ID),
         )
-
-
-def lists_one_item(answer: dict[str, Any]) -> bool:
-    """The function answered a list with exactly one item."""
-    return len(json.loads(answer["body"])["items"]) == 1
 
 
 def marked_one_crashed(answer: dict[str, Any]) -> bool:

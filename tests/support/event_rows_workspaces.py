@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import psycopg
 
-EVENTS = Path(__file__).resolve().parent.parent.parent / "events"
+from tests.support.event_files import events_user_email, events_user_id
+
 TEAM_WORKSPACE_ID = "3c9a1e52-7b4d-4f08-9e21-5d6c7b8a9f01"
 PROJECT_ID = "8e4f2a17-2c6b-4d93-a1f5-0b7c9d3e6a24"
 OTHER_USER_ID = "a7d3c1e9-5b2f-4e80-8c46-1f9e0d2b3c57"
 OTHER_WORKSPACE_ID = "c2e8f4a6-9d1b-4c73-b5e0-7a3f6d9c1b48"
-
-
-def _event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return event
-
-
-def _events_user_id() -> str:
-    return str(_event("auth_me.json")["requestContext"]["authorizer"]["lambda"]["userId"])
-
-
-def _events_user_email() -> str:
-    return str(json.loads(_event("auth_login.json")["body"])["email"])
 
 
 def team_workspace(database_url: str) -> None:
@@ -34,11 +19,11 @@ def team_workspace(database_url: str) -> None:
     with psycopg.connect(database_url) as connection:
         connection.execute(
             "INSERT INTO workspaces (id, name, created_by) VALUES (%s, 'Vision team', %s)",
-            (TEAM_WORKSPACE_ID, _events_user_id()),
+            (TEAM_WORKSPACE_ID, events_user_id()),
         )
         connection.execute(
             "INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')",
-            (TEAM_WORKSPACE_ID, _events_user_id()),
+            (TEAM_WORKSPACE_ID, events_user_id()),
         )
 
 
@@ -49,7 +34,7 @@ def team_workspace_with_project(database_url: str) -> None:
         connection.execute(
             "INSERT INTO projects (id, workspace_id, name, created_by)"
             " VALUES (%s, %s, 'resnet-sweeps', %s)",
-            (PROJECT_ID, TEAM_WORKSPACE_ID, _events_user_id()),
+            (PROJECT_ID, TEAM_WORKSPACE_ID, events_user_id()),
         )
 
 
@@ -74,13 +59,8 @@ def invitation_to_the_events_user(database_url: str) -> None:
             " VALUES (%s, %s, 'member', %s, %s)",
             (
                 OTHER_WORKSPACE_ID,
-                _events_user_email(),
+                events_user_email(),
                 OTHER_USER_ID,
                 datetime.now(UTC) + timedelta(days=14),
             ),
         )
-
-
-def lists_one_item(answer: dict[str, Any]) -> bool:
-    """The function answered a list with exactly one item."""
-    return len(json.loads(answer["body"])["items"]) == 1

@@ -24,14 +24,20 @@ def invite_with_token(
     return invitation, mail.invitation_token(invitation["id"])
 
 
+def accept_invitation(
+    api: HttpClient, user: SignedUpUser, invitation_id: str, token: str | None
+) -> Any:
+    """`user` accepts the invitation with `token` (None: with no body at all); the answer."""
+    body = {"token": token} if token is not None else None
+    return api.post(f"/v1/invitations/{invitation_id}/accept", json=body, headers=user.bearer)
+
+
 def join_workspace(
     api: HttpClient, inviter: SignedUpUser, workspace_id: str, user: SignedUpUser, role: str
 ) -> dict[str, Any]:
     """Make `user` a member with `role` through an invitation they accept from its e-mail."""
     invitation, token = invite_with_token(api, inviter, workspace_id, user.email, role)
-    accepted = api.post(
-        f"/v1/invitations/{invitation['id']}/accept", json={"token": token}, headers=user.bearer
-    )
+    accepted = accept_invitation(api, user, invitation["id"], token)
     assert accepted.status_code == 200, accepted.text
     workspace: dict[str, Any] = accepted.json()
     return workspace

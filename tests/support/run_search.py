@@ -25,6 +25,12 @@ def search(client: Any, user: SignedUpUser, project_id: str, **params: Any) -> A
     return client.get(f"/v1/projects/{project_id}/runs", params=params, headers=user.bearer)
 
 
+def run_names(response: Any) -> list[str]:
+    """The names of the runs a successful listing answered, in its order."""
+    assert response.status_code == 200, response.text
+    return [run["name"] for run in response.json()["items"]]
+
+
 def seed_searchable_runs(
     client: Any, user: SignedUpUser, project_id: str, database_url: str
 ) -> dict[str, str]:

@@ -22,6 +22,19 @@ def stored_series(database_url: str, run_id: str | None = None) -> dict[str, Col
         return {str(row["name"]): stored_points(connection, int(row["id"])) for row in metrics}
 
 
+def stored_summary(database_url: str, name: str) -> tuple[Any, ...]:
+    """(count, min, max, first_step, last_step, last_value, last_logged_at) kept for the
+    series `name` (of the one run in the database that has it)."""
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT count, min, max, first_step, last_step, last_value, last_logged_at"
+            " FROM run_metrics WHERE name = %s",
+            (name,),
+        ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
 def stored_point_count(database_url: str) -> int:
     """Points held by every chunk (each step of a series once)."""
     with psycopg.connect(database_url) as connection:
