@@ -10,19 +10,17 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from wavedb_core.http import create_app
 from wavedb_core.models.media import (
     InlineTextMediaCreateRequest,
     MediaCreateRequest,
     TextUploadMediaCreateRequest,
-    media_item,
 )
 from wavedb_core.settings import get_settings
 
 IMAGE = {"name": "samples", "step": 1, "kind": "image", "content_type": "image/png", "size": 1000}
-_REQUEST = TypeAdapter(MediaCreateRequest)
 
 
 @pytest.fixture
@@ -125,25 +123,23 @@ def test_media_request_errors_name_the_field_as_the_body_has_it_not_the_union_me
     body: dict[str, Any], location: tuple[str, ...], message: str
 ) -> None:
     with pytest.raises(ValidationError) as refused:
-        _REQUEST.validate_python(body)
+        MediaCreateRequest.model_validate(body)
 
     errors = refused.value.errors()
     assert any(error["loc"] == location and message in error["msg"] for error in errors), errors
 
 
 def test_media_request_null_for_a_field_of_another_kind_is_taken_as_left_out() -> None:
-    item = media_item(_REQUEST.validate_python({**IMAGE, "text": None, "histogram": None}))
+    item = MediaCreateRequest.model_validate({**IMAGE, "text": None, "histogram": None}).item
 
     assert (item.kind, item.size) == ("image", 1000)
 
 
 def test_media_request_text_is_inline_with_text_and_an_upload_without() -> None:
-    inline = media_item(_REQUEST.validate_python({"name": "n", "kind": "text", "text": "  a "}))
-    upload = media_item(
-        _REQUEST.validate_python(
-            {"name": "n", "kind": "text", "text": None, "content_type": "text/csv", "size": 9}
-        )
-    )
+    inline = MediaCreateRequest.model_validate({"name": "n", "kind": "text", "text": "  a "}).item
+    upload = MediaCreateRequest.model_validate(
+        {"name": "n", "kind": "text", "text": None, "content_type": "text/csv", "size": 9}
+    ).item
 
     assert isinstance(inline, InlineTextMediaCreateRequest)
     assert (inline.text, inline.content_type) == ("  a ", "text/plain")

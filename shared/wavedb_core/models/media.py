@@ -19,8 +19,8 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
-    WrapValidator,
     field_validator,
+    model_validator,
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
@@ -468,34 +468,40 @@ def _as_the_client_sent_it(error: ErrorDetails) -> InitErrorDetails:
     )
 
 
-def _located_as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    try:
-        return handler(value)
-    except ValidationError as error:
-        problems = [_as_the_client_sent_it(item) for item in error.errors(include_url=False)]
-        raise ValidationError.from_exception_data(error.title, problems) from None
+class MediaCreateRequest(
+    RootModel[
+        Annotated[
+            ImageMediaCreateRequest
+            | AudioMediaCreateRequest
+            | FileMediaCreateRequest
+            | TextMediaCreateRequest
+            | HistogramMediaCreateRequest,
+            Discriminator("kind"),
+        ]
+    ]
+):
+    """One media item of a run, by `kind`.
 
+    `image`, `audio`, `file` and long `text`: give `content_type` and `size` (bytes); the
+    answer carries a presigned POST to upload the bytes straight to S3. Short `text`
+    (≤ 64 KB): give `text`. `histogram`: give `histogram`. Both are stored at once.
+    """
 
-MediaCreateRequest = Annotated[
-    ImageMediaCreateRequest
-    | AudioMediaCreateRequest
-    | FileMediaCreateRequest
-    | TextMediaCreateRequest
-    | HistogramMediaCreateRequest,
-    Discriminator("kind"),
-    WrapValidator(_located_as_sent),
-]
-"""One media item of a run, by `kind`.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _located_as_sent(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Errors name the field as the body has it: `body.size`, not `body.image.size`."""
+        try:
+            return handler(value)
+        except ValidationError as error:
+            problems = [_as_the_client_sent_it(item) for item in error.errors(include_url=False)]
+            raise ValidationError.from_exception_data(error.title, problems) from None
 
-`image`, `audio`, `file` and long `text`: give `content_type` and `size` (bytes); the answer
-carries a presigned POST to upload the bytes straight to S3. Short `text` (≤ 64 KB): give
-`text`. `histogram`: give `histogram`. Both are stored at once. Errors name the field as the
-body has it (`body.size`)."""
-
-
-def media_item(request: MediaCreateRequest) -> MediaCreateItem:
-    """The item a request asks for, whichever form its kind takes."""
-    return request.root if isinstance(request, TextMediaCreateRequest) else request
+    @property
+    def item(self) -> MediaCreateItem:
+        """The item asked for, whichever form its kind takes."""
+        item = self.root
+        return item.root if isinstance(item, TextMediaCreateRequest) else item
 
 
 class Histogram(ResponseModel):

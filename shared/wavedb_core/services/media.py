@@ -35,7 +35,6 @@ from wavedb_core.models.media import (
     UploadKind,
     bare_content_type,
     filename_problem,
-    media_item,
     served_filename,
 )
 from wavedb_core.models.metrics import PointOrder, name_problem
@@ -111,7 +110,7 @@ def _new_media(
 ) -> tuple[NewMedia, bool]:
     """The row to store, and whether it waits for an upload. The request's model has checked
     each kind's fields; what is left needs the deployment's settings or the data itself."""
-    item = media_item(request)
+    item = request.item
     media_id = item.media_id or uuid4()
     common: dict[str, Any] = {
         "id": media_id,
