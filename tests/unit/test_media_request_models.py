@@ -117,6 +117,7 @@ def test_media_request_document_states_accepted_types_limits_and_unused_fields_p
         ({"name": "n", "kind": "histogram", "histogram": {"values": [1], "num_bins": 0}},
          ("histogram", "num_bins"), "greater than or equal to 1"),
         ({**IMAGE, "content_type": "image/svg+xml"}, ("content_type",), "accepted: image/avif"),
+        ({**IMAGE, "content_type": "  "}, ("content_type",), "required for image media"),
     ],
 )  # fmt: skip
 def test_media_request_errors_name_the_field_as_the_body_has_it_not_the_union_member(
@@ -145,3 +146,24 @@ def test_media_request_text_is_inline_with_text_and_an_upload_without() -> None:
     assert (inline.text, inline.content_type) == ("  a ", "text/plain")
     assert isinstance(upload, TextUploadMediaCreateRequest)
     assert (upload.content_type, upload.size) == ("text/csv", 9)
+
+
+@pytest.mark.parametrize(
+    ("filename", "taken"),
+    [("a.png", True), ("  a b.png ", True), (" ", False), ("", False), (" .. ", False),
+     (".", False), ("..x", True), ("a/b.png", False), ("\u3000", False)],
+)  # fmt: skip
+@pytest.mark.usefixtures("settings_of_a_deployment")
+def test_media_request_document_filename_pattern_takes_what_the_model_takes_as_sent(
+    filename: str, taken: bool
+) -> None:
+    image = _shapes_by_kind(_document())["image"][0]["properties"]
+    pattern = re.compile(image["filename"]["pattern"])
+
+    try:
+        MediaCreateRequest.model_validate({**IMAGE, "filename": filename})
+        accepted = True
+    except ValidationError:
+        accepted = False
+
+    assert (accepted, bool(pattern.search(filename))) == (taken, taken)

@@ -24,7 +24,14 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from wavedb_core.models.base import RequestModel, ResponseModel, any_case, as_sent
+from wavedb_core.models.base import (
+    NOT_BLANK,
+    WHITE_SPACE,
+    RequestModel,
+    ResponseModel,
+    any_case,
+    as_sent,
+)
 from wavedb_core.models.metrics import (
     MAX_METRIC_NAME_LENGTH,
     MAX_STEP,
@@ -155,6 +162,12 @@ def served_filename(filename: str | None, content_type: str) -> str | None:
 
 # A file name is a name, not a path: no separators, no "..", no control characters.
 _FILENAME_RE = re.compile(r"^(?!\.{1,2}$)[^/\\\x00-\x1f\x7f]+$")
+# The same as the document states it of a name as sent, before its surrounding white space
+# is stripped: some character that is not white space, and not "." or ".." once stripped.
+_FILENAME_AS_SENT = (
+    rf"^(?!{WHITE_SPACE}*\.{{1,2}}{WHITE_SPACE}*$)(?={WHITE_SPACE}*{NOT_BLANK})"
+    r"[^/\\\x00-\x1f\x7f]+$"
+)
 
 
 def filename_problem(filename: str) -> str | None:
@@ -205,6 +218,8 @@ def _accepted_content_type(kind: UploadKind, value: str) -> str:
     """The bare content type (`Image/PNG; x=y` is `image/png`) if `kind` accepts it."""
     content_type = bare_content_type(value)
     accepted = ACCEPTED_CONTENT_TYPES[kind]
+    if not content_type:
+        raise ValueError(f"required for {kind} media; accepted: " + ", ".join(sorted(accepted)))
     if content_type not in accepted:
         raise ValueError(
             f"{content_type} is not accepted for {kind} media; accepted: "
@@ -239,7 +254,7 @@ FileName = Annotated[
     Field(
         default=None,
         max_length=MAX_FILENAME_LENGTH,
-        json_schema_extra={"pattern": _FILENAME_RE.pattern},
+        json_schema_extra={"pattern": _FILENAME_AS_SENT},
     ),
     AfterValidator(_plain_filename),
 ]
