@@ -265,8 +265,10 @@ NotUsed = Annotated[None, Field(default=None, description="Not used for this kin
 class _MediaCreateFields(RequestModel):
     """What every kind of item takes."""
 
-    # How the item is named in messages: "required for image media".
+    # How the item is named in messages: "required for image media", and what a message
+    # of a missing field adds.
     described_as: ClassVar[str]
+    when_missing: ClassVar[str] = ""
 
     media_id: UUID | None = Field(
         default=None,
@@ -359,7 +361,8 @@ class FileMediaCreateRequest(_UploadFields):
 class TextUploadMediaCreateRequest(_UploadFields):
     """Text longer than 64 KB, uploaded like a file."""
 
-    described_as = "text uploads (or give `text` inline)"
+    described_as = "text uploads"
+    when_missing = " (or give `text` to store up to 64 KB inline)"
     upload_kind = "text"
 
     kind: Literal["text"]
@@ -475,7 +478,7 @@ def _as_the_client_sent_it(error: ErrorDetails) -> InitErrorDetails:
             if error_type == "none_required" and field is not None:
                 message = f"not used for {model.described_as}"
             elif error_type == "missing" and field not in _MediaCreateFields.model_fields:
-                message = f"required for {model.described_as}"
+                message = f"required for {model.described_as}{model.when_missing}"
     return InitErrorDetails(
         type=PydanticCustomError(error_type, message),
         loc=location,
