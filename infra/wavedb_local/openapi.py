@@ -57,17 +57,28 @@ def _prefix(logical_id: str) -> str:
 
 
 def _renamed_refs(value: Any, renames: Mapping[str, str]) -> Any:
-    """`value` with every `$ref` to a renamed component pointing at its new name."""
+    """`value` with every reference to a renamed component pointing at its new name: each
+    `$ref`, and each schema a discriminator's `mapping` names."""
     if isinstance(value, dict):
         return {
             key: renames.get(item, item)
             if key == "$ref" and isinstance(item, str)
+            else _renamed_mapping(item, renames)
+            if key == "discriminator" and isinstance(item, dict)
             else _renamed_refs(item, renames)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [_renamed_refs(item, renames) for item in value]
     return value
+
+
+def _renamed_mapping(discriminator: dict[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    mapping = discriminator.get("mapping")
+    if not isinstance(mapping, dict):
+        return discriminator
+    renamed = {tag: renames.get(target, target) for tag, target in mapping.items()}
+    return {**discriminator, "mapping": renamed}
 
 
 def _conflicts(merged: Mapping[str, Any], schema: Mapping[str, Any], origin: str) -> dict[str, str]:

@@ -79,6 +79,36 @@ def test_create_media_with_bad_input_is_refused_naming_the_field_and_stores_noth
     assert _media_count(clean_database) == 0
 
 
+def test_create_media_with_null_for_fields_of_other_kinds_takes_them_as_left_out(
+    api: TestClient, user: SignedUpUser, run: SeededRun
+) -> None:
+    unused = {"text": None, "histogram": None}
+    image = _create(api, user, run.id, {**IMAGE, **unused})
+    histogram = _create(
+        api,
+        user,
+        run.id,
+        {"name": "weights", "kind": "histogram", "histogram": {"values": [1.0]},
+         "content_type": None, "size": None, "filename": None, "text": None},
+    )  # fmt: skip
+
+    assert image.status_code == 201, image.text
+    assert image.json()["upload"] is not None
+    assert histogram.status_code == 201, histogram.text
+
+
+def test_create_text_without_text_or_upload_fields_says_what_each_form_needs(
+    api: TestClient, user: SignedUpUser, run: SeededRun, clean_database: str
+) -> None:
+    answer = _create(api, user, run.id, {"name": "notes", "kind": "text"})
+
+    assert answer.status_code == 422, answer.text
+    details = {item["location"]: item["message"] for item in answer.json()["details"]}
+    assert set(details) == {"body.content_type", "body.size"}
+    assert all("give `text`" in message for message in details.values())
+    assert _media_count(clean_database) == 0
+
+
 @pytest.mark.parametrize(
     ("histogram", "field"),
     [

@@ -5,10 +5,10 @@ answer, in its own error shape."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Discriminator, create_model
 
 from tests.support.function_specs import function_with_routes
 from wavedb_core.http import AuthenticatedPrincipal, answers, create_app
@@ -97,6 +97,60 @@ def test_merge_keeps_each_functions_own_shape_of_a_shared_component_name() -> No
     assert _resolved_owner(document, ours) == {"id"}
     assert _resolved_owner(document, theirs) == {"email"}
     assert _resolved_owner(document, listing) == {"email"}
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool
+
+
+OurPet = Annotated[Cat | Dog, Discriminator("kind")]
+
+
+class Theirs:
+    class Cat(BaseModel):
+        kind: Literal["cat"]
+        whiskers: int
+
+    Pet = Annotated[Cat | Dog, Discriminator("kind")]
+
+
+def _ours_pets() -> dict[str, Any]:
+    app = FastAPI()
+
+    @app.post("/v1/pets", status_code=204)
+    def add_pet(body: OurPet) -> None:
+        raise NotImplementedError
+
+    return app.openapi()
+
+
+def _their_pets() -> dict[str, Any]:
+    app = FastAPI()
+
+    @app.post("/pets", status_code=204)
+    def add_pet(body: Theirs.Pet) -> None:
+        raise NotImplementedError
+
+    return app.openapi()
+
+
+def test_merge_points_a_discriminator_mapping_at_the_renamed_component_too() -> None:
+    model = _model(("CoreFunction", [("POST", "/v1/pets")]), ("ToraFunction", [("POST", "/pets")]))
+    pets = {"CoreFunction": _ours_pets(), "ToraFunction": _their_pets()}
+
+    document = merge_openapi(model, pets, title="A")
+
+    for path, field in (("/v1/pets", "lives"), ("/pets", "whiskers")):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        cat = body["schema"]["discriminator"]["mapping"]["cat"]
+        assert field in document["components"]["schemas"][cat.rsplit("/", 1)[1]]["properties"]
+        assert cat in [choice["$ref"] for choice in body["schema"]["oneOf"]]
 
 
 class Thing(BaseModel):

@@ -137,6 +137,23 @@ def _text_limit(field: FieldInfo) -> int | None:
     return min(limits) if limits else None
 
 
+def as_sent(model: type[BaseModel], value: object, info: ValidationInfo) -> object:
+    """What the document states holds for the value as sent: no true/false for a number,
+    and a text's `maxLength` before its surrounding white space is stripped. (A model whose
+    fields include a union's discriminator, which takes no `before` validator, checks its
+    other fields with this.)"""
+    field = model.model_fields.get(info.field_name or "")
+    if field is None:
+        return value
+    if isinstance(value, bool) and _numbers_only(field.annotation):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str):
+        limit = _text_limit(field)
+        if limit is not None and len(value) > limit:
+            raise PydanticKnownError("string_too_long", {"max_length": limit})
+    return value
+
+
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused, surrounding white space is stripped
     (after a text's length is checked as sent), text may not hold NUL characters, and a
@@ -147,18 +164,7 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _as_sent(cls, value: object, info: ValidationInfo) -> object:
-        """What the document states holds for the value as sent: no true/false for a number,
-        and a text's `maxLength` before its surrounding white space is stripped."""
-        field = cls.model_fields.get(info.field_name or "")
-        if field is None:
-            return value
-        if isinstance(value, bool) and _numbers_only(field.annotation):
-            raise ValueError("must be a number, not true or false")
-        if isinstance(value, str):
-            limit = _text_limit(field)
-            if limit is not None and len(value) > limit:
-                raise PydanticKnownError("string_too_long", {"max_length": limit})
-        return value
+        return as_sent(cls, value, info)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
 from aws_lambda_powertools import Logger
@@ -20,9 +20,11 @@ from wavedb_core.db.connection import transaction
 from wavedb_core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from wavedb_core.models.media import (
     ACCEPTED_CONTENT_TYPES,
-    MAX_INLINE_TEXT_BYTES,
+    INLINE_TEXT_CONTENT_TYPE,
     TEXT_PREVIEW_CHARACTERS,
     Histogram,
+    HistogramMediaCreateRequest,
+    InlineTextMediaCreateRequest,
     MediaCreated,
     MediaCreateRequest,
     MediaKind,
@@ -60,7 +62,6 @@ __all__ = [
 logger = Logger(child=True)
 
 _MEDIA_NOT_FOUND = "media not found"
-_INLINE_CONTENT_TYPE = "text/plain"
 
 
 def object_key(run_id: UUID, media_id: UUID) -> str:
@@ -97,101 +98,57 @@ class _Problems:
             )
 
 
-def _refuse(problems: _Problems, request: MediaCreateRequest, *fields: str) -> None:
-    for field in fields:
-        if getattr(request, field) is not None:
-            problems.add(field, f"not used for {request.kind} media")
-
-
-def _upload_problems(problems: _Problems, request: MediaCreateRequest, kind: UploadKind) -> str:
-    """Check an upload's content type and size; answers the bare content type."""
-    accepted = ACCEPTED_CONTENT_TYPES[kind]
-    content_type = bare_content_type(request.content_type or "")
-    if not request.content_type:
-        problems.add("content_type", f"required for {kind} uploads")
-    elif content_type not in accepted:
-        problems.add(
-            "content_type",
-            f"{content_type} is not accepted for {kind} media; accepted: "
-            + ", ".join(sorted(accepted)),
-        )
-    limit = max_upload_bytes(kind)
-    if request.size is None:
-        problems.add("size", f"required for {kind} uploads: the exact size in bytes")
-    elif request.size > limit:
-        problems.add("size", f"at most {limit} bytes for {kind} media")
-    if request.filename is not None and (problem := filename_problem(request.filename)):
-        problems.add("filename", problem)
-    _refuse(problems, request, "text", "histogram")
-    return content_type
+def _refuse(field: str, message: str) -> NoReturn:
+    """Refuse a request for one field (located as in the body, like the model's errors)."""
+    raise ValidationFailed(
+        f"{field}: {message}", details=[{"location": f"body.{field}", "message": message}]
+    )
 
 
 def _new_media(
     principal: Principal, run_id: UUID, request: MediaCreateRequest
 ) -> tuple[NewMedia, bool]:
-    """The row to store, and whether it waits for an upload."""
-    problems = _Problems([])
-    if problem := name_problem(request.name):
-        problems.add("name", problem)
-    media_id = request.media_id or uuid4()
+    """The row to store, and whether it waits for an upload. The request's model has checked
+    each kind's fields; what is left needs the deployment's settings or the data itself."""
+    item = request.item
+    media_id = item.media_id or uuid4()
     common: dict[str, Any] = {
         "id": media_id,
         "run_id": run_id,
-        "name": request.name,
-        "step": request.step,
-        "kind": request.kind,
-        "caption": request.caption,
+        "name": item.name,
+        "step": item.step,
+        "kind": item.kind,
+        "caption": item.caption,
         "created_by": principal.user_id,
     }
-    if request.kind == "histogram":
-        _refuse(problems, request, "content_type", "size", "filename", "text")
-        histogram: dict[str, Any] | HistogramProblem | None = None
-        if request.histogram is None:
-            problems.add("histogram", "required for histogram media")
-        else:
-            histogram = build_histogram(request.histogram)
-            if isinstance(histogram, HistogramProblem):
-                problems.add(histogram.field, histogram.message)
-        problems.raise_if_any()
-        assert isinstance(histogram, dict)
+    if isinstance(item, HistogramMediaCreateRequest):
+        histogram = build_histogram(item.histogram)
+        if isinstance(histogram, HistogramProblem):
+            _refuse(histogram.field, histogram.message)
         return NewMedia(**common, status="ready", histogram=histogram), False
-    if request.kind == "text" and request.text is not None:
-        encoded = len(request.text.encode())
-        if encoded > MAX_INLINE_TEXT_BYTES:
-            problems.add(
-                "text",
-                f"{encoded} bytes; at most {MAX_INLINE_TEXT_BYTES} inline. Upload longer text:"
-                " give content_type and size instead",
-            )
-        content_type = bare_content_type(request.content_type or _INLINE_CONTENT_TYPE)
-        if content_type not in ACCEPTED_CONTENT_TYPES["text"]:
-            problems.add("content_type", f"{content_type} is not accepted for text media")
-        if request.filename is not None and (problem := filename_problem(request.filename)):
-            problems.add("filename", problem)
-        _refuse(problems, request, "size", "histogram")
-        problems.raise_if_any()
+    if isinstance(item, InlineTextMediaCreateRequest):
         return (
             NewMedia(
                 **common,
                 status="ready",
-                content_type=content_type,
-                filename=request.filename,
-                size_bytes=encoded,
-                text_value=request.text,
+                content_type=item.content_type or INLINE_TEXT_CONTENT_TYPE,
+                filename=item.filename,
+                size_bytes=len(item.text.encode()),
+                text_value=item.text,
             ),
             False,
         )
-    kind: UploadKind = request.kind
-    content_type = _upload_problems(problems, request, kind)
-    problems.raise_if_any()
+    limit = max_upload_bytes(item.upload_kind)
+    if item.size > limit:
+        _refuse("size", f"at most {limit} bytes for {item.upload_kind} media")
     grant_seconds = get_settings().media_upload_grant_seconds
     return (
         NewMedia(
             **common,
             status="pending",
-            content_type=content_type,
-            filename=request.filename,
-            declared_size=request.size,
+            content_type=item.content_type,
+            filename=item.filename,
+            declared_size=item.size,
             object_key=object_key(run_id, media_id),
             grant_expires_at=datetime.now(UTC) + timedelta(seconds=grant_seconds),
         ),
