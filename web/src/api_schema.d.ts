@@ -1860,6 +1860,50 @@ export interface components {
             /** Scopes */
             scopes: ("read" | "write")[];
         };
+        /**
+         * AudioMediaCreateRequest
+         * @description A sound (WAV, MP3, Ogg, FLAC, WebM, MP4 or AAC) to upload.
+         */
+        AudioMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Histogram
+             * @description Not used for this kind.
+             */
+            histogram?: null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "audio";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description The exact size of the upload in bytes (at most the deployment's audio limit, stated as `maximum`).
+             */
+            size: number;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description Not used for this kind.
+             */
+            text?: null;
+        };
         /** BatchAccepted */
         BatchAccepted: {
             /** Batch Id */
@@ -2271,6 +2315,50 @@ export interface components {
             status: "queued" | "running" | "done" | "failed";
         };
         /**
+         * FileMediaCreateRequest
+         * @description A file to upload: archives, documents, arrays, video, and any image, audio or text.
+         */
+        FileMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Histogram
+             * @description Not used for this kind.
+             */
+            histogram?: null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "file";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description The exact size of the upload in bytes (at most the deployment's file limit, stated as `maximum`).
+             */
+            size: number;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description Not used for this kind.
+             */
+            text?: null;
+        };
+        /**
          * GatewayMessage
          * @description An answer of API Gateway itself, e.g. to a body over 10 MB.
          */
@@ -2324,6 +2412,52 @@ export interface components {
         } | {
             values: unknown[];
         });
+        /**
+         * HistogramMediaCreateRequest
+         * @description A histogram, stored at once.
+         */
+        HistogramMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /**
+             * Content Type
+             * @description Not used for this kind.
+             */
+            content_type?: null;
+            /**
+             * Filename
+             * @description Not used for this kind.
+             */
+            filename?: null;
+            histogram: components["schemas"]["HistogramIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "histogram";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description Not used for this kind.
+             */
+            size?: null;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description Not used for this kind.
+             */
+            text?: null;
+        };
         /** Hyperparam */
         Hyperparam: {
             /** Key */
@@ -2337,6 +2471,97 @@ export interface components {
             key: string;
             /** Value */
             value: unknown;
+        };
+        /**
+         * ImageMediaCreateRequest
+         * @description An image (PNG, JPEG, GIF, WebP, BMP or AVIF) to upload.
+         */
+        ImageMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Histogram
+             * @description Not used for this kind.
+             */
+            histogram?: null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "image";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description The exact size of the upload in bytes (at most the deployment's image limit, stated as `maximum`).
+             */
+            size: number;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description Not used for this kind.
+             */
+            text?: null;
+        };
+        /**
+         * InlineTextMediaCreateRequest
+         * @description Text of at most 64 KB as UTF-8, stored at once.
+         */
+        InlineTextMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /**
+             * Content Type
+             * @description What the text is; text/plain when left out or blank.
+             */
+            content_type?: string | null;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Histogram
+             * @description Not used for this kind.
+             */
+            histogram?: null;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "text";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description Not used for this kind.
+             */
+            size?: null;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description The text, at most 64 KB as UTF-8.
+             */
+            text: string;
         };
         /** InvitationAnswerRequest */
         InvitationAnswerRequest: {
@@ -2541,91 +2766,13 @@ export interface components {
         };
         /**
          * MediaCreateRequest
-         * @description One media item of a run.
+         * @description One media item of a run, by `kind`.
          *
          *     `image`, `audio`, `file` and long `text`: give `content_type` and `size` (bytes); the
          *     answer carries a presigned POST to upload the bytes straight to S3. Short `text`
          *     (≤ 64 KB): give `text`. `histogram`: give `histogram`. Both are stored at once.
          */
-        MediaCreateRequest: {
-            /** Caption */
-            caption?: string | null;
-            /** Content Type */
-            content_type?: string | null;
-            /** Filename */
-            filename?: string | null;
-            histogram?: components["schemas"]["HistogramIn"] | null;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "image" | "audio" | "text" | "file" | "histogram";
-            /**
-             * Media Id
-             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
-             */
-            media_id?: string | null;
-            /** Name */
-            name: string;
-            /**
-             * Size
-             * @description The exact size of the upload.
-             */
-            size?: number | null;
-            /**
-             * Step
-             * @default 0
-             */
-            step: number;
-            /**
-             * Text
-             * @description Inline text, at most 64 KB as UTF-8.
-             */
-            text?: string | null;
-        } | {
-            content_type: string;
-            histogram?: null;
-            /** @constant */
-            kind: "image";
-            size: number;
-            text?: null;
-        } | {
-            content_type: string;
-            histogram?: null;
-            /** @constant */
-            kind: "audio";
-            size: number;
-            text?: null;
-        } | {
-            content_type: string;
-            histogram?: null;
-            /** @constant */
-            kind: "text";
-            size: number;
-            text?: null;
-        } | {
-            content_type: string;
-            histogram?: null;
-            /** @constant */
-            kind: "file";
-            size: number;
-            text?: null;
-        } | {
-            content_type?: string | null;
-            histogram?: null;
-            /** @constant */
-            kind: "text";
-            size?: null;
-            text: string;
-        } | {
-            content_type?: null;
-            filename?: null;
-            histogram: Record<string, never>;
-            /** @constant */
-            kind: "histogram";
-            size?: null;
-            text?: null;
-        };
+        MediaCreateRequest: components["schemas"]["ImageMediaCreateRequest"] | components["schemas"]["AudioMediaCreateRequest"] | components["schemas"]["FileMediaCreateRequest"] | components["schemas"]["TextMediaCreateRequest"] | components["schemas"]["HistogramMediaCreateRequest"];
         /** MediaCreated */
         MediaCreated: {
             media: components["schemas"]["MediaView"];
@@ -3501,6 +3648,56 @@ export interface components {
         StatusOnly: {
             /** Status */
             status: number;
+        };
+        /**
+         * TextMediaCreateRequest
+         * @description Text: `text` inline (at most 64 KB), or `content_type` and `size` to upload longer
+         *     text.
+         */
+        TextMediaCreateRequest: components["schemas"]["InlineTextMediaCreateRequest"] | components["schemas"]["TextUploadMediaCreateRequest"];
+        /**
+         * TextUploadMediaCreateRequest
+         * @description Text longer than 64 KB, uploaded like a file.
+         */
+        TextUploadMediaCreateRequest: {
+            /** Caption */
+            caption?: string | null;
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Histogram
+             * @description Not used for this kind.
+             */
+            histogram?: null;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "text";
+            /**
+             * Media Id
+             * @description Your own id for the item: a retried request with the same id and the same fields answers the same item (and a fresh upload grant while it is pending, or `missing`: its bytes were lost and can be uploaded again).
+             */
+            media_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description The exact size of the upload in bytes (at most the deployment's text limit, stated as `maximum`).
+             */
+            size: number;
+            /**
+             * Step
+             * @default 0
+             */
+            step: number;
+            /**
+             * Text
+             * @description Not used for this kind.
+             */
+            text?: null;
         };
         /** TokenPair */
         TokenPair: {
