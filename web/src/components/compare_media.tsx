@@ -6,7 +6,7 @@ import { useAsync } from "../lib/hooks";
 import { firstAtStep } from "../lib/media";
 import type { MediaItem, MediaNameSummary, Run } from "../types";
 import { Empty, ErrorMessage, Loading } from "./common";
-import { MediaView, useMediaSteps } from "./media";
+import { MediaView, StepSlider, useMediaSteps } from "./media";
 import "../styles/run.css";
 
 /** Items read per run for one name (the steps of the slider). */
@@ -56,32 +56,15 @@ function SideBySide({ name, runs, colors }: { name: string; runs: readonly Run[]
     () => Promise.all(runs.map((run) => fetchAll<MediaItem>(`/v1/runs/${run.id}/media`, { name, limit: 100 }, MAX_ITEMS_PER_RUN))).then((lists) => lists.flat()),
     [name, runs.map((run) => run.id).join(",")],
   );
-  const { list, steps, index, step, setChosenStep, refresh } = useMediaSteps(items.data);
+  const media = useMediaSteps(items.data);
+  const { list, step, refresh } = media;
   const byRun = firstAtStep(list, step);
 
   if (items.error && !items.data) return <ErrorMessage error={items.error} onRetry={items.reload} />;
   if (!items.data) return <Loading />;
   return (
     <>
-      <label class="media-slider">
-        <span>
-          Step <strong data-testid="compare-media-step">{step}</strong>
-        </span>
-        <input
-          type="range"
-          data-testid="compare-media-slider"
-          aria-label={`${name}: step`}
-          min={0}
-          max={Math.max(0, steps.length - 1)}
-          step={1}
-          value={index}
-          disabled={steps.length < 2}
-          onInput={(event) => setChosenStep(steps[Number((event.target as HTMLInputElement).value)] ?? null)}
-        />
-        <span class="muted">
-          {steps.length} step{steps.length === 1 ? "" : "s"}
-        </span>
-      </label>
+      <StepSlider name={name} media={media} testId="compare-media-step" sliderTestId="compare-media-slider" />
       <div class="compare-media-grid">
         {runs.map((run) => {
           const item = byRun.get(run.id);

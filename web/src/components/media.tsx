@@ -56,6 +56,44 @@ export function useMediaSteps(loaded: readonly MediaItem[] | undefined) {
   return { list, steps, index, step, setChosenStep, refresh };
 }
 
+/** A slider over the steps that have media, with the chosen step and how many there are. */
+export function StepSlider({
+  name,
+  media: { steps, index, step, setChosenStep },
+  testId,
+  sliderTestId,
+  showRange = false,
+}: {
+  name: string;
+  media: Pick<ReturnType<typeof useMediaSteps>, "steps" | "index" | "step" | "setChosenStep">;
+  testId: string;
+  sliderTestId: string;
+  showRange?: boolean;
+}) {
+  return (
+    <label class="media-slider">
+      <span>
+        Step <strong data-testid={testId}>{step}</strong>
+      </span>
+      <input
+        type="range"
+        data-testid={sliderTestId}
+        aria-label={`${name}: step`}
+        min={0}
+        max={Math.max(0, steps.length - 1)}
+        step={1}
+        value={index}
+        disabled={steps.length < 2}
+        onInput={(event) => setChosenStep(steps[Number((event.target as HTMLInputElement).value)] ?? null)}
+      />
+      <span class="muted">
+        {steps.length} step{steps.length === 1 ? "" : "s"}
+        {showRange && steps.length > 0 ? `: ${steps[0]}–${steps[steps.length - 1]}` : ""}
+      </span>
+    </label>
+  );
+}
+
 function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSummary }) {
   const version = `${summary.count}/${summary.ready}/${summary.max_step}`;
   const items = useAsync(
@@ -110,25 +148,13 @@ function MediaGroup({ runId, summary }: { runId: string; summary: MediaNameSumma
           ) : (
           <>
           {steps.length > 0 && (
-            <label class="media-slider">
-              <span>
-                Step <strong data-testid="media-step">{step}</strong>
-              </span>
-              <input
-                type="range"
-                data-testid="media-step-slider"
-                aria-label={`${summary.name}: step`}
-                min={0}
-                max={Math.max(0, steps.length - 1)}
-                step={1}
-                value={index}
-                disabled={steps.length < 2}
-                onInput={(event) => setChosenStep(steps[Number((event.target as HTMLInputElement).value)] ?? null)}
-              />
-              <span class="muted">
-                {steps.length} step{steps.length === 1 ? "" : "s"}: {steps[0]}–{steps[steps.length - 1]}
-              </span>
-            </label>
+            <StepSlider
+              name={summary.name}
+              media={{ steps, index, step, setChosenStep }}
+              testId="media-step"
+              sliderTestId="media-step-slider"
+              showRange
+            />
           )}
           <div class={`media-items media-${summary.kind}`}>
             {shown.map((item) => (
