@@ -12,11 +12,29 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import reset_cached_settings
+from tests.conftest import REPOSITORY, reset_cached_settings
+from tests.security.objects import OwnedObjects, make_objects
 from tests.support.accounts import sign_up
+from tests.template.cfn import load_template
 from wavedb_core import snapstart
+from wavedb_local.stack import LocalStack
 
 Hook = Callable[[], None]
+
+# One reading route of each function on SnapStart, answered after a restore.
+READ_AFTER_RESTORE = {
+    "HealthFunction": "GET /health",
+    "AuthFunction": "GET /v1/me",
+    "ApiKeysFunction": "GET /v1/api-keys",
+    "WorkspacesFunction": "GET /v1/workspaces",
+    "ProjectsFunction": "GET /v1/projects/{project_id}",
+    "RunsFunction": "GET /v1/runs/{run_id}",
+    "MetricsFunction": "GET /v1/runs/{run_id}/metrics",
+    "ExportsFunction": "GET /v1/exports/{export_id}",
+    "MediaFunction": "GET /v1/runs/{run_id}/media",
+    "ToraFunction": "GET /workspaces",
+    "WaveDBCompatFunction": "GET /user",
+}
 
 
 class FakeRuntime:
@@ -98,3 +116,31 @@ def test_snapstart_restored_function_serves_with_new_connection_and_settings(
     assert response.json()["status"] == 200
     assert [item["name"] for item in response.json()["data"]]
     assert "wavedb-restored" in _function_connections(clean_database)
+
+
+def _functions_on_snapstart() -> set[str]:
+    resources = load_template(REPOSITORY / "template.yaml")["Resources"]
+    return {name for name, resource in resources.items() if "SnapStart" in resource["Properties"]}
+
+
+def test_snapstart_every_function_on_it_serves_its_route_after_a_restore(
+    api: TestClient,
+    local_stack: LocalStack,
+    clean_database: str,
+    runtime: FakeRuntime,
+) -> None:
+    assert set(READ_AFTER_RESTORE) == _functions_on_snapstart()
+    assert local_stack.model is not None
+    served_by = {route.route_key: route.function_id for route in local_stack.model.routes}
+    assert {served_by[route] for route in READ_AFTER_RESTORE.values()} == set(READ_AFTER_RESTORE)
+    assert snapstart.register_hooks()
+    objects: OwnedObjects = make_objects(api, sign_up(api))
+
+    runtime.snapshot()
+    assert _function_connections(clean_database) == []
+    runtime.restore()
+
+    for function, route in READ_AFTER_RESTORE.items():
+        path = route.split(" ", 1)[1].format(**objects.path_values())
+        response = api.get(path, headers=objects.owner.bearer)
+        assert response.status_code == 200, f"{function}: {route}: {response.text}"

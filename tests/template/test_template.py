@@ -258,34 +258,49 @@ def test_http_api_routes_other_than_public_ones_use_the_authorizer(
     assert not missing, f"public routes missing from the API: {sorted(missing)}"
 
 
+def _route_targets(template: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
+    """The functions each route integrates, by ARN or, on SnapStart, by alias."""
+    callee = {"${" + name + ".Arn}": name for name in _resources(template, "AWS::Lambda::Function")}
+    for alias, resource in _resources(template, "AWS::Lambda::Alias").items():
+        callee["${" + alias + "}"] = resource["Properties"]["FunctionName"]["Ref"]
+    return {
+        (method, path): [
+            name
+            for ref, name in callee.items()
+            if ref in json.dumps(operation["x-amazon-apigateway-integration"])
+        ]
+        for method, path, operation in _routes(template)
+    }
+
+
 def test_http_api_routes_each_integrate_one_function_with_payload_two(
     transformed: Callable[[str], dict[str, Any]],
 ) -> None:
     template = transformed("defaults")
-    # A function is called by its ARN, or by its alias when it is on SnapStart.
-    callee = {"${" + name + ".Arn}": name for name in _resources(template, "AWS::Lambda::Function")}
-    for alias, resource in _resources(template, "AWS::Lambda::Alias").items():
-        callee["${" + alias + "}"] = resource["Properties"]["FunctionName"]["Ref"]
     for method, path, operation in _routes(template):
         integration = operation["x-amazon-apigateway-integration"]
         assert integration["payloadFormatVersion"] == "2.0", f"{method} {path}"
-        targets = [name for ref, name in callee.items() if ref in json.dumps(integration)]
+    for (method, path), targets in _route_targets(template).items():
         assert len(targets) == 1, f"{method.upper()} {path} integrates {targets}"
 
 
-def test_snapstart_functions_are_called_through_their_published_alias(
-    transformed: Callable[[str], dict[str, Any]],
+@pytest.mark.parametrize("applied", ["PublishedVersions", "None"])
+def test_http_functions_on_snapstart_as_the_parameter_says_are_called_through_their_alias(
+    transformed: Callable[[str], dict[str, Any]], applied: str
 ) -> None:
     template = transformed("defaults")
-    on_snapstart = {
-        name
+    resolver = Resolver(template, {"SnapStartApplyOn": applied})
+    http_functions = {name for [name] in _route_targets(template).values()}
+    applied_on = {
+        name: resolver.resolve(resource["Properties"].get("SnapStart", {})).get("ApplyOn")
         for name, resource in _resources(template, "AWS::Lambda::Function").items()
-        if resource["Properties"].get("SnapStart", {}).get("ApplyOn") == "PublishedVersions"
     }
-    assert on_snapstart == {"ToraFunction", "WaveDBCompatFunction"}
+    # Every function behind a route imports FastAPI (its cold start is over 300 ms).
+    assert {name for name, value in applied_on.items() if value == applied} == http_functions
+    assert {name for name, value in applied_on.items() if value is not None} == http_functions
     for method, path, operation in _routes(template):
         uri = json.dumps(operation["x-amazon-apigateway-integration"])
-        for name in on_snapstart:
+        for name in http_functions:
             assert "${" + name + ".Arn}" not in uri, f"{method.upper()} {path} skips the alias"
 
 
