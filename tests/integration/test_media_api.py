@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from tests.support.accounts import SignedUpUser, sign_up
 from tests.support.ingest import SeededRun, add_member, seed_run
-from tests.support.media import drain_media_queue, png_bytes, s3_client, upload
+from tests.support.media import drain_media_queue, media_count, png_bytes, s3_client, upload
 from wavedb_core.pagination import encode_cursor
 from wavedb_core.services.media_janitor import ABANDONED_REASON, sweep
 from wavedb_local.stack import LocalStack
@@ -24,13 +23,6 @@ IMAGE = {"name": "samples", "step": 1, "kind": "image", "content_type": "image/p
 
 def _create(api: TestClient, user: SignedUpUser, run_id: str, body: dict[str, Any]) -> Any:
     return api.post(f"/v1/runs/{run_id}/media", json=body, headers=user.bearer)
-
-
-def _media_count(database_url: str) -> int:
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute("SELECT count(*) FROM media").fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @pytest.mark.parametrize(
@@ -76,7 +68,7 @@ def test_create_media_with_bad_input_is_refused_naming_the_field_and_stores_noth
     located = [item for item in error["details"] if item["location"].endswith(field)]
     assert located, error
     assert any(message_part in item["message"] for item in located), error
-    assert _media_count(clean_database) == 0
+    assert media_count(clean_database) == 0
 
 
 def test_create_media_with_null_for_fields_of_other_kinds_takes_them_as_left_out(
@@ -106,7 +98,7 @@ def test_create_text_without_text_or_upload_fields_says_what_each_form_needs(
     details = {item["location"]: item["message"] for item in answer.json()["details"]}
     assert set(details) == {"body.content_type", "body.size"}
     assert all("give `text`" in message for message in details.values())
-    assert _media_count(clean_database) == 0
+    assert media_count(clean_database) == 0
 
 
 @pytest.mark.parametrize(
@@ -134,7 +126,7 @@ def test_histogram_with_bad_bins_counts_or_values_is_refused(
 
     assert answer.status_code == 422, answer.text
     assert any(item["location"].endswith(field) for item in answer.json()["details"])
-    assert _media_count(clean_database) == 0
+    assert media_count(clean_database) == 0
 
 
 def test_histogram_from_raw_values_is_binned_and_ready_at_once(
@@ -192,7 +184,7 @@ def test_short_text_is_stored_inline_and_long_text_must_be_uploaded(
     assert stored.json()["media"]["text"] == short
     assert too_long.status_code == 422
     assert "give content_type and size" in too_long.json()["message"]
-    assert _media_count(clean_database) == 1
+    assert media_count(clean_database) == 1
 
 
 def test_listing_shortens_long_inline_text_and_the_item_has_all_of_it(
@@ -300,7 +292,7 @@ def test_create_media_retried_with_its_id_answers_the_same_item_with_a_fresh_gra
     assert second.json()["upload"]["fields"]["key"] == first.json()["upload"]["fields"]["key"]
     assert changed.status_code == 409
     assert changed.json()["code"] == "media_id_conflict"
-    assert _media_count(clean_database) == 1
+    assert media_count(clean_database) == 1
 
 
 def test_another_users_run_is_not_found_for_every_media_route(
@@ -350,7 +342,7 @@ def test_viewer_lists_media_but_may_not_create_or_delete(
     assert listed.status_code == 200
     assert len(listed.json()["items"]) == 1
     assert refused.status_code == not_deleted.status_code == 403
-    assert _media_count(clean_database) == 1
+    assert media_count(clean_database) == 1
 
 
 def test_deleting_a_run_leaves_its_objects_to_the_janitor_which_removes_them(

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import REPOSITORY
 from tests.support.ingest import add_member, drain_ingest_queue, seed_run
-from tests.support.media import jpeg_bytes, png_bytes, png_of_exact_size, purge_media_queue
+from tests.support.media import (
+    jpeg_bytes,
+    media_count,
+    png_bytes,
+    png_of_exact_size,
+    purge_media_queue,
+)
 from tests.support.projects import make_project
 from wavedb_core.models.runs import RUN_STATUSES
 from wavedb_local.stack import LocalStack
@@ -733,13 +738,6 @@ def gif_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (0, 0, 0)).save(buffer, "GIF")
     return buffer.getvalue()
-
-
-def media_count(database_url: str) -> int:
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute("SELECT count(*) FROM media").fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def test_metric_image_png_answers_an_image_metric_whose_url_serves_the_bytes(

@@ -16,13 +16,13 @@ import uuid
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from tests.support.accounts import SignedUpUser
 from tests.support.media import (
     bomb_png_bytes,
     jpeg_bytes,
+    media_count,
     noisy_png_bytes,
     png_bytes,
     png_claiming_size,
@@ -146,13 +146,6 @@ def _wavedb_runner(http: httpx.Client, owner: SignedUpUser) -> dict[str, Any]:
     return found
 
 
-def _media_count(database_url: str) -> int:
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute("SELECT count(*) FROM media").fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -182,7 +175,7 @@ def test_wavedb_image_route_truncated_or_bomb_image_is_refused_and_not_stored(
     assert answer.status_code == 400, answer.text
     reasons = answer.json()["reasons"] if "reasons" in answer.json() else answer.json()
     assert expected in str(reasons)
-    assert _media_count(clean_database) == 0
+    assert media_count(clean_database) == 0
 
 
 # ---------------------------------------------------------------- how the bytes are served

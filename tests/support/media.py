@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 
 import httpx
+import psycopg
 
 from tests.support.ingest import drain_queue, purge_queue, queue_source, stack_client
 from wavedb_local.stack import LocalStack
@@ -97,6 +98,14 @@ def wav_bytes(frames: int = 800, rate: int = 8_000) -> bytes:
         writer.setframerate(rate)
         writer.writeframes(b"\x00\x01" * frames)
     return buffer.getvalue()
+
+
+def media_count(database_url: str) -> int:
+    """How many media rows the database holds (of any run, in any state)."""
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT count(*) FROM media").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def s3_client(stack: LocalStack) -> Any:
