@@ -108,6 +108,22 @@ def list_metrics(api: TestClient, user: WaveDBUser, runner_id: str, query: str =
     return api.get(f"/metric/{runner_id}{query}", headers=user.bearer)
 
 
+def steps_by_page_of_two(
+    api: TestClient, user: WaveDBUser, runner_id: str, query: str = ""
+) -> list[list[int]]:
+    """The steps on each page of two metrics ordered by step, at offsets 0, 2, 4 and 6;
+    `query` adds filters (`&type=IMAGE`)."""
+    return [
+        [
+            metric["step"]
+            for metric in list_metrics(
+                api, user, runner_id, f"?orderBy=step&limit=2&offset={offset}{query}"
+            ).json()["data"]
+        ]
+        for offset in (0, 2, 4, 6)
+    ]
+
+
 def _event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((REPOSITORY / "events" / name).read_text())
     return event
@@ -623,15 +639,7 @@ def test_metric_list_limit_and_offset_page_through(
         log_scalar(api, user, runner["id"], step=step)
     drain_ingest_queue(local_stack)
 
-    pages = [
-        [
-            metric["step"]
-            for metric in list_metrics(
-                api, user, runner["id"], f"?orderBy=step&limit=2&offset={offset}"
-            ).json()["data"]
-        ]
-        for offset in (0, 2, 4, 6)
-    ]
+    pages = steps_by_page_of_two(api, user, runner["id"])
 
     assert pages == [[0, 1], [2, 3], [4], []]
 
@@ -1041,15 +1049,7 @@ def test_metric_list_of_images_pages_with_limit_and_offset(api: TestClient) -> N
     for step in range(5):
         log_image(api, user, runner, step=str(step))
 
-    pages = [
-        [
-            metric["step"]
-            for metric in list_metrics(
-                api, user, runner["id"], f"?type=IMAGE&orderBy=step&limit=2&offset={offset}"
-            ).json()["data"]
-        ]
-        for offset in (0, 2, 4, 6)
-    ]
+    pages = steps_by_page_of_two(api, user, runner["id"], "&type=IMAGE")
 
     assert pages == [[0, 1], [2, 3], [4], []]
 
