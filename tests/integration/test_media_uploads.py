@@ -64,6 +64,23 @@ def _item(api: TestClient, user: SignedUpUser, run: SeededRun, media_id: str) ->
     return item
 
 
+def _item_after_upload(
+    api: TestClient,
+    local_stack: LocalStack,
+    user: SignedUpUser,
+    run: SeededRun,
+    created: dict[str, Any],
+    data: bytes,
+    *,
+    fields: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Upload `data` with the grant of `created`, let the media worker take the notification,
+    and answer the item as it then stands."""
+    upload(created["upload"], data, fields=fields)
+    drain_media_queue(local_stack)
+    return _item(api, user, run, created["media"]["id"])
+
+
 def _versions(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
     answer = s3.list_object_versions(Bucket=bucket, Prefix=key)
     return [entry for entry in answer.get("Versions", []) if entry["Key"] == key]
@@ -133,10 +150,9 @@ def test_upload_of_other_bytes_than_granted_is_rejected_and_deleted(
     created = _grant_image(api, user, run, granted)
     key = created["upload"]["fields"]["key"]
 
-    upload(created["upload"], png_bytes(300, 300))  # S3 emulators ignore the size condition
-    drain_media_queue(local_stack)
+    # more bytes than granted: S3 emulators ignore the size condition
+    item = _item_after_upload(api, local_stack, user, run, created, png_bytes(300, 300))
 
-    item = _item(api, user, run, created["media"]["id"])
     assert item["status"] == "rejected"
     assert "bytes" in item["reject_reason"]
     assert item["url"] is None
@@ -150,10 +166,8 @@ def test_upload_with_another_content_type_is_rejected(
     created = _grant_image(api, user, run, data)  # granted as image/png
     fields = {**created["upload"]["fields"], "Content-Type": "image/jpeg"}
 
-    upload(created["upload"], data, fields=fields)
-    drain_media_queue(local_stack)
+    item = _item_after_upload(api, local_stack, user, run, created, data, fields=fields)
 
-    item = _item(api, user, run, created["media"]["id"])
     assert item["status"] == "rejected"
     assert "content type is image/jpeg" in item["reject_reason"]
     assert _versions(s3, _bucket(local_stack), created["upload"]["fields"]["key"]) == []
@@ -165,10 +179,8 @@ def test_upload_whose_bytes_are_not_the_declared_image_type_is_rejected(
     data = jpeg_bytes()
     created = _grant_image(api, user, run, data)  # declared image/png, the bytes are a JPEG
 
-    upload(created["upload"], data)
-    drain_media_queue(local_stack)
+    item = _item_after_upload(api, local_stack, user, run, created, data)
 
-    item = _item(api, user, run, created["media"]["id"])
     assert item["status"] == "rejected"
     assert item["reject_reason"] == "the bytes are not image/png (they look like image/jpeg)"
 
@@ -184,10 +196,9 @@ def test_upload_after_the_grant_expired_is_rejected(
             (created["media"]["id"],),
         )
 
-    upload(created["upload"], data)  # S3 emulators do not enforce the policy's expiry
-    drain_media_queue(local_stack)
+    # the grant has expired, but S3 emulators do not enforce the policy's expiry
+    item = _item_after_upload(api, local_stack, user, run, created, data)
 
-    item = _item(api, user, run, created["media"]["id"])
     assert item["status"] == "rejected"
     assert item["reject_reason"] == "the upload arrived after its grant expired"
 
@@ -223,10 +234,9 @@ def test_second_upload_with_one_grant_is_undone_and_the_first_bytes_stay(
     drain_media_queue(local_stack)
 
     other = png_bytes(20, 20, (0, 0, 255))
-    upload(created["upload"], other)  # the grant used again before it expires
-    drain_media_queue(local_stack)
+    # the grant used again before it expires
+    item = _item_after_upload(api, local_stack, user, run, created, other)
 
-    item = _item(api, user, run, created["media"]["id"])
     assert item["status"] == "ready"
     assert _download(item["url"]).content == data
     key = created["upload"]["fields"]["key"]
