@@ -45,6 +45,14 @@ def _client(stack: LocalStack, service: str) -> Any:
     )
 
 
+@pytest.fixture
+def upload_queue_url(stack: LocalStack) -> str:
+    """The URL of the template's UploadQueue (the bucket's notifications to the upload worker)."""
+    assert stack.model is not None
+    url: str = stack.model.queues["UploadQueue"].url
+    return url
+
+
 def _records(record_dir: Path, name: str) -> list[Any]:
     path = record_dir / f"{name}.jsonl"
     if not path.exists():
@@ -136,27 +144,27 @@ def test_sqs_visibility_set_by_the_worker_is_not_reset_by_the_event_source(
     sqs.purge_queue(QueueUrl=queue.url)
 
 
-def test_sqs_message_over_1_mib_is_refused_by_send_message(stack: LocalStack) -> None:
-    assert stack.model is not None
+def test_sqs_message_over_1_mib_is_refused_by_send_message(
+    stack: LocalStack, upload_queue_url: str
+) -> None:
     sqs = _client(stack, "sqs")
-    queue = stack.model.queues["UploadQueue"]
     body = "é" * (512 * 1024 + 1)  # 512 Ki characters, just over 1 MiB in UTF-8
 
     with pytest.raises(ClientError) as refused:
-        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+        sqs.send_message(QueueUrl=upload_queue_url, MessageBody=body)
 
     assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
     assert "1048576 bytes" in refused.value.response["Error"]["Message"]
 
 
-def test_sqs_message_attributes_count_towards_the_1_mib_limit(stack: LocalStack) -> None:
-    assert stack.model is not None
+def test_sqs_message_attributes_count_towards_the_1_mib_limit(
+    stack: LocalStack, upload_queue_url: str
+) -> None:
     sqs = _client(stack, "sqs")
-    queue = stack.model.queues["UploadQueue"]
 
     with pytest.raises(ClientError) as refused:
         sqs.send_message(
-            QueueUrl=queue.url,
+            QueueUrl=upload_queue_url,
             MessageBody="x" * (1024 * 1024 - 10),
             MessageAttributes={"note": {"DataType": "String", "StringValue": "y" * 20}},
         )
@@ -164,14 +172,12 @@ def test_sqs_message_attributes_count_towards_the_1_mib_limit(stack: LocalStack)
     assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
-def test_sqs_batch_over_1_mib_in_total_is_refused(stack: LocalStack) -> None:
-    assert stack.model is not None
+def test_sqs_batch_over_1_mib_in_total_is_refused(stack: LocalStack, upload_queue_url: str) -> None:
     sqs = _client(stack, "sqs")
-    queue = stack.model.queues["UploadQueue"]
 
     with pytest.raises(ClientError) as refused:
         sqs.send_message_batch(
-            QueueUrl=queue.url,
+            QueueUrl=upload_queue_url,
             Entries=[{"Id": str(n), "MessageBody": "é" * (300 * 1024)} for n in range(2)],
         )
 
