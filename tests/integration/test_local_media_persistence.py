@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,16 @@ from tests.support.cli_stack import RunningStack, running_stack
 from tests.support.media import noisy_png_bytes, upload
 
 pytestmark = pytest.mark.timeout(150)
+
+
+@contextmanager
+def _healthy_stack(logs: Path, data_dir: Path) -> Iterator[tuple[RunningStack, httpx.Client]]:
+    """`python -m wavedb_local run` on `data_dir`, answering health checks, and a client of
+    its API."""
+    with running_stack(logs, WAVEDB_DATA_DIR=str(data_dir)) as stack:
+        stack.wait_until_healthy()
+        with httpx.Client(base_url=stack.url, timeout=30) as api:
+            yield stack, api
 
 
 def _new_run(api: httpx.Client, bearer: dict[str, str]) -> str:
@@ -101,20 +113,16 @@ def test_run_restarted_on_the_same_data_dir_serves_a_logged_image_byte_for_byte(
     data_dir = tmp_path / "data"
     image = noisy_png_bytes(96, 64)
     media_id = str(uuid.uuid4())
-    with running_stack(tmp_path / "first", WAVEDB_DATA_DIR=str(data_dir)) as stack:
-        stack.wait_until_healthy()
-        with httpx.Client(base_url=stack.url, timeout=30) as api:
-            user = sign_up(api)
-            run_id = _new_run(api, user.bearer)
-            before = _log_image(api, user.bearer, run_id, media_id, image)
-            first_download = _download(before["url"])
+    with _healthy_stack(tmp_path / "first", data_dir) as (stack, api):
+        user = sign_up(api)
+        run_id = _new_run(api, user.bearer)
+        before = _log_image(api, user.bearer, run_id, media_id, image)
+        first_download = _download(before["url"])
         first_exit = stack.terminate()
 
-    with running_stack(tmp_path / "second", WAVEDB_DATA_DIR=str(data_dir)) as stack:
-        stack.wait_until_healthy()
-        with httpx.Client(base_url=stack.url, timeout=30) as api:
-            after = _item(api, user.bearer, run_id, media_id)
-            second_download = _download(after["url"]) if after["url"] else b""
+    with _healthy_stack(tmp_path / "second", data_dir) as (stack, api):
+        after = _item(api, user.bearer, run_id, media_id)
+        second_download = _download(after["url"]) if after["url"] else b""
         second_exit = stack.terminate()
 
     assert first_exit == 0
@@ -130,23 +138,19 @@ def test_run_restarted_after_an_object_was_lost_shows_the_item_missing_until_upl
     data_dir = tmp_path / "data"
     image = noisy_png_bytes(64, 48, seed=11)
     media_id = str(uuid.uuid4())
-    with running_stack(tmp_path / "first", WAVEDB_DATA_DIR=str(data_dir)) as stack:
-        stack.wait_until_healthy()
-        with httpx.Client(base_url=stack.url, timeout=30) as api:
-            user = sign_up(api)
-            run_id = _new_run(api, user.bearer)
-            ready = _log_image(api, user.bearer, run_id, media_id, image)
+    with _healthy_stack(tmp_path / "first", data_dir) as (stack, api):
+        user = sign_up(api)
+        run_id = _new_run(api, user.bearer)
+        ready = _log_image(api, user.bearer, run_id, media_id, image)
         _delete_every_version(stack, f"runs/{run_id}/media/{media_id}")
         stack.terminate()
 
-    with running_stack(tmp_path / "second", WAVEDB_DATA_DIR=str(data_dir)) as stack:
-        stack.wait_until_healthy()
-        with httpx.Client(base_url=stack.url, timeout=30) as api:
-            missing = _wait_for_status(api, user.bearer, run_id, media_id, "missing")
-            listed = api.get(f"/v1/runs/{run_id}/media", headers=user.bearer).json()["items"]
-            # Importing the same item again (same id, same fields) gets a grant and repairs it.
-            repaired = _log_image(api, user.bearer, run_id, media_id, image)
-            repaired_download = _download(repaired["url"])
+    with _healthy_stack(tmp_path / "second", data_dir) as (stack, api):
+        missing = _wait_for_status(api, user.bearer, run_id, media_id, "missing")
+        listed = api.get(f"/v1/runs/{run_id}/media", headers=user.bearer).json()["items"]
+        # Importing the same item again (same id, same fields) gets a grant and repairs it.
+        repaired = _log_image(api, user.bearer, run_id, media_id, image)
+        repaired_download = _download(repaired["url"])
         stack.terminate()
 
     assert ready["status"] == "ready"
