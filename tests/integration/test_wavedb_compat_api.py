@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,20 @@ def log_scalar(api: TestClient, user: WaveDBUser, runner_id: str, **fields: Any)
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
+
+
+def log_scalars_at_steps(
+    api: TestClient,
+    local_stack: LocalStack,
+    user: WaveDBUser,
+    runner_id: str,
+    steps: Iterable[int],
+) -> None:
+    """Log a scalar at each of `steps`, in that order (so their times increase), and write
+    them from the ingest queue."""
+    for step in steps:
+        log_scalar(api, user, runner_id, step=step)
+    drain_ingest_queue(local_stack)
 
 
 def list_metrics(api: TestClient, user: WaveDBUser, runner_id: str, query: str = "") -> Any:
@@ -620,10 +634,8 @@ def test_metric_list_order_by_sorts_as_asked(
 ) -> None:
     user = wavedb_user(api)
     runner = create_runner(api, user)
-    for step in (3, 1, 2):  # logged in this order: timestamps increase
-        log_scalar(api, user, runner["id"], step=step)
+    log_scalars_at_steps(api, local_stack, user, runner["id"], (3, 1, 2))
 
-    drain_ingest_queue(local_stack)
     response = list_metrics(api, user, runner["id"], f"?orderBy={order_by}")
 
     assert response.status_code == 200
@@ -635,9 +647,7 @@ def test_metric_list_limit_and_offset_page_through(
 ) -> None:
     user = wavedb_user(api)
     runner = create_runner(api, user)
-    for step in range(5):
-        log_scalar(api, user, runner["id"], step=step)
-    drain_ingest_queue(local_stack)
+    log_scalars_at_steps(api, local_stack, user, runner["id"], range(5))
 
     pages = steps_by_page_of_two(api, user, runner["id"])
 
@@ -649,9 +659,7 @@ def test_metric_list_without_limit_answers_at_most_100(
 ) -> None:
     user = wavedb_user(api)
     runner = create_runner(api, user)
-    for step in range(101):
-        log_scalar(api, user, runner["id"], step=step)
-    drain_ingest_queue(local_stack)
+    log_scalars_at_steps(api, local_stack, user, runner["id"], range(101))
 
     data = list_metrics(api, user, runner["id"], "?orderBy=step").json()["data"]
 
