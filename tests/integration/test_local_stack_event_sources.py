@@ -53,6 +53,14 @@ def upload_queue_url(stack: LocalStack) -> str:
     return url
 
 
+@pytest.fixture
+def uploads_bucket(stack: LocalStack) -> str:
+    """The name of the template's UploadsBucket."""
+    assert stack.model is not None
+    name: str = stack.model.buckets["UploadsBucket"].name
+    return name
+
+
 def _records(record_dir: Path, name: str) -> list[Any]:
     path = record_dir / f"{name}.jsonl"
     if not path.exists():
@@ -185,13 +193,11 @@ def test_sqs_batch_over_1_mib_in_total_is_refused(stack: LocalStack, upload_queu
 
 
 def test_s3_object_created_reaches_the_queue_worker_through_the_notification(
-    stack: LocalStack, record_dir: Path
+    stack: LocalStack, uploads_bucket: str, record_dir: Path
 ) -> None:
-    assert stack.model is not None
     s3 = _client(stack, "s3")
-    bucket = stack.model.buckets["UploadsBucket"].name
 
-    s3.put_object(Bucket=bucket, Key="uploads/run-1/loss.csv", Body=b"1,2,3")
+    s3.put_object(Bucket=uploads_bucket, Key="uploads/run-1/loss.csv", Body=b"1,2,3")
 
     keys = _eventually(
         lambda: [unquote_plus(k) for batch in _records(record_dir, "upload_worker") for k in batch]
@@ -200,14 +206,12 @@ def test_s3_object_created_reaches_the_queue_worker_through_the_notification(
 
 
 def test_s3_function_event_delivers_the_s3_event_to_the_function(
-    stack: LocalStack, record_dir: Path
+    stack: LocalStack, uploads_bucket: str, record_dir: Path
 ) -> None:
-    assert stack.model is not None
     s3 = _client(stack, "s3")
-    bucket = stack.model.buckets["UploadsBucket"].name
 
-    s3.put_object(Bucket=bucket, Key="images/cat.png", Body=b"png")
-    s3.put_object(Bucket=bucket, Key="other/dog.png", Body=b"png")
+    s3.put_object(Bucket=uploads_bucket, Key="images/cat.png", Body=b"png")
+    s3.put_object(Bucket=uploads_bucket, Key="other/dog.png", Body=b"png")
 
     events = _eventually(lambda: _records(record_dir, "thumbnail"))
     time.sleep(0.5)  # room for a wrongly routed second event to show up
@@ -216,7 +220,7 @@ def test_s3_function_event_delivers_the_s3_event_to_the_function(
     (record,) = events[0]["Records"]
     assert record["eventSource"] == "aws:s3"
     assert record["eventName"].startswith("ObjectCreated:")
-    assert record["s3"]["bucket"]["name"] == bucket
+    assert record["s3"]["bucket"]["name"] == uploads_bucket
     assert unquote_plus(record["s3"]["object"]["key"]) == "images/cat.png"
     assert not any(
         unquote_plus(k).startswith("images/")
