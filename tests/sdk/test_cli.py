@@ -34,6 +34,15 @@ def wavedb_cli(*args: str, input: str | None = None) -> Result:
     return result
 
 
+def installed_wavedb(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `wavedb ARGS` as the installed console script, in a process of its own (as from a
+    shell, where standard input may be a pipe)."""
+    command = Path(sys.executable).with_name("wavedb")
+    return subprocess.run(
+        [str(command), *args], input=input, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def config_file(sdk_env: SdkEnvironment) -> Path:
     return Path(os.environ["WAVEDB_CONFIG_DIR"]) / "config.json"
 
@@ -169,28 +178,21 @@ def test_login_signup_with_the_password_piped_asks_for_it_once_without_a_warning
 ) -> None:
     monkeypatch.delenv("WAVEDB_PASSWORD", raising=False)
     email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
-    command = Path(sys.executable).with_name("wavedb")
-    answer = subprocess.run(
-        [str(command), "login", "--api-url", sdk_env.api_url, "--email", email, "--signup"],
+    answer = installed_wavedb(
+        "login",
+        "--api-url",
+        sdk_env.api_url,
+        "--email",
+        email,
+        "--signup",
         input="a long and unguessable passphrase\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert answer.returncode == 0, answer.stderr
     assert "Warning" not in answer.stderr
     saved = json.loads(config_file(sdk_env).read_text())
     assert ApiClient(sdk_env.api_url, saved["api_key"]).me()["email"] == email
 
-    empty = subprocess.run(
-        [str(command), "login", "--api-url", sdk_env.api_url, "--email", email],
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    empty = installed_wavedb("login", "--api-url", sdk_env.api_url, "--email", email, input="")
     assert empty.returncode == 1
     assert "no password" in empty.stderr
 
@@ -509,22 +511,9 @@ def test_sync_of_a_folder_without_runs_fails_with_a_message(
 
 def test_the_console_script_runs_as_installed(sdk_env: SdkEnvironment) -> None:
     run_id = log_run("installed", "from-a-shell", [0.5], tags=[])
-    command = Path(sys.executable).with_name("wavedb")
-    answer = subprocess.run(
-        [str(command), "runs", "ls", "--project", "installed", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    answer = installed_wavedb("runs", "ls", "--project", "installed", "--json")
     assert answer.returncode == 0, answer.stderr
     assert [run["id"] for run in json.loads(answer.stdout)] == [run_id]
-    usage = subprocess.run(
-        [str(command), "runs", "ls", "--limit", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    usage = installed_wavedb("runs", "ls", "--limit", "0")
     assert usage.returncode == 2
     assert "--limit" in usage.stderr
