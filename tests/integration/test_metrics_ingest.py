@@ -31,11 +31,12 @@ from wavedb_core.models.metrics import PointIn
 from wavedb_core.services import ingest
 from wavedb_local.stack import LocalStack
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("empty_queue")]
 
 
 @pytest.fixture
 def empty_queue(local_stack: LocalStack) -> Iterator[None]:
+    """The ingest queue is empty when each test of this module starts and when it ends."""
     purge_queue(local_stack, ingest_source(local_stack)[0])
     yield
     purge_queue(local_stack, ingest_source(local_stack)[0])
@@ -60,7 +61,6 @@ def test_metric_batch_accepted_then_drained_stores_every_point_exactly(
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
 ) -> None:
     points = [
         {"name": "train/loss", "value": 2.5, "step": 0, "timestamp": "2026-01-02T03:04:05.123456Z"},
@@ -95,7 +95,7 @@ def test_metric_batch_accepted_then_drained_stores_every_point_exactly(
 
 
 def test_metric_batch_status_goes_from_queued_to_written(
-    api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun, empty_queue: None
+    api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun
 ) -> None:
     _post(api, user, run.id, {"batch_id": "b-7", "points": [{"name": "x", "value": 1, "step": 0}]})
     url = f"/v1/runs/{run.id}/metrics/batches/b-7"
@@ -122,7 +122,6 @@ def test_metric_batch_sent_again_is_stored_once(
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
 ) -> None:
     body = {
         "batch_id": "again",
@@ -143,7 +142,7 @@ def test_metric_batch_sent_again_is_stored_once(
 
 
 def test_metric_batch_id_reused_for_other_points_conflicts(
-    api: TestClient, user: SignedUpUser, run: SeededRun, empty_queue: None
+    api: TestClient, user: SignedUpUser, run: SeededRun
 ) -> None:
     _post(api, user, run.id, {"batch_id": "b", "points": [{"name": "x", "value": 1, "step": 0}]})
 
@@ -160,7 +159,6 @@ def test_points_with_same_msg_id_in_different_batches_are_stored_once(
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
 ) -> None:
     principal = user.principal
     shared = uuid.uuid4()
@@ -192,7 +190,6 @@ def test_non_finite_values_round_trip_as_strings(
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
 ) -> None:
     points = [
         {"name": "v", "value": "NaN", "step": 0},
@@ -246,7 +243,6 @@ def test_metric_batch_with_a_bad_point_is_refused_naming_it_and_nothing_is_queue
     run: SeededRun,
     bad_point: dict[str, Any],
     field: str,
-    empty_queue: None,
 ) -> None:
     points: list[dict[str, Any]] = [{"name": "x", "value": i, "step": i} for i in range(20)]
     points[17] = bad_point
@@ -263,7 +259,7 @@ def test_metric_batch_with_a_bad_point_is_refused_naming_it_and_nothing_is_queue
 
 
 def test_a_step_written_as_a_whole_float_is_the_integer_json_schema_allows(
-    api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun, empty_queue: None
+    api: TestClient, local_stack: LocalStack, user: SignedUpUser, run: SeededRun
 ) -> None:
     points = [{"name": "x", "value": 0.5, "step": 3.0}, {"name": "x", "value": 0.25, "step": 4}]
 
@@ -279,7 +275,7 @@ def test_a_step_written_as_a_whole_float_is_the_integer_json_schema_allows(
 
 
 def test_submit_points_with_a_bad_point_names_it_by_index(
-    user: SignedUpUser, run: SeededRun, local_stack: LocalStack, empty_queue: None
+    user: SignedUpUser, run: SeededRun, local_stack: LocalStack
 ) -> None:
     points = [PointIn("x", 1.0, 0), PointIn("x", 1.0, 1, metadata={"bad": math.nan})]
 
@@ -301,7 +297,7 @@ def test_submit_points_with_a_bad_point_names_it_by_index(
     ],
 )
 def test_metric_batch_with_bad_envelope_is_refused(
-    api: TestClient, user: SignedUpUser, run: SeededRun, body: dict[str, Any], empty_queue: None
+    api: TestClient, user: SignedUpUser, run: SeededRun, body: dict[str, Any]
 ) -> None:
     assert _post(api, user, run.id, body).status_code in (413, 422)
 
@@ -324,7 +320,6 @@ def test_metric_batch_larger_than_a_queue_message_is_split_and_written_when_all_
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(ingest_queue, "PART_MAX_BYTES", 100_000)  # a message holds ~40,000 points
@@ -399,7 +394,6 @@ def test_metric_batch_left_queued_by_a_failed_send_is_queued_again_when_resent(
     user: SignedUpUser,
     run: SeededRun,
     clean_database: str,
-    empty_queue: None,
 ) -> None:
     body = {"batch_id": "retry", "points": [{"name": "x", "value": 1, "step": 0}]}
     _post(api, user, run.id, body)
@@ -417,7 +411,6 @@ def test_points_logged_after_a_timestamp_in_the_future_still_order_by_step(
     local_stack: LocalStack,
     user: SignedUpUser,
     run: SeededRun,
-    empty_queue: None,
 ) -> None:
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     _post(
