@@ -92,6 +92,14 @@ def _spooled_files(run: wavedb.Run) -> list[Path]:
     return sorted((run.dir / "outbox").glob("*.json")) if (run.dir / "outbox").is_dir() else []
 
 
+def _assert_finished_with_every_step(env: SdkEnvironment, run: wavedb.Run, phases: int) -> None:
+    """The run is finished and its loss holds every step of `phases` phases, each once."""
+    total = phases * STEPS_PER_PHASE
+    points = env.wait_for_points(run.id, "loss", total)
+    assert [point["step"] for point in points] == list(range(total))
+    assert env.client.get_run(run.id)["status"] == "finished"
+
+
 def _wait_until(condition: object, timeout: float = 20) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -150,16 +158,13 @@ def test_api_down_at_finish_keeps_everything_for_sync_which_sends_it_once(
     report = sync_path(run.dir, outage_env.client)
     assert report.ok, report
     assert _spooled_files(run) == []
-    total = 2 * STEPS_PER_PHASE
-    points = outage_env.wait_for_points(run.id, "loss", total)
-    assert [point["step"] for point in points] == list(range(total))
-    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    _assert_finished_with_every_step(outage_env, run, phases=2)
     assert [item["value"] for item in outage_env.client.results(run.id)] == [0.01]
 
     again = sync_path(run.dir, outage_env.client)
     assert again.ok
     assert again.operations_sent == 0
-    assert len(list(outage_env.client.series(run.id, "loss"))) == total
+    assert len(list(outage_env.client.series(run.id, "loss"))) == 2 * STEPS_PER_PHASE
 
 
 def test_database_unreachable_mid_run_sdk_keeps_retrying_and_every_point_arrives_once(
@@ -179,10 +184,7 @@ def test_database_unreachable_mid_run_sdk_keeps_retrying_and_every_point_arrives
     _log_phase(run, 2 * STEPS_PER_PHASE)
     run.finish()
 
-    total = 3 * STEPS_PER_PHASE
-    points = sdk_env.wait_for_points(run.id, "loss", total)
-    assert [point["step"] for point in points] == list(range(total))
-    assert sdk_env.client.get_run(run.id)["status"] == "finished"
+    _assert_finished_with_every_step(sdk_env, run, phases=3)
     assert _spooled_files(run) == []
 
 
@@ -205,10 +207,7 @@ def test_finish_during_a_short_outage_retries_until_the_api_is_back_and_sends_ev
     assert 4 < took < 40, took  # it waited for the API, and not until the timeout
     assert _spooled_files(run) == []  # nothing left for `wavedb sync`
     assert "wavedb: sending" in capsys.readouterr().err  # the progress line while it waited
-    total = 2 * STEPS_PER_PHASE
-    points = outage_env.wait_for_points(run.id, "loss", total)
-    assert [point["step"] for point in points] == list(range(total))
-    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    _assert_finished_with_every_step(outage_env, run, phases=2)
     assert [item["value"] for item in outage_env.client.results(run.id)] == [0.01]
 
 
@@ -231,7 +230,4 @@ def test_finish_interrupted_by_ctrl_c_during_an_outage_keeps_the_rest_for_sync(
 
     restartable_api.start()
     assert sync_path(run.dir, outage_env.client).ok
-    assert (
-        len(outage_env.wait_for_points(run.id, "loss", 2 * STEPS_PER_PHASE)) == 2 * STEPS_PER_PHASE
-    )
-    assert outage_env.client.get_run(run.id)["status"] == "finished"
+    _assert_finished_with_every_step(outage_env, run, phases=2)
