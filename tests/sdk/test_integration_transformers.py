@@ -75,6 +75,18 @@ def training_arguments(output_dir: Path, **overrides: Any) -> TrainingArguments:
     return TrainingArguments(**settings)
 
 
+def tiny_trainer(args: TrainingArguments, callback: WaveDBCallback) -> Trainer:
+    """A Trainer of the tiny GPT-2 on 32 training and 8 evaluation samples, reporting to
+    WaveDB through `callback`."""
+    return Trainer(
+        model=tiny_gpt2(),
+        args=args,
+        train_dataset=TokenDataset(32, 64),
+        eval_dataset=TokenDataset(8, 64),
+        callbacks=[callback],
+    )
+
+
 def logged(history: list[dict[str, Any]], key: str) -> list[tuple[int, float]]:
     """(step, value) of every record of the Trainer's own log history holding `key`."""
     return [(record["step"], float(record[key])) for record in history if key in record]
@@ -98,20 +110,14 @@ def test_trainer_logs_arguments_losses_evaluations_and_results(
     sdk_env: SdkEnvironment, tmp_path: Path
 ) -> None:
     callback = WaveDBCallback(project="transformers", tags=["tiny"])
-    model = tiny_gpt2()
-    trainer = Trainer(
-        model=model,
-        args=training_arguments(
-            tmp_path,
-            run_name="gpt2-tiny",
-            eval_strategy="steps",
-            eval_steps=EVAL_STEPS,
-            hub_token="hf_secret_token",
-        ),
-        train_dataset=TokenDataset(32, 64),
-        eval_dataset=TokenDataset(8, 64),
-        callbacks=[callback],
+    arguments = training_arguments(
+        tmp_path,
+        run_name="gpt2-tiny",
+        eval_strategy="steps",
+        eval_steps=EVAL_STEPS,
+        hub_token="hf_secret_token",
     )
+    trainer = tiny_trainer(arguments, callback)
 
     trainer.train()
 
@@ -160,13 +166,7 @@ def test_trainer_logs_arguments_losses_evaluations_and_results(
 
 def test_evaluate_after_train_logs_to_the_same_run(sdk_env: SdkEnvironment, tmp_path: Path) -> None:
     callback = WaveDBCallback(project="transformers", name="train-then-evaluate")
-    trainer = Trainer(
-        model=tiny_gpt2(),
-        args=training_arguments(tmp_path),
-        train_dataset=TokenDataset(32, 64),
-        eval_dataset=TokenDataset(8, 64),
-        callbacks=[callback],
-    )
+    trainer = tiny_trainer(training_arguments(tmp_path), callback)
 
     trainer.train()
     assert callback.run is not None
