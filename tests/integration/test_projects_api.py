@@ -17,10 +17,12 @@ from wavedb_core.services.projects import default_project_id, list_visible_proje
 
 
 def _create_project(
-    api: Any, user: SignedUpUser, workspace_id: str, name: str = "resnet"
+    api: Any, user: SignedUpUser, workspace_id: str, name: str = "resnet", **fields: Any
 ) -> dict[str, Any]:
     response = api.post(
-        f"/v1/workspaces/{workspace_id}/projects", json={"name": name}, headers=user.bearer
+        f"/v1/workspaces/{workspace_id}/projects",
+        json={"name": name, **fields},
+        headers=user.bearer,
     )
     assert response.status_code == 201, response.text
     project: dict[str, Any] = response.json()
@@ -93,11 +95,7 @@ def test_get_project_member_reads_it(api: Any) -> None:
 def test_update_project_renames_and_keeps_unsent_fields(api: Any) -> None:
     user = sign_up(api)
     workspace_id = create_workspace(api, user)["id"]
-    created = api.post(
-        f"/v1/workspaces/{workspace_id}/projects",
-        json={"name": "resnet", "description": "kept"},
-        headers=user.bearer,
-    ).json()
+    created = _create_project(api, user, workspace_id, description="kept")
 
     response = api.patch(
         f"/v1/projects/{created['id']}", json={"name": "ResNet-50"}, headers=user.bearer
