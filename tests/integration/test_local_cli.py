@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from tests.support.cli_stack import ROOT, cli_environment, free_port, running_stack
+from tests.support.fixture_stack import FIXTURE_TEMPLATE
 
 PASSWORD = "correct horse battery staple"
-FIXTURE_TEMPLATE = ROOT / "tests/fixtures/local_stack/template.yaml"
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.cli_stack import ROOT, RunningStack, running_stack
-
-FIXTURE_TEMPLATE = ROOT / "tests/fixtures/local_stack/template.yaml"
+from tests.support.cli_stack import RunningStack, running_stack
+from tests.support.fixture_stack import FIXTURE_TEMPLATE
 
 pytestmark = pytest.mark.timeout(90)
 
