@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.fixture_stack import running_fixture_stack
+from wavedb_local.model import QueueSpec
 from wavedb_local.stack import LocalStack
 
 T = TypeVar("T")
@@ -43,6 +44,13 @@ def _client(stack: LocalStack, service: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.fixture
+def work_queue(stack: LocalStack) -> QueueSpec:
+    """The template's WorkQueue, which the worker function reads (with a dead-letter queue)."""
+    assert stack.model is not None
+    return stack.model.queues["WorkQueue"]
 
 
 @pytest.fixture
@@ -79,15 +87,14 @@ def _eventually(probe: Callable[[], T | None], timeout: float = 20.0) -> T:
 
 
 def test_sqs_partial_batch_failures_are_retried_then_moved_to_the_dlq(
-    stack: LocalStack, record_dir: Path
+    stack: LocalStack, work_queue: QueueSpec, record_dir: Path
 ) -> None:
     assert stack.model is not None
     sqs = _client(stack, "sqs")
-    queue = stack.model.queues["WorkQueue"]
     dead_letters = stack.model.queues["WorkDeadLetterQueue"]
     bodies = [{"id": index, "fail": index in {2, 5}} for index in range(1, 7)]
     sqs.send_message_batch(
-        QueueUrl=queue.url,
+        QueueUrl=work_queue.url,
         Entries=[{"Id": str(body["id"]), "MessageBody": json.dumps(body)} for body in bodies],
     )
     in_dlq: list[dict[str, Any]] = []
@@ -110,14 +117,14 @@ def test_sqs_partial_batch_failures_are_retried_then_moved_to_the_dlq(
     assert {r["attributes"]["ApproximateReceiveCount"] for r in failing} == {"1", "2"}
     record = delivered[0]
     assert record["eventSource"] == "aws:sqs"
-    assert record["eventSourceARN"] == queue.arn
+    assert record["eventSourceARN"] == work_queue.arn
     assert record["awsRegion"] == "us-east-1"
     assert {"SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} <= set(
         record["attributes"]
     )
     assert record["md5OfBody"]
     remaining = sqs.get_queue_attributes(
-        QueueUrl=queue.url,
+        QueueUrl=work_queue.url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     assert remaining == {
@@ -127,13 +134,11 @@ def test_sqs_partial_batch_failures_are_retried_then_moved_to_the_dlq(
 
 
 def test_sqs_visibility_set_by_the_worker_is_not_reset_by_the_event_source(
-    stack: LocalStack, record_dir: Path
+    stack: LocalStack, work_queue: QueueSpec, record_dir: Path
 ) -> None:
     """A worker holding a failed message back for 20 s: it must not come back after 1 s."""
-    assert stack.model is not None
     sqs = _client(stack, "sqs")
-    queue = stack.model.queues["WorkQueue"]
-    sqs.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"id": 100, "hold": 20}))
+    sqs.send_message(QueueUrl=work_queue.url, MessageBody=json.dumps({"id": 100, "hold": 20}))
 
     def held_ids() -> list[int]:
         delivered = [r for batch in _records(record_dir, "worker") for r in batch["records"]]
@@ -146,10 +151,10 @@ def test_sqs_visibility_set_by_the_worker_is_not_reset_by_the_event_source(
 
     assert held_ids() == [100]  # received once: still invisible, not retried after 1 s
     hidden = sqs.get_queue_attributes(
-        QueueUrl=queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        QueueUrl=work_queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     assert hidden == {"ApproximateNumberOfMessagesNotVisible": "1"}
-    sqs.purge_queue(QueueUrl=queue.url)
+    sqs.purge_queue(QueueUrl=work_queue.url)
 
 
 def test_sqs_message_over_1_mib_is_refused_by_send_message(
