@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from wavedb_core.db.connection import Connection
 from wavedb_core.repositories import series_points
 from wavedb_core.repositories.metric_chunks import StoredChunk
 from wavedb_core.repositories.rollups import BucketRow
-from wavedb_core.repositories.series_points import SeriesSource
+from wavedb_core.repositories.series_points import LegacyPoint, SeriesSource
 from wavedb_core.services.chunk_codec import (
     BLOCK_POINTS,
     CHUNK_POINTS,
@@ -106,6 +106,20 @@ def _reversed(points: Columns) -> Columns:
     return Columns(points.steps[::-1], points.values[::-1], points.times_us[::-1])
 
 
+def _legacy_columns(rows: Sequence[LegacyPoint]) -> Columns:
+    return Columns([r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows])
+
+
+def _bounds_after_page(
+    rows: Sequence[LegacyPoint], low: int, high: int, *, descending: bool
+) -> tuple[int, int]:
+    """The steps (low, high] still to read once a page of `rows`, read in that order, is
+    taken."""
+    if descending:
+        return low, rows[-1].step - 1
+    return rows[-1].step, high
+
+
 def _legacy_latest(
     connection: Connection, source: SeriesSource, first_step: int, last_step: int, descending: bool
 ) -> Iterator[Columns]:
@@ -122,15 +136,10 @@ def _legacy_latest(
             descending=descending,
         )
         if rows:
-            yield Columns(
-                [r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows]
-            )
+            yield _legacy_columns(rows)
         if len(rows) < LEGACY_PAGE:
             return
-        if descending:
-            high = rows[-1].step - 1
-        else:
-            low = rows[-1].step
+        low, high = _bounds_after_page(rows, low, high, descending=descending)
 
 
 def _legacy_rows(
@@ -170,15 +179,10 @@ def _legacy_rows(
                 )
             rows = whole
         if rows:
-            yield Columns(
-                [r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows]
-            )
+            yield _legacy_columns(rows)
         if not full:
             return
-        if descending:
-            high = rows[-1].step - 1
-        else:
-            low = rows[-1].step
+        low, high = _bounds_after_page(rows, low, high, descending=descending)
 
 
 def _merged(older: Iterator[Columns], newer: Iterator[Columns]) -> Iterator[Columns]:
