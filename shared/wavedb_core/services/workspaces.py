@@ -44,13 +44,8 @@ class WorkspaceView:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class MemberView:
-    user_id: UUID
-    email: str
-    name: str
-    role: MemberRole
-    joined_at: datetime
+# A member as the services answer it: the stored row, as it is.
+MemberView = repository.MemberRow
 
 
 def workspace_view(row: repository.MembershipRow) -> WorkspaceView:
@@ -62,12 +57,6 @@ def workspace_view(row: repository.MembershipRow) -> WorkspaceView:
         role=row.role,
         created_at=row.created_at,
         updated_at=row.updated_at,
-    )
-
-
-def _member_view(row: repository.MemberRow) -> MemberView:
-    return MemberView(
-        user_id=row.user_id, email=row.email, name=row.name, role=row.role, joined_at=row.joined_at
     )
 
 
@@ -198,8 +187,7 @@ def leave_workspace(principal: Principal, workspace_id: UUID) -> None:
 def list_members(principal: Principal, workspace_id: UUID) -> list[MemberView]:
     with transaction() as connection:
         require_workspace(connection, principal, workspace_id, READ)
-        rows = repository.list_members(connection, workspace_id)
-    return [_member_view(row) for row in rows]
+        return repository.list_members(connection, workspace_id)
 
 
 def set_member_role(
@@ -225,7 +213,7 @@ def set_member_role(
         "member role changed",
         extra={"workspace_id": str(workspace_id), "user_id": str(user_id), "role": role},
     )
-    return _member_view(updated)
+    return updated
 
 
 def remove_member(principal: Principal, workspace_id: UUID, user_id: UUID) -> None:
