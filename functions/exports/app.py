@@ -1,6 +1,7 @@
 """Exports of any size: jobs that write a run's metrics or a project's run table as CSV to
 the media bucket (through the export worker), and their status with a presigned download."""
 
+from typing import Any
 from uuid import UUID
 
 import wavedb_core.cold_start  # noqa: F401
@@ -13,11 +14,16 @@ from wavedb_core.services import exports
 
 router = APIRouter(tags=["exports"])
 
+# Both ways of starting an export answer 503 when they cannot queue the job.
+_QUEUE_UNREACHABLE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The export queue is unreachable (see Retry-After)"}
+}
+
 
 @router.post(
     "/v1/runs/{run_id}/exports",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={503: {"description": "The export queue is unreachable (see Retry-After)"}},
+    responses=_QUEUE_UNREACHABLE,
 )
 def create_run_export(
     principal: AuthenticatedPrincipal, run_id: UUID, body: RunExportRequest | None = None
@@ -30,7 +36,7 @@ def create_run_export(
 @router.post(
     "/v1/projects/{project_id}/exports",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={503: {"description": "The export queue is unreachable (see Retry-After)"}},
+    responses=_QUEUE_UNREACHABLE,
 )
 def create_project_export(
     principal: AuthenticatedPrincipal, project_id: UUID, body: ProjectExportRequest | None = None

@@ -68,12 +68,8 @@ def list_projects(principal: Principal) -> list[WaveDBProjectListItem]:
     ]
 
 
-def create_runner(principal: Principal, request: WaveDBRunnerCreateRequest) -> WaveDBRunnerData:
-    project_id = parse_id(request.project_id, what="project")
-    try:
-        run = runs.create_run(principal, project_id, name=request.name, config=request.config)
-    except NotFound as error:
-        raise WaveDBCompatError(404, "project not found", name="NotFound") from error
+def _runner(run: runs.RunView) -> WaveDBRunnerData:
+    """A run as WaveDB's runner (its status in WaveDB's words)."""
     return WaveDBRunnerData(
         id=run.id,
         name=run.name,
@@ -81,6 +77,15 @@ def create_runner(principal: Principal, request: WaveDBRunnerCreateRequest) -> W
         project_id=run.project_id,
         config=run.config,
     )
+
+
+def create_runner(principal: Principal, request: WaveDBRunnerCreateRequest) -> WaveDBRunnerData:
+    project_id = parse_id(request.project_id, what="project")
+    try:
+        run = runs.create_run(principal, project_id, name=request.name, config=request.config)
+    except NotFound as error:
+        raise WaveDBCompatError(404, "project not found", name="NotFound") from error
+    return _runner(run)
 
 
 def runner_not_found() -> WaveDBCompatError:
@@ -99,11 +104,5 @@ def find_runner(principal: Principal, runner_id: str) -> runs.RunView:
 def get_runner(principal: Principal, runner_id: str) -> WaveDBRunnerDetails:
     run = find_runner(principal, runner_id)
     return WaveDBRunnerDetails(
-        id=run.id,
-        name=run.name,
-        status=RUNNER_STATUSES[run.status],
-        project_id=run.project_id,
-        config=run.config,
-        started_at=run.started_at,
-        ended_at=run.ended_at,
+        **_runner(run).model_dump(), started_at=run.started_at, ended_at=run.ended_at
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import LiteralString
 from uuid import UUID
 
 import psycopg
+from psycopg.abc import Params
 from psycopg.rows import class_row
 
 from wavedb_core.db.connection import Connection
@@ -28,6 +30,22 @@ _COLUMNS = "id, workspace_id, name, description, created_by, created_at, updated
 _NEWEST_FIRST = " ORDER BY created_at DESC, id DESC"
 
 
+def _project_unless_name_taken(
+    connection: Connection, statement: LiteralString, params: Params
+) -> ProjectRow | None:
+    """The project row a writing statement returns (in a transaction or savepoint of its
+    own); None when it would give the workspace a second project of that name."""
+    try:
+        with (
+            connection.transaction(),
+            connection.cursor(row_factory=class_row(ProjectRow)) as cursor,
+        ):
+            cursor.execute(statement, params)
+            return cursor.fetchone()
+    except psycopg.errors.UniqueViolation:
+        return None
+
+
 def insert_project(
     connection: Connection,
     *,
@@ -38,19 +56,12 @@ def insert_project(
     created_by: UUID,
 ) -> ProjectRow | None:
     """Insert a project; None when the workspace already has one of that name."""
-    try:
-        with (
-            connection.transaction(),
-            connection.cursor(row_factory=class_row(ProjectRow)) as cursor,
-        ):
-            cursor.execute(
-                "INSERT INTO projects (id, workspace_id, name, description, created_by)"
-                f" VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
-                (project_id, workspace_id, name, description, created_by),
-            )
-            return cursor.fetchone()
-    except psycopg.errors.UniqueViolation:
-        return None
+    return _project_unless_name_taken(
+        connection,
+        "INSERT INTO projects (id, workspace_id, name, description, created_by)"
+        f" VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+        (project_id, workspace_id, name, description, created_by),
+    )
 
 
 def find_project(connection: Connection, project_id: UUID) -> ProjectRow | None:
@@ -91,20 +102,13 @@ def update_project(
     connection: Connection, project_id: UUID, *, name: str | None, description: str | None
 ) -> ProjectRow | None:
     """Rename or describe a project; None when the new name is taken in its workspace."""
-    try:
-        with (
-            connection.transaction(),
-            connection.cursor(row_factory=class_row(ProjectRow)) as cursor,
-        ):
-            cursor.execute(
-                "UPDATE projects SET name = coalesce(%s, name),"
-                " description = coalesce(%s, description), updated_at = now()"
-                f" WHERE id = %s RETURNING {_COLUMNS}",
-                (name, description, project_id),
-            )
-            return cursor.fetchone()
-    except psycopg.errors.UniqueViolation:
-        return None
+    return _project_unless_name_taken(
+        connection,
+        "UPDATE projects SET name = coalesce(%s, name),"
+        " description = coalesce(%s, description), updated_at = now()"
+        f" WHERE id = %s RETURNING {_COLUMNS}",
+        (name, description, project_id),
+    )
 
 
 def delete_project(connection: Connection, project_id: UUID) -> None:

@@ -30,7 +30,7 @@ from wavedb_core.repositories import workspaces as workspace_repository
 from wavedb_core.services.access import MANAGE, Role, require_workspace
 from wavedb_core.services.mailer import can_send_email, send_email
 from wavedb_core.services.opaque_tokens import digest_matches, new_token, parse_token
-from wavedb_core.services.workspaces import WorkspaceView, workspace_view
+from wavedb_core.services.workspaces import WorkspaceView
 from wavedb_core.settings import get_settings
 from wavedb_core.vocabulary import MemberRole
 
@@ -144,7 +144,7 @@ def accept_invitation(
         )
     assert membership is not None
     logger.info("invitation accepted", extra={"invitation_id": str(invitation_id)})
-    return workspace_view(membership)
+    return membership
 
 
 def decline_invitation(

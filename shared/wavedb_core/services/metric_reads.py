@@ -8,7 +8,7 @@ import contextlib
 import heapq
 import itertools
 from collections.abc import Generator, Iterator, Sequence
-from typing import Literal
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from wavedb_core.db.connection import Connection, get_connection
@@ -334,6 +334,15 @@ def _bucket_rows(
     return by_metric, first_steps
 
 
+class _Extent(TypedDict):
+    """What every downsampled answer says of its buckets: the steps they cover (None
+    without points) and how many steps each spans."""
+
+    step_min: int | None
+    step_max: int | None
+    bucket_width: int
+
+
 class _SeriesRead:
     """The buckets of some metrics over their shared step range, cut by one plan, in the
     answer's layout: one object per bucket, or parallel arrays."""
@@ -348,15 +357,15 @@ class _SeriesRead:
         step_max: int | None,
     ) -> None:
         steps = _range(metrics, step_min, step_max)
-        self.step_min: int | None = None
-        self.step_max: int | None = None
-        self.bucket_width = 1
+        self.extent = _Extent(step_min=None, step_max=None, bucket_width=1)
         self._rows: dict[int, list[BucketRow]] = {}
         self._first_steps: dict[tuple[int, int], int] = {}
         if steps is not None:
-            self.step_min, self.step_max = self._steps = steps
+            self._steps = steps
             self._plan = plan_buckets(steps[0], steps[1], points)
-            self.bucket_width = self._plan.width
+            self.extent = _Extent(
+                step_min=steps[0], step_max=steps[1], bucket_width=self._plan.width
+            )
             with series_points.one_snapshot(connection):
                 self._rows, self._first_steps = _bucket_rows(
                     connection, metrics, self._plan, *steps
@@ -437,17 +446,13 @@ def downsampled_series(
         return DownsampledSeriesColumns(
             run_id=run_id,
             name=name,
-            step_min=read.step_min,
-            step_max=read.step_max,
-            bucket_width=read.bucket_width,
+            **read.extent,
             columns=read.columns(metric_id),
         )
     return DownsampledSeries(
         run_id=run_id,
         name=name,
-        step_min=read.step_min,
-        step_max=read.step_max,
-        bucket_width=read.bucket_width,
+        **read.extent,
         buckets=read.buckets(metric_id),
     )
 
@@ -475,9 +480,7 @@ def compared_series(
     if layout == "columns":
         return ComparedSeriesColumns(
             name=name,
-            step_min=read.step_min,
-            step_max=read.step_max,
-            bucket_width=read.bucket_width,
+            **read.extent,
             series=[
                 RunSeriesColumns(run_id=run_id, columns=read.columns(metric_of_run.get(run_id)))
                 for run_id in unique
@@ -485,9 +488,7 @@ def compared_series(
         )
     return ComparedSeries(
         name=name,
-        step_min=read.step_min,
-        step_max=read.step_max,
-        bucket_width=read.bucket_width,
+        **read.extent,
         series=[
             RunSeries.model_construct(
                 run_id=run_id, buckets=read.buckets(metric_of_run.get(run_id))

@@ -7,10 +7,10 @@ in its own transaction; what the caller cannot see is a 404, what it may only re
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -48,6 +48,8 @@ from wavedb_core.services.access import (
 from wavedb_core.vocabulary import RunStatus
 
 logger = Logger(child=True)
+
+T = TypeVar("T")
 
 
 # What the services answer: the stored run, timestamps in UTC.
@@ -104,15 +106,20 @@ def _name(value: str | None) -> str | None:
     )
 
 
+def _checked(field: str, check: Callable[[T], T], value: T) -> T:
+    """`check(value)`, its ValueError raised as the 422 naming `field`."""
+    try:
+        return check(value)
+    except ValueError as error:
+        raise _invalid(field, str(error)) from error
+
+
 def _config(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise _invalid("config", "must be a JSON object")
-    try:
-        return check_config(value)
-    except ValueError as error:
-        raise _invalid("config", str(error)) from error
+    return _checked("config", check_config, value)
 
 
 def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -122,10 +129,7 @@ def _provenance(value: dict[str, Any] | None) -> dict[str, Any] | None:
         raise _invalid("provenance", "must be a JSON object")
     if contains_nul(value):
         raise _invalid("provenance", NUL_REFUSED)
-    try:
-        return check_provenance(value)
-    except ValueError as error:
-        raise _invalid("provenance", str(error)) from error
+    return _checked("provenance", check_provenance, value)
 
 
 def _client_time(moment: datetime | None, *, now: datetime) -> datetime | None:
@@ -145,10 +149,7 @@ def _tags(value: Iterable[str] | None) -> list[str] | None:
     tags = list(value)
     if contains_nul(tags):
         raise _invalid("tags", NUL_REFUSED)
-    try:
-        return check_tags(tags)
-    except ValueError as error:
-        raise _invalid("tags", str(error)) from error
+    return _checked("tags", check_tags, tags)
 
 
 def _status(value: str | None, allowed: frozenset[str]) -> RunStatus | None:

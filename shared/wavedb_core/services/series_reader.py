@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from wavedb_core.db.connection import Connection
 from wavedb_core.repositories import series_points
 from wavedb_core.repositories.metric_chunks import StoredChunk
 from wavedb_core.repositories.rollups import BucketRow
-from wavedb_core.repositories.series_points import SeriesSource
+from wavedb_core.repositories.series_points import LegacyPoint, SeriesSource
 from wavedb_core.services.chunk_codec import (
     BLOCK_POINTS,
     CHUNK_POINTS,
@@ -106,31 +106,18 @@ def _reversed(points: Columns) -> Columns:
     return Columns(points.steps[::-1], points.values[::-1], points.times_us[::-1])
 
 
+def _legacy_columns(rows: Sequence[LegacyPoint]) -> Columns:
+    return Columns([r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows])
+
+
 def _legacy_latest(
     connection: Connection, source: SeriesSource, first_step: int, last_step: int, descending: bool
 ) -> Iterator[Columns]:
     """Legacy rows, one per step (the one logged last), a page at a time."""
-    low, high = first_step - 1, last_step
-    while low < high:
-        rows = series_points.legacy_points(
-            connection,
-            source.metric_id,
-            after_step=low,
-            through_step=high,
-            limit=LEGACY_PAGE,
-            latest_only=True,
-            descending=descending,
-        )
-        if rows:
-            yield Columns(
-                [r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows]
-            )
-        if len(rows) < LEGACY_PAGE:
-            return
-        if descending:
-            high = rows[-1].step - 1
-        else:
-            low = rows[-1].step
+    pages = _legacy_pages(
+        connection, source, first_step - 1, last_step, latest_only=True, descending=descending
+    )
+    return (_legacy_columns(rows) for rows in pages)
 
 
 def _legacy_rows(
@@ -142,7 +129,29 @@ def _legacy_rows(
     descending: bool,
 ) -> Iterator[Columns]:
     """Every legacy row (a step logged twice too), a page of whole steps at a time."""
-    low, high = max(first_step - 1, source.legacy_after), last_step
+    pages = _legacy_pages(
+        connection,
+        source,
+        max(first_step - 1, source.legacy_after),
+        last_step,
+        latest_only=False,
+        descending=descending,
+    )
+    return (_legacy_columns(rows) for rows in pages)
+
+
+def _legacy_pages(
+    connection: Connection,
+    source: SeriesSource,
+    low: int,
+    high: int,
+    *,
+    latest_only: bool,
+    descending: bool,
+) -> Iterator[list[LegacyPoint]]:
+    """The legacy rows with low < step <= high in non-empty pages, by step. `latest_only`:
+    one row per step (see series_points.legacy_points); without it every row, a page
+    ending at a whole step."""
     while low < high:
         rows = series_points.legacy_points(
             connection,
@@ -150,29 +159,26 @@ def _legacy_rows(
             after_step=low,
             through_step=high,
             limit=LEGACY_PAGE,
-            latest_only=False,
+            latest_only=latest_only,
             descending=descending,
         )
         full = len(rows) == LEGACY_PAGE
-        if full:
+        if full and not latest_only:
             edge = rows[-1].step
             whole = [row for row in rows if row.step != edge]
             if not whole:  # one step holds a whole page: read that step alone
-                bounds = (edge - 1, edge)
                 whole = series_points.legacy_points(
                     connection,
                     source.metric_id,
-                    after_step=bounds[0],
-                    through_step=bounds[1],
+                    after_step=edge - 1,
+                    through_step=edge,
                     limit=2**62,
                     latest_only=False,
                     descending=descending,
                 )
             rows = whole
         if rows:
-            yield Columns(
-                [r.step for r in rows], [r.value for r in rows], [r.logged_us for r in rows]
-            )
+            yield rows
         if not full:
             return
         if descending:

@@ -7,8 +7,6 @@ creator always owns. A workspace always keeps at least one owner.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -31,44 +29,10 @@ SOLE_OWNER = "sole_owner"
 _MAX_WORKSPACE_NAME = 100
 
 
-@dataclass(frozen=True)
-class WorkspaceView:
-    """A workspace as the caller sees it, with the caller's role."""
-
-    id: UUID
-    name: str
-    description: str
-    is_personal: bool
-    role: MemberRole
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class MemberView:
-    user_id: UUID
-    email: str
-    name: str
-    role: MemberRole
-    joined_at: datetime
-
-
-def workspace_view(row: repository.MembershipRow) -> WorkspaceView:
-    return WorkspaceView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        is_personal=row.is_personal,
-        role=row.role,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _member_view(row: repository.MemberRow) -> MemberView:
-    return MemberView(
-        user_id=row.user_id, email=row.email, name=row.name, role=row.role, joined_at=row.joined_at
-    )
+# What the services answer, as stored: a workspace as the caller sees it (with the
+# caller's role), and a member.
+WorkspaceView = repository.MembershipRow
+MemberView = repository.MemberRow
 
 
 def personal_workspace_name(user_name: str) -> str:
@@ -132,14 +96,13 @@ def create_workspace(principal: Principal, *, name: str, description: str = "") 
         )
     assert row is not None
     logger.info("workspace created", extra={"workspace_id": str(workspace_id)})
-    return workspace_view(row)
+    return row
 
 
 def list_workspaces(principal: Principal) -> list[WorkspaceView]:
     """The caller's workspaces, newest first."""
     with transaction() as connection:
-        rows = repository.list_memberships(connection, principal.user_id)
-    return [workspace_view(row) for row in rows]
+        return repository.list_memberships(connection, principal.user_id)
 
 
 def get_workspace(principal: Principal, workspace_id: UUID) -> WorkspaceView:
@@ -198,8 +161,7 @@ def leave_workspace(principal: Principal, workspace_id: UUID) -> None:
 def list_members(principal: Principal, workspace_id: UUID) -> list[MemberView]:
     with transaction() as connection:
         require_workspace(connection, principal, workspace_id, READ)
-        rows = repository.list_members(connection, workspace_id)
-    return [_member_view(row) for row in rows]
+        return repository.list_members(connection, workspace_id)
 
 
 def set_member_role(
@@ -225,7 +187,7 @@ def set_member_role(
         "member role changed",
         extra={"workspace_id": str(workspace_id), "user_id": str(user_id), "role": role},
     )
-    return _member_view(updated)
+    return updated
 
 
 def remove_member(principal: Principal, workspace_id: UUID, user_id: UUID) -> None:
@@ -256,7 +218,7 @@ def _visible_workspace(
     )
     if row is None:
         raise NotFound("workspace not found", code="workspace_not_found")
-    return workspace_view(row)
+    return row
 
 
 def _member(connection: Connection, workspace_id: UUID, user_id: UUID) -> repository.MemberRow:
