@@ -1,4 +1,4 @@
-// Small pieces every page uses: errors, loading, status badges, copy buttons, empty states, form fields.
+// Small pieces every page uses: errors, loading, status badges, copy buttons, confirm buttons, empty states, form fields.
 import { Component, type ComponentChildren, type JSX } from "preact";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
@@ -57,6 +57,37 @@ export function ActionsTableHead({ columns }: { columns: readonly string[] }) {
         </th>
       </tr>
     </thead>
+  );
+}
+
+/**
+ * The two buttons that settle a destructive action once asked "are you sure?": the danger
+ * button that does it (disabled while busy, or while `confirmDisabled`) and Cancel.
+ */
+export function ConfirmButtons({
+  label,
+  busy,
+  confirmDisabled = false,
+  onConfirm,
+  onCancel,
+  testId,
+}: {
+  label: string;
+  busy: boolean;
+  confirmDisabled?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  testId: string;
+}) {
+  return (
+    <>
+      <button type="button" class="danger" disabled={busy || confirmDisabled} onClick={onConfirm} data-testid={testId}>
+        {label}
+      </button>
+      <button type="button" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
+    </>
   );
 }
 

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { PageProps } from "../app";
-import { ActionsTableHead, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, ConfirmButtons, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import type { ApiKey, ApiKeyCreated } from "../types";
@@ -130,12 +130,7 @@ function RevokeButton({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => 
   return (
     <div class="actions">
       <span class="muted">Revoke “{apiKey.name}”? Programs using it stop working.</span>
-      <button type="button" class="danger" disabled={busy} onClick={revoke} data-testid="api-key-revoke-confirm">
-        {busy ? "Revoking…" : "Yes, revoke"}
-      </button>
-      <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
+      <ConfirmButtons label={busy ? "Revoking…" : "Yes, revoke"} busy={busy} onConfirm={revoke} onCancel={() => setConfirming(false)} testId="api-key-revoke-confirm" />
       <ErrorMessage error={error} />
     </div>
   );

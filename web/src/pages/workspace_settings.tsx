@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { ActionsTableHead, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, ConfirmButtons, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
@@ -138,12 +138,7 @@ function MemberRow({
           (confirming ? (
             <div class="actions">
               <span class="muted">Remove {member.name || member.email}?</span>
-              <button type="button" class="danger" disabled={busy} onClick={remove} data-testid="member-remove-confirm">
-                Yes, remove
-              </button>
-              <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
+              <ConfirmButtons label="Yes, remove" busy={busy} onConfirm={remove} onCancel={() => setConfirming(false)} testId="member-remove-confirm" />
             </div>
           ) : (
             <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)} data-testid="member-remove">
@@ -283,12 +278,7 @@ function LeaveOrDelete({ workspace, isOnlyOwner }: { workspace: Workspace; isOnl
             {isOnlyOwner && " You are its only owner: make someone else owner first, or the API refuses."}
           </span>
           <div class="row">
-            <button type="button" class="danger" disabled={busy} onClick={act} data-testid="workspace-leave-confirm">
-              Yes, leave
-            </button>
-            <button type="button" disabled={busy} onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
+            <ConfirmButtons label="Yes, leave" busy={busy} onConfirm={act} onCancel={() => setConfirm(null)} testId="workspace-leave-confirm" />
           </div>
         </div>
       )}
@@ -299,12 +289,14 @@ function LeaveOrDelete({ workspace, isOnlyOwner }: { workspace: Workspace; isOnl
             <input type="text" value={typed} onInput={(event) => setTyped((event.currentTarget as HTMLInputElement).value)} data-testid="workspace-delete-name" />
           </label>
           <div class="row">
-            <button type="button" class="danger" disabled={busy || typed !== workspace.name} onClick={act} data-testid="workspace-delete-confirm">
-              Delete for good
-            </button>
-            <button type="button" disabled={busy} onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
+            <ConfirmButtons
+              label="Delete for good"
+              busy={busy}
+              confirmDisabled={typed !== workspace.name}
+              onConfirm={act}
+              onCancel={() => setConfirm(null)}
+              testId="workspace-delete-confirm"
+            />
           </div>
         </div>
       )}
