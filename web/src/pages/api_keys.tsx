@@ -4,7 +4,7 @@ import { api } from "../api";
 import type { PageProps } from "../app";
 import { ActionsTableHead, ConfirmButtons, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAction, useAsync } from "../lib/hooks";
+import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import type { ApiKey, ApiKeyCreated } from "../types";
 import "../styles/accounts.css";
 
@@ -32,11 +32,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyCreated) => void 
     onCreated(created);
   });
 
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim() || !chosen.length || daysInvalid) return;
-    void create();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "" && chosen.length > 0 && !daysInvalid, create);
 
   return (
     <form class="panel stack" onSubmit={submit}>

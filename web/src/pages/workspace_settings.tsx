@@ -4,7 +4,7 @@ import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
 import { ActionsTableHead, ConfirmButtons, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAction, useAsync } from "../lib/hooks";
+import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
 import { href, navigate } from "../router";
 import { currentSession } from "../session";
@@ -28,11 +28,7 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
     onSaved(updated);
     setSaved(true);
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim() || !changed) return;
-    void save();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "" && changed, save);
   return (
     <form class="panel stack" onSubmit={submit}>
       <Field
@@ -165,11 +161,7 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
     setSent(invitation);
     onInvited(invitation);
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !email.trim()) return;
-    void invite();
-  };
+  const submit = submitWhen(!busy && email.trim() !== "", invite);
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
