@@ -1,0 +1,55 @@
+"""Media files (a path or bytes) the SDK uploads as they are: recognised by their first bytes
+(or else their name), refused when they are not of the kind they are logged as."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.media import png_bytes
+from wavedb.media import MediaPayload, audio_payload, image_payload
+
+WAV_HEADER = b"RIFF\x24\x00\x00\x00WAVEfmt "
+
+
+def _image(source: Path | bytes) -> MediaPayload:
+    return image_payload("val/sample", 3, source, "a caption")
+
+
+def _audio(source: Path | bytes) -> MediaPayload:
+    return audio_payload("val/sample", 3, source, None, "a caption")
+
+
+def test_media_file_of_its_kind_is_uploaded_as_it_is_with_its_name(tmp_path: Path) -> None:
+    image_file = tmp_path / "confusion.png"
+    image_file.write_bytes(png_bytes(4, 4))
+    payload = _image(image_file)
+    assert payload.data == image_file.read_bytes()
+    assert payload.body == {
+        "name": "val/sample",
+        "step": 3,
+        "kind": "image",
+        "content_type": "image/png",
+        "size": len(image_file.read_bytes()),
+        "filename": "confusion.png",
+        "caption": "a caption",
+    }
+    assert _audio(WAV_HEADER).body["content_type"] == "audio/wav"
+
+
+@pytest.mark.parametrize(
+    ("log", "source", "refusal"),
+    [
+        (_image, b"just some text", "not an image this SDK recognises"),
+        (_image, WAV_HEADER, "not an image this SDK recognises"),
+        (_audio, png_bytes(4, 4), "not an audio file this SDK recognises"),
+    ],
+)
+def test_media_file_not_of_its_kind_is_refused_saying_what_it_takes(
+    log: Callable[[bytes], MediaPayload], source: bytes, refusal: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        log(source)
