@@ -1,25 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { submitWhen } from "./hooks";
 
-function submitEvent() {
-  const event = { prevented: false, preventDefault() { event.prevented = true; } };
-  return event;
-}
-
 describe("submitWhen", () => {
-  it("keeps the browser from sending the form and runs the action when ready", () => {
-    let runs = 0;
-    const event = submitEvent();
-    submitWhen(true, async () => { runs += 1; })(event as unknown as Event);
-    expect(event.prevented).toBe(true);
-    expect(runs).toBe(1);
-  });
-
-  it("keeps the browser from sending the form but does not run the action when not ready", () => {
-    let runs = 0;
-    const event = submitEvent();
-    submitWhen(false, async () => { runs += 1; })(event as unknown as Event);
-    expect(event.prevented).toBe(true);
-    expect(runs).toBe(0);
+  it.each([
+    { ready: true, runs: 1 },
+    { ready: false, runs: 0 },
+  ])("keeps the browser from sending the form and runs the action $runs time(s) when ready is $ready", ({ ready, runs }) => {
+    let ran = 0;
+    let prevented = false;
+    const event = { preventDefault: () => (prevented = true) } as unknown as Event;
+    submitWhen(ready, async () => {
+      ran += 1;
+    })(event);
+    expect(prevented).toBe(true);
+    expect(ran).toBe(runs);
   });
 });
