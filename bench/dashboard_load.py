@@ -533,44 +533,20 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
         browser = launch_chromium(driver, Path(options.chromium))
         try:
             base = stack.api_url
+
+            def timed(path: str, ready: Callable[[Page], None]) -> list[float]:
+                return time_view(browser, base, tokens, path, ready, options.repeat)
+
             if small:
-                table = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    f"/projects/{project_id}",
-                    _table_ready(min(options.runs, 20)),
-                    options.repeat,
-                )
+                table = timed(f"/projects/{project_id}", _table_ready(min(options.runs, 20)))
                 compare_path = f"/compare?runs={','.join(compared)}"
-                compare_first = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    compare_path,
-                    _compare_ready(len(compared), every_chart=False),
-                    options.repeat,
+                compare_first = timed(
+                    compare_path, _compare_ready(len(compared), every_chart=False)
                 )
-                compare_all = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    compare_path,
-                    _compare_ready(len(compared), every_chart=True),
-                    options.repeat,
-                )
-                run_page = time_view(
-                    browser, base, tokens, f"/runs/{run_ids[0]}", _run_page_ready, options.repeat
-                )
+                compare_all = timed(compare_path, _compare_ready(len(compared), every_chart=True))
+                run_page = timed(f"/runs/{run_ids[0]}", _run_page_ready)
             large = [
-                time_view(
-                    browser,
-                    base,
-                    tokens,
-                    f"/projects/{large_id}{query}",
-                    _table_ready(10),
-                    options.repeat,
-                )
+                timed(f"/projects/{large_id}{query}", _table_ready(10))
                 for _, query in LARGE_VIEWS
                 if large_id
             ]
