@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.media import png_bytes
 from wavedb.media import MediaPayload, audio_payload, image_payload
+from wavedb.tensorboard_events import image_content_type
 
 WAV_HEADER = b"RIFF\x24\x00\x00\x00WAVEfmt "
 
@@ -53,3 +54,21 @@ def test_media_file_not_of_its_kind_is_refused_saying_what_it_takes(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(refusal)):
         log(source)
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (png_bytes(4, 4), "image/png"),
+        (b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"),
+        (b"GIF89a...", "image/gif"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (WAV_HEADER, None),
+        (b"ID3 an mp3", None),
+        (b"just some text", None),
+    ],
+)
+def test_tensorboard_image_content_type_names_images_only(
+    data: bytes, content_type: str | None
+) -> None:
+    assert image_content_type(data) == content_type
