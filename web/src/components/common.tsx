@@ -1,4 +1,4 @@
-// Small pieces every page uses: errors, loading, status badges, copy buttons, confirm buttons, empty states, form fields.
+// Small pieces every page uses: errors, loading, status badges, copy buttons, confirm buttons, empty states, form fields, select options.
 import { Component, type ComponentChildren, type JSX } from "preact";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
@@ -40,6 +40,19 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 
 export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
+}
+
+/** One <option> of a select per value, showing `label(value)` (the value itself unless given). */
+export function Options<T extends string | number>({ values, label = String }: { values: readonly T[]; label?: (value: T) => string }) {
+  return (
+    <>
+      {values.map((value) => (
+        <option key={value} value={value}>
+          {label(value)}
+        </option>
+      ))}
+    </>
+  );
 }
 
 /** The head of a table whose rows end with buttons: one column per label, then an unlabelled actions column. */

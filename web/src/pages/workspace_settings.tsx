@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { ActionsTableHead, ConfirmButtons, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, ConfirmButtons, Empty, ErrorMessage, Field, Loading, Options } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
 import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
@@ -118,11 +118,7 @@ function MemberRow({
             onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}
             data-testid="member-role"
           >
-            {roleChoices(workspace.role).map((role) => (
-              <option key={role} value={role}>
-                {role}
-              </option>
-            ))}
+            <Options values={roleChoices(workspace.role)} />
           </select>
         ) : (
           <span data-testid="member-role-text">{member.role}</span>
@@ -179,11 +175,7 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
         <label>
           Role
           <select value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)} data-testid="invite-role">
-            {INVITED_ROLES.map((item) => (
-              <option key={item} value={item}>
-                {item}
-              </option>
-            ))}
+            <Options values={INVITED_ROLES} />
           </select>
         </label>
         <button type="submit" class="primary" disabled={busy || !email.trim()} data-testid="invite-submit">
