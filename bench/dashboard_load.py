@@ -397,25 +397,25 @@ def save_screenshots(
     page = context.new_page()
     page.goto(f"/#/projects/{project_id}?charts=1&smooth=0.6")
     page.get_by_test_id("group-by-select").select_option("optimizer")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=project-chart] .chart')]"
-        ".filter(chart => chart.dataset.lines === '3').length >= 6",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(800)
-    page.screenshot(path=str(directory / "grouping.png"))
+    _screenshot_grouped_charts(page, "project-chart", 6, directory / "grouping.png")
     page.locator('[data-testid="group-key"][data-key="optimizer"] button').click()
     page.wait_for_timeout(500)
     page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer&smooth=0.6")
+    _screenshot_grouped_charts(page, "compare-chart", 4, directory / "compare.png")
+    context.close()
+    print(f"screenshots: {directory}")
+
+
+def _screenshot_grouped_charts(page: Page, chart_test_id: str, charts: int, path: Path) -> None:
+    """Once `charts` charts (test id `chart_test_id`) draw three lines each (one per
+    optimizer group) and have settled, save the page to `path`."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=compare-chart] .chart')]"
-        ".filter(chart => chart.dataset.lines === '3').length >= 4",
+        f"() => [...document.querySelectorAll('[data-testid={chart_test_id}] .chart')]"
+        f".filter(chart => chart.dataset.lines === '3').length >= {charts}",
         timeout=60_000,
     )
     page.wait_for_timeout(800)
-    page.screenshot(path=str(directory / "compare.png"))
-    context.close()
-    print(f"screenshots: {directory}")
+    page.screenshot(path=str(path))
 
 
 def api_ms(client: httpx.Client, path: str, params: dict[str, Any], repeat: int = 5) -> float:
