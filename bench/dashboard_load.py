@@ -397,25 +397,25 @@ def save_screenshots(
     page = context.new_page()
     page.goto(f"/#/projects/{project_id}?charts=1&smooth=0.6")
     page.get_by_test_id("group-by-select").select_option("optimizer")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=project-chart] .chart')]"
-        ".filter(chart => chart.dataset.lines === '3').length >= 6",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(800)
-    page.screenshot(path=str(directory / "grouping.png"))
+    _screenshot_grouped_charts(page, "project-chart", 6, directory / "grouping.png")
     page.locator('[data-testid="group-key"][data-key="optimizer"] button').click()
     page.wait_for_timeout(500)
     page.goto(f"/#/compare?runs={','.join(compared)}&group=optimizer&smooth=0.6")
+    _screenshot_grouped_charts(page, "compare-chart", 4, directory / "compare.png")
+    context.close()
+    print(f"screenshots: {directory}")
+
+
+def _screenshot_grouped_charts(page: Page, chart_test_id: str, charts: int, path: Path) -> None:
+    """Once `charts` charts (test id `chart_test_id`) draw three lines each (one per
+    optimizer group) and have settled, save the page to `path`."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=compare-chart] .chart')]"
-        ".filter(chart => chart.dataset.lines === '3').length >= 4",
+        f"() => [...document.querySelectorAll('[data-testid={chart_test_id}] .chart')]"
+        f".filter(chart => chart.dataset.lines === '3').length >= {charts}",
         timeout=60_000,
     )
     page.wait_for_timeout(800)
-    page.screenshot(path=str(directory / "compare.png"))
-    context.close()
-    print(f"screenshots: {directory}")
+    page.screenshot(path=str(path))
 
 
 def api_ms(client: httpx.Client, path: str, params: dict[str, Any], repeat: int = 5) -> float:
@@ -533,44 +533,20 @@ def run_benchmark(stack: LocalStack, options: argparse.Namespace) -> None:
         browser = launch_chromium(driver, Path(options.chromium))
         try:
             base = stack.api_url
+
+            def timed(path: str, ready: Callable[[Page], None]) -> list[float]:
+                return time_view(browser, base, tokens, path, ready, options.repeat)
+
             if small:
-                table = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    f"/projects/{project_id}",
-                    _table_ready(min(options.runs, 20)),
-                    options.repeat,
-                )
+                table = timed(f"/projects/{project_id}", _table_ready(min(options.runs, 20)))
                 compare_path = f"/compare?runs={','.join(compared)}"
-                compare_first = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    compare_path,
-                    _compare_ready(len(compared), every_chart=False),
-                    options.repeat,
+                compare_first = timed(
+                    compare_path, _compare_ready(len(compared), every_chart=False)
                 )
-                compare_all = time_view(
-                    browser,
-                    base,
-                    tokens,
-                    compare_path,
-                    _compare_ready(len(compared), every_chart=True),
-                    options.repeat,
-                )
-                run_page = time_view(
-                    browser, base, tokens, f"/runs/{run_ids[0]}", _run_page_ready, options.repeat
-                )
+                compare_all = timed(compare_path, _compare_ready(len(compared), every_chart=True))
+                run_page = timed(f"/runs/{run_ids[0]}", _run_page_ready)
             large = [
-                time_view(
-                    browser,
-                    base,
-                    tokens,
-                    f"/projects/{large_id}{query}",
-                    _table_ready(10),
-                    options.repeat,
-                )
+                timed(f"/projects/{large_id}{query}", _table_ready(10))
                 for _, query in LARGE_VIEWS
                 if large_id
             ]

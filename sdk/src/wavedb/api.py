@@ -239,7 +239,7 @@ class ApiClient:
 
     def resolve_project(self, project: str, workspace: str | None = None) -> dict[str, Any]:
         """A project by id, or by name in a workspace (created when missing)."""
-        if _is_uuid(project):
+        if is_uuid(project):
             try:
                 return self.get_project(project)
             except ApiError as error:
@@ -428,7 +428,8 @@ class ApiClient:
         temporary.replace(path)
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
+    """Whether `value` is an id (a UUID) rather than a name."""
     try:
         uuid.UUID(value)
     except ValueError:

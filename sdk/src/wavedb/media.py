@@ -27,6 +27,12 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"ID3", "audio/mpeg"),
 )
 
+# the error for a file uploaded as it is (a path or bytes) that is not of its kind
+_UNRECOGNISED_FILE = {
+    "image": "not an image this SDK recognises (PNG, JPEG, GIF, WebP or BMP)",
+    "audio": "not an audio file this SDK recognises (WAV, FLAC, OGG or MP3)",
+}
+
 
 @dataclass(frozen=True)
 class MediaPayload:
@@ -78,15 +84,27 @@ def _upload(
     return MediaPayload(body, data)
 
 
+def _file_upload(
+    kind: str,
+    name: str,
+    step: int,
+    source: str | Path | bytes | bytearray,
+    caption: str | None,
+) -> MediaPayload:
+    """A file (a path or its bytes) uploaded as it is, once its first bytes (or else its
+    name) show it is of `kind` ("image": image/*)."""
+    data, guessed, filename = _read(source)
+    content_type = sniff(data) or guessed
+    if content_type is None or not content_type.startswith(f"{kind}/"):
+        raise ValueError(_UNRECOGNISED_FILE[kind])
+    return _upload(kind, name, step, data, content_type, filename, caption)
+
+
 def image_payload(name: str, step: int, image: Any, caption: str | None) -> MediaPayload:
     """An image from a path, PNG/JPEG/... bytes, a PIL image or an array (HxW, HxWx3/4;
     floats in [0, 1] or integers in [0, 255])."""
     if isinstance(image, str | Path | bytes | bytearray):
-        data, guessed, filename = _read(image)
-        content_type = sniff(data) or guessed
-        if content_type is None or not content_type.startswith("image/"):
-            raise ValueError("not an image this SDK recognises (PNG, JPEG, GIF, WebP or BMP)")
-        return _upload("image", name, step, data, content_type, filename, caption)
+        return _file_upload("image", name, step, image, caption)
     pil_image = _to_pil(image)
     buffer = io.BytesIO()
     pil_image.save(buffer, format="PNG")
@@ -130,11 +148,7 @@ def audio_payload(
     """Audio from a path or bytes (WAV, FLAC, OGG, MP3), or samples (a 1-D array, or
     samples x channels, floats in [-1, 1]) with `sample_rate`, written as 16-bit WAV."""
     if isinstance(audio, str | Path | bytes | bytearray):
-        data, guessed, filename = _read(audio)
-        content_type = sniff(data) or guessed
-        if content_type is None or not content_type.startswith("audio/"):
-            raise ValueError("not an audio file this SDK recognises (WAV, FLAC, OGG or MP3)")
-        return _upload("audio", name, step, data, content_type, filename, caption)
+        return _file_upload("audio", name, step, audio, caption)
     if not sample_rate or sample_rate <= 0:
         raise ValueError("audio samples need a positive sample_rate")
     return _upload(

@@ -19,14 +19,13 @@ import heapq
 import math
 import mimetypes
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from wavedb.api import ApiClient
+from wavedb.api import ApiClient, is_uuid
 from wavedb.errors import ApiError, ConfigError
 from wavedb.settings import load_settings
 
@@ -407,7 +406,7 @@ class Api:
     def project(self, project: str, workspace: str | None = None) -> Project:
         """A project by id, or by name (in `workspace`, else in any workspace you can see:
         the personal one first)."""
-        if _is_uuid(project):
+        if is_uuid(project):
             try:
                 return Project.from_json(self.client.get_project(project))
             except ApiError as error:
@@ -499,11 +498,3 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
         return next(i for i, prefix in enumerate(order) if column.startswith(prefix)), column
 
     return [*_RUN_COLUMNS, *sorted(extra, key=rank)]
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -12,19 +12,13 @@ from types import ModuleType
 from typing import Any
 
 from wavedb.errors import WaveDBError
+from wavedb.media import sniff
 
 # What the API takes in one histogram.
 MAX_HISTOGRAM_BINS = 512
 # TensorBoard writes text summaries of tag "notes" under "notes/text_summary".
 _TEXT_SUFFIX = "/text_summary"
 _HPARAMS_START_TAG = "_hparams_/session_start_info"
-_IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"BM", "image/bmp"),
-)
 
 
 class TensorBoardMissing(WaveDBError):
@@ -128,13 +122,10 @@ def find_run_directories(logdir: Path) -> list[Path]:
 
 
 def image_content_type(data: bytes) -> str | None:
-    """The media type of encoded image bytes, by their signature; None when unknown."""
-    for signature, content_type in _IMAGE_SIGNATURES:
-        if data.startswith(signature):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    """The media type of encoded image bytes, by their signature; None when unknown (or not
+    an image)."""
+    content_type = sniff(data)
+    return content_type if content_type is not None and content_type.startswith("image/") else None
 
 
 def _float32(value: float) -> float:

@@ -2,6 +2,7 @@
 // filter (`?q=`) and the buttons that fold a section of charts.
 import { updateQuery } from "../router";
 import { chartSettingsQuery, type ChartSettings } from "../lib/series";
+import { MAX_SMOOTHING } from "../lib/smoothing";
 import "../styles/charts.css";
 
 export function MetricSearch({ search, class: labelClass }: { search: string; class?: string }) {
@@ -52,19 +53,26 @@ export function ChartControls({ settings }: { settings: ChartSettings }) {
         />
         Log scale
       </label>
-      <label>
-        Smoothing
-        <input
-          type="range"
-          data-testid="smoothing-input"
-          min={0}
-          max={0.99}
-          step={0.01}
-          value={settings.smoothing}
-          onInput={(event) => change({ smoothing: Number((event.target as HTMLInputElement).value) })}
-        />
-        <span class="smoothing-value">{settings.smoothing.toFixed(2)}</span>
-      </label>
+      <SmoothingSlider value={settings.smoothing} onChange={(smoothing) => change({ smoothing })} testId="smoothing-input" />
     </div>
+  );
+}
+
+/** The smoothing of a chart's lines, 0 (none) to MAX_SMOOTHING, with its value beside it. */
+export function SmoothingSlider({ value, onChange, testId }: { value: number; onChange: (smoothing: number) => void; testId: string }) {
+  return (
+    <label>
+      Smoothing
+      <input
+        type="range"
+        data-testid={testId}
+        min={0}
+        max={MAX_SMOOTHING}
+        step={0.01}
+        value={value}
+        onInput={(event) => onChange(Number((event.target as HTMLInputElement).value))}
+      />
+      <span class="smoothing-value">{value.toFixed(2)}</span>
+    </label>
   );
 }

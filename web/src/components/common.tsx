@@ -1,4 +1,4 @@
-// Small pieces every page uses: errors, loading, status badges, copy buttons, empty states, form fields.
+// Small pieces every page uses: errors, loading, status badges, copy buttons, confirm buttons, empty states, form fields, select options.
 import { Component, type ComponentChildren, type JSX } from "preact";
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
@@ -42,6 +42,19 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
+/** One <option> of a select per value, showing `label(value)` (the value itself unless given). */
+export function Options<T extends string | number>({ values, label = String }: { values: readonly T[]; label?: (value: T) => string }) {
+  return (
+    <>
+      {values.map((value) => (
+        <option key={value} value={value}>
+          {label(value)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** The head of a table whose rows end with buttons: one column per label, then an unlabelled actions column. */
 export function ActionsTableHead({ columns }: { columns: readonly string[] }) {
   return (
@@ -57,6 +70,37 @@ export function ActionsTableHead({ columns }: { columns: readonly string[] }) {
         </th>
       </tr>
     </thead>
+  );
+}
+
+/**
+ * The two buttons that settle a destructive action once asked "are you sure?": the danger
+ * button that does it (disabled while busy, or while `confirmDisabled`) and Cancel.
+ */
+export function ConfirmButtons({
+  label,
+  busy,
+  confirmDisabled = false,
+  onConfirm,
+  onCancel,
+  testId,
+}: {
+  label: string;
+  busy: boolean;
+  confirmDisabled?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  testId: string;
+}) {
+  return (
+    <>
+      <button type="button" class="danger" disabled={busy || confirmDisabled} onClick={onConfirm} data-testid={testId}>
+        {label}
+      </button>
+      <button type="button" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
+    </>
   );
 }
 

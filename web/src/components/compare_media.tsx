@@ -5,7 +5,7 @@ import { api, fetchAll } from "../api";
 import { useAsync } from "../lib/hooks";
 import { firstAtStep } from "../lib/media";
 import type { MediaItem, MediaNameSummary, Run } from "../types";
-import { Empty, ErrorMessage, Loading } from "./common";
+import { Empty, ErrorMessage, Loading, Options } from "./common";
 import { MediaView, StepSlider, useMediaSteps } from "./media";
 import "../styles/run.css";
 
@@ -38,11 +38,7 @@ export function CompareMedia({ runs, colors }: { runs: readonly Run[]; colors: R
         <label>
           Image{" "}
           <select data-testid="compare-media-name" value={name} onChange={(event) => setChosenName((event.target as HTMLSelectElement).value)}>
-            {imageNames.map((item) => (
-              <option key={item} value={item}>
-                {item}
-              </option>
-            ))}
+            <Options values={imageNames} />
           </select>
         </label>
       </div>

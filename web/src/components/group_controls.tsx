@@ -1,6 +1,7 @@
 // Choosing how runs are grouped: config keys (one or more) and the band drawn around each group's mean.
 import { BAND_LABELS } from "../lib/grouping";
 import type { GroupBand } from "../lib/layout";
+import { Options } from "./common";
 
 const MAX_GROUP_KEYS = 5;
 
@@ -20,11 +21,7 @@ export function GroupControls({ keys, groupBy, band, onChange }: { keys: readonl
           }}
         >
           <option value="">{groupBy.length ? "add a config key…" : "no grouping"}</option>
-          {free.map((key) => (
-            <option key={key} value={key}>
-              {key}
-            </option>
-          ))}
+          <Options values={free} />
         </select>
       </label>
       {groupBy.map((key) => (
@@ -39,11 +36,7 @@ export function GroupControls({ keys, groupBy, band, onChange }: { keys: readonl
         <label>
           Band
           <select data-testid="group-band-select" value={band} onChange={(event) => onChange([...groupBy], (event.target as HTMLSelectElement).value as GroupBand)}>
-            {(Object.keys(BAND_LABELS) as GroupBand[]).map((value) => (
-              <option key={value} value={value}>
-                {BAND_LABELS[value]}
-              </option>
-            ))}
+            <Options values={Object.keys(BAND_LABELS) as GroupBand[]} label={(value) => BAND_LABELS[value]} />
           </select>
         </label>
       )}

@@ -4,7 +4,9 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, movePanel, panelMetrics, panelTitle, resized, yRange, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
+import { MAX_SMOOTHING } from "../lib/smoothing";
 import type { MetricSummary } from "../types";
+import { SmoothingSlider } from "./chart_controls";
 import { Empty } from "./common";
 import { MetricChart } from "./metric_chart";
 import "../styles/panels.css";
@@ -321,19 +323,7 @@ export function PanelEditor({ panel, available, onSave, onCancel }: { panel: Pan
           <input type="checkbox" data-testid="panel-log-scale" checked={draft.log_scale} onChange={(event) => set({ log_scale: (event.target as HTMLInputElement).checked })} />
           Log scale
         </label>
-        <label>
-          Smoothing
-          <input
-            type="range"
-            data-testid="panel-smoothing"
-            min={0}
-            max={0.99}
-            step={0.01}
-            value={draft.smoothing}
-            onInput={(event) => set({ smoothing: clamp(Number((event.target as HTMLInputElement).value), 0, 0.99) })}
-          />
-          <span class="smoothing-value">{draft.smoothing.toFixed(2)}</span>
-        </label>
+        <SmoothingSlider value={draft.smoothing} onChange={(smoothing) => set({ smoothing: clamp(smoothing, 0, MAX_SMOOTHING) })} testId="panel-smoothing" />
       </div>
       <div class="panel-editor-row">
         <label>

@@ -9,7 +9,7 @@ import { filterMetrics, type ChartSettings } from "../lib/series";
 import { useProjectLayout } from "../layout_api";
 import type { Run } from "../types";
 import { ChartControls } from "./chart_controls";
-import { Empty, ErrorMessage } from "./common";
+import { Empty, ErrorMessage, Options } from "./common";
 import { GroupControls } from "./group_controls";
 import { RunsChart } from "./runs_chart";
 import "../styles/charts.css";
@@ -46,11 +46,7 @@ export function ProjectCharts({ projectId, visibleRuns, settings }: { projectId:
         <label>
           Top{" "}
           <select data-testid="project-charts-top" value={top} onChange={(event) => setTop(Number((event.target as HTMLSelectElement).value))}>
-            {TOP_CHOICES.map((choice) => (
-              <option key={choice} value={choice}>
-                {choice}
-              </option>
-            ))}
+            <Options values={TOP_CHOICES} />
           </select>{" "}
           runs as sorted
         </label>

@@ -106,3 +106,11 @@ export function useAction<A extends unknown[]>(
   };
   return { run, busy, error };
 }
+
+/** A form's `onSubmit`: keeps the browser from sending the form itself, and runs `action` only when `ready`. */
+export function submitWhen(ready: boolean, action: () => Promise<unknown>): (event: Event) => void {
+  return (event) => {
+    event.preventDefault();
+    if (ready) void action();
+  };
+}

@@ -1,6 +1,6 @@
 // Metric buckets from the API → the column arrays uPlot draws (gaps, time axis, log scale, smoothing).
 import { metricNumber, type MetricValue, type SeriesBucket } from "../types";
-import { emaSmooth } from "./smoothing";
+import { emaSmooth, MAX_SMOOTHING } from "./smoothing";
 
 /** step: the logged step; time: wall-clock time; relative: seconds since the first point drawn. */
 export type XAxisMode = "step" | "time" | "relative";
@@ -226,7 +226,7 @@ export function parseChartSettings(query: URLSearchParams): ChartSettings {
   return {
     xAxis: query.get("x") === "time" ? "time" : "step",
     logScale: query.get("log") === "1",
-    smoothing: Number.isFinite(smoothing) ? Math.max(0, Math.min(0.99, smoothing)) : 0,
+    smoothing: Number.isFinite(smoothing) ? Math.max(0, Math.min(MAX_SMOOTHING, smoothing)) : 0,
   };
 }
 

@@ -1,5 +1,8 @@
 // Exponential moving average as TensorBoard draws it: debiased so the first points are not pulled to 0.
 
+/** The heaviest smoothing there is: at 1 the line would never move. */
+export const MAX_SMOOTHING = 0.99;
+
 /**
  * Smooth `values` with weight `weight` (0 = none, 0.99 = very smooth).
  * `null` and non-finite values are gaps: they stay as they are (null / NaN / ±Infinity) and do
@@ -22,5 +25,5 @@ export function emaSmooth(values: readonly (number | null | undefined)[], weight
 /** The weight within [0, 0.99]; anything unreadable is 0. */
 export function clampWeight(weight: number): number {
   if (!Number.isFinite(weight) || weight <= 0) return 0;
-  return Math.min(0.99, weight);
+  return Math.min(MAX_SMOOTHING, weight);
 }

@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { PageProps } from "../app";
-import { ActionsTableHead, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, ConfirmButtons, CopyButton, Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAction, useAsync } from "../lib/hooks";
+import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import type { ApiKey, ApiKeyCreated } from "../types";
 import "../styles/accounts.css";
 
@@ -32,11 +32,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyCreated) => void 
     onCreated(created);
   });
 
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim() || !chosen.length || daysInvalid) return;
-    void create();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "" && chosen.length > 0 && !daysInvalid, create);
 
   return (
     <form class="panel stack" onSubmit={submit}>
@@ -130,12 +126,7 @@ function RevokeButton({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => 
   return (
     <div class="actions">
       <span class="muted">Revoke “{apiKey.name}”? Programs using it stop working.</span>
-      <button type="button" class="danger" disabled={busy} onClick={revoke} data-testid="api-key-revoke-confirm">
-        {busy ? "Revoking…" : "Yes, revoke"}
-      </button>
-      <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
+      <ConfirmButtons label={busy ? "Revoking…" : "Yes, revoke"} busy={busy} onConfirm={revoke} onCancel={() => setConfirming(false)} testId="api-key-revoke-confirm" />
       <ErrorMessage error={error} />
     </div>
   );

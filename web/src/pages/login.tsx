@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import type { PageProps } from "../app";
 import { ErrorMessage, Field } from "../components/common";
-import { useAction } from "../lib/hooks";
+import { submitWhen, useAction } from "../lib/hooks";
 import { safeNext, splitHashPath } from "../lib/navigation";
 import { href, navigate } from "../router";
 import { currentSession, saveSession, sessionFromTokens, type TokenPair } from "../session";
@@ -63,10 +63,7 @@ export function LoginPage({ query }: PageProps) {
     return "stay-busy";
   });
 
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (!busy) void logIn();
-  };
+  const submit = submitWhen(!busy, logIn);
 
   return (
     <div class="auth-card panel">
@@ -109,10 +106,7 @@ export function SignupPage({ query }: PageProps) {
     return undefined;
   });
 
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (!busy) void signUp();
-  };
+  const submit = submitWhen(!busy, signUp);
 
   if (confirmTo) {
     return (

@@ -4,7 +4,7 @@ import { api, fetchAll } from "../api";
 import type { PageProps } from "../app";
 import { Empty, ErrorMessage, Field, Loading } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAction, useAsync } from "../lib/hooks";
+import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import { href, navigate } from "../router";
 import type { Project, Workspace } from "../types";
 import { selectWorkspace } from "../workspace";
@@ -44,11 +44,7 @@ function NewProjectForm({ workspaceId, onCreated }: { workspaceId: string; onCre
     setDescription("");
     onCreated(project);
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim()) return;
-    void create();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "", create);
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
@@ -88,11 +84,7 @@ function NewWorkspaceForm({ onCancel }: { onCancel: () => void }) {
     navigate(`/workspaces/${workspace.id}`);
     return "stay-busy";
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim()) return;
-    void create();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "", create);
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">

@@ -17,41 +17,11 @@ import "../styles/run_table.css";
 
 export function RunTablePage({ params, query }: PageProps) {
   const projectId = params.projectId;
-  const {
-    project,
-    workspace,
-    runs,
-    refreshError,
-    refreshedAt,
-    selected,
-    setSelected,
-    filters,
-    sort,
-    anyActive,
-    rows,
-    hasMore,
-    loadMore,
-    searching,
-    discovered,
-    tags,
-    columns,
-    numericColumns,
-    filterErrors,
-    visibleIds,
-    visibleRuns,
-    showCharts,
-    comparison,
-    filtersActive,
-    setColumns,
-    clearFilters,
-    onSort,
-    onSelect,
-    onSelectAll,
-  } = useRunTableState(projectId, query);
+  const table = useRunTableState(projectId, query);
 
   const scroller = useRef<HTMLDivElement>(null);
-  const shown = useRowWindow(scroller, rows.length, loadMore);
-  const title = project.data?.name ?? "Runs";
+  const shown = useRowWindow(scroller, table.rows.length, table.loadMore);
+  const title = table.project.data?.name ?? "Runs";
   useEffect(() => {
     document.title = `${title} · WaveDB`;
   }, [title]);
@@ -59,25 +29,25 @@ export function RunTablePage({ params, query }: PageProps) {
   return (
     <div class="run-table-page">
       <div class="breadcrumb">
-        {workspace.data ? <a href={href(`/workspaces/${workspace.data.id}`)}>{workspace.data.name}</a> : <span>&nbsp;</span>}
+        {table.workspace.data ? <a href={href(`/workspaces/${table.workspace.data.id}`)}>{table.workspace.data.name}</a> : <span>&nbsp;</span>}
       </div>
       <div class="page-header">
         <h1 data-testid="project-name">{title}</h1>
-        {project.data?.description && <span class="muted">{project.data.description}</span>}
+        {table.project.data?.description && <span class="muted">{table.project.data.description}</span>}
         <span class="spacer" />
-        {runs.data && (
+        {table.runs.data && (
           <span class="muted run-count" data-testid="run-count">
-            {`${rows.length}${hasMore ? "+" : ""} ${filtersActive ? "matching " : ""}run${rows.length === 1 && !hasMore ? "" : "s"}`}
-            {searching ? " …" : ""}
+            {`${table.rows.length}${table.hasMore ? "+" : ""} ${table.filtersActive ? "matching " : ""}run${table.rows.length === 1 && !table.hasMore ? "" : "s"}`}
+            {table.searching ? " …" : ""}
           </span>
         )}
-        {anyActive && (
-          <span class="live-note muted" title={refreshedAt ? `Updated ${formatTime(new Date(refreshedAt).toISOString())}` : undefined}>
+        {table.anyActive && (
+          <span class="live-note muted" title={table.refreshedAt ? `Updated ${formatTime(new Date(table.refreshedAt).toISOString())}` : undefined}>
             <span class="pulse" aria-hidden="true" /> live, refreshing every {REFRESH_MS / 1000} s
           </span>
         )}
       </div>
-      {!runs.error && <ErrorMessage error={project.error} onRetry={project.reload} />}
+      {!table.runs.error && <ErrorMessage error={table.project.error} onRetry={table.project.reload} />}
 
       <div class="toolbar run-toolbar" role="search">
         <label class="filter">
@@ -85,7 +55,7 @@ export function RunTablePage({ params, query }: PageProps) {
           <input
             type="search"
             placeholder="Name contains…"
-            value={filters.name}
+            value={table.filters.name}
             onInput={(event) => updateQuery({ name: inputValue(event) || undefined })}
             data-testid="filter-name"
           />
@@ -93,7 +63,7 @@ export function RunTablePage({ params, query }: PageProps) {
         <label class="filter">
           <span class="visually-hidden">Status</span>
           <select
-            value={filters.status}
+            value={table.filters.status}
             onChange={(event) => updateQuery({ status: (event.currentTarget as HTMLSelectElement).value || undefined })}
             data-testid="filter-status"
           >
@@ -110,12 +80,12 @@ export function RunTablePage({ params, query }: PageProps) {
             type="search"
             placeholder="Tag…"
             list="run-table-tags"
-            value={filters.tag}
+            value={table.filters.tag}
             onInput={(event) => updateQuery({ tag: inputValue(event) || undefined })}
             data-testid="filter-tag"
           />
           <datalist id="run-table-tags">
-            {tags.map((tag) => (
+            {table.tags.map((tag) => (
               <option key={tag} value={tag} />
             ))}
           </datalist>
@@ -126,113 +96,113 @@ export function RunTablePage({ params, query }: PageProps) {
             type="search"
             placeholder="Query, e.g. lr>0.01 optimizer=adam loss<0.5"
             title="Conditions on config keys and summary values, searched by the server: key=value, !=, <, <=, >, >=, ~ (contains). Side by side or with and; or, not and parentheses combine them. Nested config keys with dots (model.layers>4), metrics.loss.min, results.acc; quote values with spaces."
-            value={filters.query}
-            aria-invalid={filterErrors.length > 0}
-            aria-describedby={filterErrors.length ? "filter-query-errors" : undefined}
+            value={table.filters.query}
+            aria-invalid={table.filterErrors.length > 0}
+            aria-describedby={table.filterErrors.length ? "filter-query-errors" : undefined}
             spellcheck={false}
             autoCapitalize="off"
             onInput={(event) => updateQuery({ q: inputValue(event) || undefined })}
             data-testid="filter-query"
           />
         </label>
-        {filtersActive && (
-          <button type="button" class="link" onClick={clearFilters} data-testid="filter-clear">
+        {table.filtersActive && (
+          <button type="button" class="link" onClick={table.clearFilters} data-testid="filter-clear">
             Clear filters
           </button>
         )}
         <span class="spacer" />
         <button
           type="button"
-          aria-expanded={showCharts}
-          onClick={() => updateQuery({ charts: showCharts ? undefined : "1" })}
+          aria-expanded={table.showCharts}
+          onClick={() => updateQuery({ charts: table.showCharts ? undefined : "1" })}
           data-testid="project-charts-toggle"
         >
-          Charts {showCharts ? "▴" : "▾"}
+          Charts {table.showCharts ? "▴" : "▾"}
         </button>
-        <ColumnChooser discovered={discovered} chosen={columns} onChange={setColumns} onReset={() => setColumns(null)} />
-        {selected.size > 0 && (
-          <button type="button" class="link" onClick={() => setSelected(new Set())} data-testid="selection-clear">
+        <ColumnChooser discovered={table.discovered} chosen={table.columns} onChange={table.setColumns} onReset={() => table.setColumns(null)} />
+        {table.selected.size > 0 && (
+          <button type="button" class="link" onClick={() => table.setSelected(new Set())} data-testid="selection-clear">
             Clear selection
           </button>
         )}
         <button
           type="button"
           class="primary"
-          disabled={comparison.problem !== null}
-          title={comparison.problem ?? `Compare ${comparison.ids.length} runs`}
-          onClick={() => navigate("/compare", { runs: comparison.ids.join(",") })}
+          disabled={table.comparison.problem !== null}
+          title={table.comparison.problem ?? `Compare ${table.comparison.ids.length} runs`}
+          onClick={() => navigate("/compare", { runs: table.comparison.ids.join(",") })}
           data-testid="compare-button"
         >
-          Compare ({selected.size})
+          Compare ({table.selected.size})
         </button>
       </div>
-      {filterErrors.length > 0 && (
+      {table.filterErrors.length > 0 && (
         <div class="message error query-errors" id="filter-query-errors" role="status" data-testid="filter-query-error">
           <ul>
-            {filterErrors.map((error) => (
+            {table.filterErrors.map((error) => (
               <li key={error}>{error}</li>
             ))}
           </ul>
         </div>
       )}
-      {selected.size > MAX_COMPARE && (
+      {table.selected.size > MAX_COMPARE && (
         <div class="message info" role="status">
           <span>
-            {selected.size} runs selected: compare takes at most {MAX_COMPARE}.
+            {table.selected.size} runs selected: compare takes at most {MAX_COMPARE}.
           </span>
         </div>
       )}
-      {refreshError !== null && runs.data && (
-        <ErrorMessage error={refreshError} />
+      {table.refreshError !== null && table.runs.data && (
+        <ErrorMessage error={table.refreshError} />
       )}
 
-      {showCharts && runs.data && rows.length > 0 && <ProjectCharts projectId={projectId} visibleRuns={visibleRuns} settings={parseChartSettings(query)} />}
+      {table.showCharts && table.runs.data && table.rows.length > 0 && <ProjectCharts projectId={projectId} visibleRuns={table.visibleRuns} settings={parseChartSettings(query)} />}
 
-      {runs.error && !runs.data ? (
+      {table.runs.error && !table.runs.data ? (
         <ErrorMessage
-          error={runs.error}
+          error={table.runs.error}
           onRetry={() => {
-            void project.reload();
-            void runs.reload();
+            void table.project.reload();
+            void table.runs.reload();
           }}
         />
-      ) : !runs.data ? (
+      ) : !table.runs.data ? (
         <Loading label="Loading runs…" />
-      ) : !rows.length && !filtersActive && !filterErrors.length ? (
-        <NoRuns project={project.data} workspace={workspace.data} />
+      ) : !table.rows.length && !table.filtersActive && !table.filterErrors.length ? (
+        <NoRuns project={table.project.data} workspace={table.workspace.data} />
       ) : (
         <div class="table-scroll run-table-scroll" ref={scroller} data-testid="run-table-scroll">
           <table class="data run-table" data-testid="run-table">
             <thead>
               <tr>
                 <th scope="col" class="select-cell">
-                  <SelectAll visibleIds={visibleIds} selected={selected} onChange={onSelectAll} />
+                  <SelectAll visibleIds={table.visibleIds} selected={table.selected} onChange={table.onSelectAll} />
                 </th>
                 {BUILTIN_COLUMNS.map((key) => (
-                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} sortable={serverSortField(key) !== null} className={key === "duration" ? "number" : undefined} />
+                  <HeaderCell key={key} columnKey={key} sort={table.sort} onSort={table.onSort} sortable={serverSortField(key) !== null} className={key === "duration" ? "number" : undefined} />
                 ))}
-                {columns.map((key) => (
-                  <HeaderCell key={key} columnKey={key} sort={sort} onSort={onSort} sortable={serverSortField(key) !== null} className={numericColumns.has(key) ? "number" : undefined} />
+                {table.columns.map((key) => (
+                  <HeaderCell key={key} columnKey={key} sort={table.sort} onSort={table.onSort} sortable={serverSortField(key) !== null} className={table.numericColumns.has(key) ? "number" : undefined} />
                 ))}
               </tr>
             </thead>
             <tbody>
-              <SpacerRow height={shown.before} columns={BUILTIN_COLUMNS.length + columns.length + 1} />
-              {rows.slice(shown.start, shown.end).map((row) => (
-                <RunRow key={row.run.id} row={row} columns={columns} numericColumns={numericColumns} selected={selected.has(row.run.id)} onSelect={onSelect} />
+              <SpacerRow height={shown.before} columns={BUILTIN_COLUMNS.length + table.columns.length + 1} />
+              {table.rows.slice(shown.start, shown.end).map((row) => (
+                <RunRow key={row.run.id} row={row} columns={table.columns} numericColumns={table.numericColumns} selected={table.selected.has(row.run.id)} onSelect={table.onSelect} />
               ))}
-              <SpacerRow height={shown.after} columns={BUILTIN_COLUMNS.length + columns.length + 1} />
+              <SpacerRow height={shown.after} columns={BUILTIN_COLUMNS.length + table.columns.length + 1} />
             </tbody>
           </table>
-          {hasMore && (
+          {table.hasMore && (
             <div class="muted load-more" data-testid="run-table-more">
               Loading more runs as you scroll…
             </div>
           )}
-          {!rows.length && (
+          {!table.rows.length && (
             <div class="empty no-match" data-testid="run-table-empty">
               No runs match these filters.{" "}
-              <button type="button" class="link" onClick={clearFilters}>
+              <button type="button" class="link" onClick={table.clearFilters}>
                 Clear filters
               </button>
             </div>

@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, fetchAll } from "../api";
 import type { PageProps } from "../app";
-import { ActionsTableHead, Empty, ErrorMessage, Field, Loading } from "../components/common";
+import { ActionsTableHead, ConfirmButtons, Empty, ErrorMessage, Field, Loading, Options } from "../components/common";
 import { formatRelative, formatTime } from "../lib/format";
-import { useAction, useAsync } from "../lib/hooks";
+import { submitWhen, useAction, useAsync } from "../lib/hooks";
 import { canChangeMember, canEditWorkspace, canManage as managesMembers, roleChoices } from "../lib/roles";
 import { href, navigate } from "../router";
 import { currentSession } from "../session";
@@ -28,11 +28,7 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
     onSaved(updated);
     setSaved(true);
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !name.trim() || !changed) return;
-    void save();
-  };
+  const submit = submitWhen(!busy && name.trim() !== "" && changed, save);
   return (
     <form class="panel stack" onSubmit={submit}>
       <Field
@@ -122,11 +118,7 @@ function MemberRow({
             onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}
             data-testid="member-role"
           >
-            {roleChoices(workspace.role).map((role) => (
-              <option key={role} value={role}>
-                {role}
-              </option>
-            ))}
+            <Options values={roleChoices(workspace.role)} />
           </select>
         ) : (
           <span data-testid="member-role-text">{member.role}</span>
@@ -138,12 +130,7 @@ function MemberRow({
           (confirming ? (
             <div class="actions">
               <span class="muted">Remove {member.name || member.email}?</span>
-              <button type="button" class="danger" disabled={busy} onClick={remove} data-testid="member-remove-confirm">
-                Yes, remove
-              </button>
-              <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
+              <ConfirmButtons label="Yes, remove" busy={busy} onConfirm={remove} onCancel={() => setConfirming(false)} testId="member-remove-confirm" />
             </div>
           ) : (
             <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)} data-testid="member-remove">
@@ -170,11 +157,7 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
     setSent(invitation);
     onInvited(invitation);
   });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    if (busy || !email.trim()) return;
-    void invite();
-  };
+  const submit = submitWhen(!busy && email.trim() !== "", invite);
   return (
     <form class="panel stack" onSubmit={submit}>
       <div class="form-row">
@@ -192,11 +175,7 @@ function InviteForm({ workspaceId, onInvited }: { workspaceId: string; onInvited
         <label>
           Role
           <select value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)} data-testid="invite-role">
-            {INVITED_ROLES.map((item) => (
-              <option key={item} value={item}>
-                {item}
-              </option>
-            ))}
+            <Options values={INVITED_ROLES} />
           </select>
         </label>
         <button type="submit" class="primary" disabled={busy || !email.trim()} data-testid="invite-submit">
@@ -283,12 +262,7 @@ function LeaveOrDelete({ workspace, isOnlyOwner }: { workspace: Workspace; isOnl
             {isOnlyOwner && " You are its only owner: make someone else owner first, or the API refuses."}
           </span>
           <div class="row">
-            <button type="button" class="danger" disabled={busy} onClick={act} data-testid="workspace-leave-confirm">
-              Yes, leave
-            </button>
-            <button type="button" disabled={busy} onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
+            <ConfirmButtons label="Yes, leave" busy={busy} onConfirm={act} onCancel={() => setConfirm(null)} testId="workspace-leave-confirm" />
           </div>
         </div>
       )}
@@ -299,12 +273,14 @@ function LeaveOrDelete({ workspace, isOnlyOwner }: { workspace: Workspace; isOnl
             <input type="text" value={typed} onInput={(event) => setTyped((event.currentTarget as HTMLInputElement).value)} data-testid="workspace-delete-name" />
           </label>
           <div class="row">
-            <button type="button" class="danger" disabled={busy || typed !== workspace.name} onClick={act} data-testid="workspace-delete-confirm">
-              Delete for good
-            </button>
-            <button type="button" disabled={busy} onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
+            <ConfirmButtons
+              label="Delete for good"
+              busy={busy}
+              confirmDisabled={typed !== workspace.name}
+              onConfirm={act}
+              onCancel={() => setConfirm(null)}
+              testId="workspace-delete-confirm"
+            />
           </div>
         </div>
       )}
