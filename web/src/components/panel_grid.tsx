@@ -1,7 +1,7 @@
 // The run page's panel grid: as many columns as the width holds, each panel spanning 1-4 of them and
 // as high as the user dragged it, drawing its metrics (chosen, or matched by a pattern) with its own
 // settings. Every change goes to `onChange`, which saves the layout.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { clamp, compilePattern, MAX_HEIGHT, MAX_PANEL_METRICS, MIN_HEIGHT, movePanel, panelMetrics, panelTitle, resized, yRange, type Panel } from "../lib/layout";
 import { filterMetrics } from "../lib/series";
 import { MAX_SMOOTHING } from "../lib/smoothing";
@@ -65,7 +65,7 @@ export function PanelGrid({ runId, metrics, panels, onChange, search, adding, on
   return (
     <div class="panel-grid" ref={ref} data-testid="panel-grid" data-columns={columns} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
       {adding && (
-        <div class="panel-card panel-editing" style={{ gridColumn: `span ${Math.min(2, columns)}` }}>
+        <div key={`adding-${adding.id}`} class="panel-card panel-editing" style={{ gridColumn: `span ${Math.min(2, columns)}` }}>
           <PanelEditor
             panel={adding}
             available={names}
@@ -255,7 +255,9 @@ export function PanelEditor({ panel, available, onSave, onCancel }: { panel: Pan
   const [draft, setDraft] = useState(panel);
   const [yMin, setYMin] = useState(panel.y_min === null ? "" : String(panel.y_min));
   const [yMax, setYMax] = useState(panel.y_max === null ? "" : String(panel.y_max));
-  useEffect(() => setDraft(panel), [panel]);
+  // The draft is the editor's own from its first render (each panel's editor is keyed by its
+  // id): a later copy of the same panel, such as a refreshed layout, never overwrites what
+  // the user is typing.
   const set = (fields: Partial<Panel>) => setDraft({ ...draft, ...fields });
   const { error: patternError } = compilePattern(draft.pattern);
   const drawn = patternError ? [] : panelMetrics(draft, available);
